@@ -1,0 +1,72 @@
+"""unseen: hide every face in photos and videos, offline and irreversibly.
+
+Public API (everything else is private)::
+
+    import unseen
+    report = unseen.anonymize_path("photo.jpg")                  # file or folder, photos and videos
+    report = unseen.anonymize_image("in.jpg", "out.png", unseen.Settings(mode="solid"))
+    report = unseen.anonymize_video("in.mp4", "out.mp4")
+    result = unseen.anonymize_array(rgb_array)                   # in memory: result.image, result.faces
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .errors import (
+    ConfigError,
+    CorruptInput,
+    ExitStatus,
+    InputError,
+    InputNotFound,
+    LimitExceeded,
+    ModelError,
+    OutputError,
+    OutputExists,
+    OutputNotWritable,
+    PipelineError,
+    UnseenError,
+    UnsupportedFormat,
+    VerificationError,
+)
+from .settings import Settings
+from .types import Faces, Origin
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "anonymize_array",
+    "anonymize_image",
+    "anonymize_video",
+    "anonymize_path",
+    "Settings",
+    "Faces",
+    "Origin",
+    "ExitStatus",
+    "UnseenError",
+    "ConfigError",
+    "InputError",
+    "InputNotFound",
+    "UnsupportedFormat",
+    "CorruptInput",
+    "LimitExceeded",
+    "OutputError",
+    "OutputExists",
+    "OutputNotWritable",
+    "ModelError",
+    "VerificationError",
+    "PipelineError",
+    "__version__",
+]
+
+if TYPE_CHECKING:
+    from .pipeline.api import anonymize_array, anonymize_image, anonymize_path, anonymize_video
+
+
+def __getattr__(name: str) -> Any:
+    # Heavy modules (onnxruntime, cv2, av) load on first use, not at `import unseen`.
+    if name in ("anonymize_array", "anonymize_image", "anonymize_video", "anonymize_path"):
+        from .pipeline import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'unseen' has no attribute {name!r}")

@@ -1,0 +1,89 @@
+"""The public entry points. Thin: they resolve settings and call the image/video/batch pipelines."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..cover import apply_cover
+from ..detect import FaceDetector, build_detector
+from ..settings import Settings
+from ..types import Faces
+from .report import BatchReport, FileReport
+
+_cache_lock = threading.Lock()
+_detectors: dict[tuple, FaceDetector] = {}
+
+
+def detector_for(settings: Settings) -> FaceDetector:
+    """One detector per distinct detection setting, built once per process."""
+    key = (settings.preset, settings.backend, settings.threshold, settings.device, settings.threads)
+    with _cache_lock:
+        det = _detectors.get(key)
+        if det is None:
+            det = _detectors[key] = build_detector(settings)
+        return det
+
+
+@dataclass
+class CoverResult:
+    image: np.ndarray  # the covered copy, same shape and dtype as the input
+    faces: Faces  # detector boxes (before growing to head regions)
+    regions: np.ndarray  # integer (N, 4) regions actually covered
+
+
+def anonymize_array(
+    pixels: np.ndarray, settings: Settings | None = None, *, detector: FaceDetector | None = None
+) -> CoverResult:
+    """Detect and cover faces in an ``(H, W, 3)`` RGB or ``(H, W, 4)`` RGBA uint8 array (a copy)."""
+    settings = settings or Settings()
+    if not isinstance(pixels, np.ndarray) or pixels.ndim != 3 or pixels.shape[2] not in (3, 4) or pixels.dtype != np.uint8:
+        raise ValueError("pixels must be an (H, W, 3) RGB or (H, W, 4) RGBA uint8 array")
+    det = detector or detector_for(settings)
+    faces = det.detect(np.ascontiguousarray(pixels[..., :3]))
+    out = pixels.copy()
+    regions = apply_cover(out, faces, settings)
+    return CoverResult(out, faces, regions)
+
+
+def anonymize_image(
+    input: str | Path,
+    output: str | Path | None = None,
+    settings: Settings | None = None,
+    *,
+    detector: FaceDetector | None = None,
+) -> FileReport:
+    """Anonymize one photo file; raises :class:`unseen.UnseenError` on failure (no output left)."""
+    from .image import process_image
+
+    return process_image(Path(input), None if output is None else Path(output), settings or Settings(), detector=detector)
+
+
+def anonymize_video(
+    input: str | Path,
+    output: str | Path | None = None,
+    settings: Settings | None = None,
+    *,
+    detector: FaceDetector | None = None,
+) -> FileReport:
+    """Anonymize one video file; raises :class:`unseen.UnseenError` on failure (no output left)."""
+    from .video import process_video
+
+    return process_video(Path(input), None if output is None else Path(output), settings or Settings(), detector=detector)
+
+
+def anonymize_path(
+    input: str | Path,
+    output: str | Path | None = None,
+    settings: Settings | None = None,
+    *,
+    detector: FaceDetector | None = None,
+    progress: bool = False,
+) -> BatchReport:
+    """Anonymize a file or a folder tree (photos and videos). Failures are recorded per file."""
+    from .batch import process_path
+
+    return process_path(Path(input), None if output is None else Path(output), settings or Settings(), detector=detector, progress=progress)

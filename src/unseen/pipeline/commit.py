@@ -1,0 +1,123 @@
+"""Fail-closed output: write to a temporary file beside the target, verify, then move into place.
+
+The temporary name is recognisable (``.<name>.unseen-tmp-<pid>-<random><suffix>``) so that a run
+killed half way leaves nothing that looks like a finished output, and a later run can clean up.
+The final move never replaces an existing file unless ``overwrite`` is set, and never the input.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import secrets
+from pathlib import Path
+from typing import Iterator
+
+from ..errors import OutputExists, OutputNotWritable
+
+TMP_MARK = ".unseen-tmp-"
+
+
+def temp_path_for(final: Path) -> Path:
+    return final.with_name(f".{final.stem}{TMP_MARK}{os.getpid()}-{secrets.token_hex(4)}{final.suffix}")
+
+
+def is_temp_name(name: str) -> bool:
+    return name.startswith(".") and TMP_MARK in name
+
+
+def same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def check_output_target(src: Path, final: Path, overwrite: bool) -> None:
+    """Refuse an output that is the input, or that exists without ``overwrite``."""
+    if same_file(src, final) or Path(os.path.abspath(src)) == Path(os.path.abspath(final)):
+        raise OutputExists("output would overwrite the input; choose another output path", path=final)
+    if final.is_symlink():
+        raise OutputNotWritable("output path is a symbolic link; refusing to write through it", path=final)
+    if final.exists() and not overwrite:
+        raise OutputExists("output exists (use --overwrite to replace it)", path=final)
+    parent = final.parent
+    if not parent.is_dir():
+        raise OutputNotWritable("output folder does not exist", path=parent)
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputNotWritable("output folder is not writable", path=parent)
+
+
+@contextlib.contextmanager
+def staged_output(final: Path, *, overwrite: bool) -> Iterator[Path]:
+    """Yield a temporary path; on clean exit move it to ``final``; on any error delete it.
+
+    The caller writes and verifies the temporary file inside the ``with`` block.
+    """
+    tmp = temp_path_for(final)
+    try:
+        yield tmp
+        if not tmp.exists():
+            raise OutputNotWritable("nothing was written", path=final)
+        _commit(tmp, final, overwrite)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def _commit(tmp: Path, final: Path, overwrite: bool) -> None:
+    try:
+        with open(tmp, "rb+") as fh:  # flush the data to disk before the name appears
+            os.fsync(fh.fileno())
+        if overwrite:
+            os.replace(tmp, final)
+        else:
+            # link() fails if `final` appeared meanwhile (another process): never clobber.
+            try:
+                os.link(tmp, final)
+            except FileExistsError:
+                raise OutputExists("output appeared while writing (another process?); not replaced", path=final) from None
+            except OSError as exc:
+                if exc.errno not in (errno.EPERM, errno.EXDEV, errno.ENOTSUP, errno.EOPNOTSUPP):
+                    raise
+                if final.exists():
+                    raise OutputExists("output appeared while writing; not replaced", path=final) from None
+                os.replace(tmp, final)  # filesystems without hard links
+            else:
+                tmp.unlink()
+    except OSError as exc:
+        raise OutputNotWritable(f"cannot move the finished file into place: {exc.strerror or exc}", path=final) from exc
+
+
+def clean_stale_temps(folder: Path) -> list[Path]:
+    """Delete temporary files left by killed runs of *dead* processes in ``folder``."""
+    removed = []
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return removed
+    for p in entries:
+        if not is_temp_name(p.name):
+            continue
+        try:
+            pid = int(p.name.split(TMP_MARK, 1)[1].split("-", 1)[0])
+        except (IndexError, ValueError):
+            continue
+        if pid != os.getpid() and _pid_alive(pid):
+            continue
+        with contextlib.suppress(OSError):
+            p.unlink()
+            removed.append(p)
+    return removed
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -1,0 +1,134 @@
+"""The one table of defaults: every setting, its default, its help text and its validation.
+
+The CLI builds its options from :data:`Settings` field metadata, so help text, defaults and
+validation cannot drift apart. ``Settings`` is frozen; use :meth:`Settings.replace` to derive.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from .errors import ConfigError
+
+MODES = ("solid", "mosaic", "blur")
+SHAPES = ("rect", "ellipse")
+PRESETS = ("default", "fast", "thorough")
+DEVICES = ("cpu", "cuda")
+BACKENDS = ("auto", "centerface", "yunet", "torch")
+
+
+def _opt(default: Any, help: str, *, choices: tuple | None = None, cli: bool = True, **extra: Any) -> Any:
+    return field(default=default, metadata={"help": help, "choices": choices, "cli": cli, **extra})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob of unseen. Defaults are the safe choice; see ``docs/PRIVACY.md``."""
+
+    # --- cover -----------------------------------------------------------------------------
+    mode: str = _opt(
+        "solid",
+        "how faces are hidden: solid (default, irreversible fill over the whole head region); "
+        "mosaic and blur are WEAKER: published attacks re-identify blurred and pixelated faces, "
+        "so both are made destructive here and are still not as safe as solid",
+        choices=MODES,
+    )
+    shape: str = _opt("rect", "shape of the covered region", choices=SHAPES)
+    box_scale: float = _opt(
+        0.0,
+        "grow each face box by this factor so hair, ears and chin are covered (0 = the preset's value)",
+    )
+    mosaic_blocks: int = _opt(4, "mosaic: blocks across the face (fewer is safer; at most 8)")
+    fill: tuple = _opt((0, 0, 0), "solid fill colour as R,G,B", cli=False)
+
+    # --- detection -------------------------------------------------------------------------
+    preset: str = _opt(
+        "default",
+        "detection effort: default (best recall), fast (quicker, still unions 1x and 2x passes), "
+        "thorough (slowest; used by `unseen check`)",
+        choices=PRESETS,
+    )
+    backend: str = _opt("auto", "detector backend (auto = the preset's choice)", choices=BACKENDS)
+    threshold: float = _opt(0.0, "detector score threshold (0 = the preset's value; lower finds more)")
+    device: str = _opt("cpu", "where inference runs; cuda fails with an error when no GPU is usable", choices=DEVICES)
+    threads: int = _opt(0, "CPU threads for inference (0 = all cores)")
+
+    # --- files -----------------------------------------------------------------------------
+    overwrite: bool = _opt(False, "replace an existing output file (never the input)")
+    max_pixels: int = _opt(200_000_000, "refuse images or frames larger than this many pixels")
+    keep_icc: bool = _opt(True, "keep the ICC colour profile (it does not identify people)", cli=False)
+    verify: bool = _opt(False, "re-scan the output with the thorough detector before committing it")
+
+    # --- video -----------------------------------------------------------------------------
+    crf: int = _opt(18, "video: x264/VP9 quality, lower is better (0-51)")
+    encoder_preset: str = _opt("veryfast", "video: encoder speed preset (x264 names)")
+    hold_before: float = _opt(0.5, "video: seconds a face's cover starts before it is first seen")
+    hold_after: float = _opt(0.5, "video: seconds a face's cover lasts after it is last seen")
+    audio: bool = _opt(True, "video: keep audio streams (voices can identify people)")
+    allow_damaged: bool = _opt(
+        False, "video: accept truncated/corrupt input, covering what decodes and reporting what was lost"
+    )
+    keep_data_streams: bool = _opt(False, "video: keep data streams (GPS/telemetry tracks): NOT recommended")
+    keep_subtitles: bool = _opt(False, "video: keep subtitle streams")
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            choices = f.metadata.get("choices")
+            if choices and getattr(self, f.name) not in choices:
+                raise ConfigError(f"{f.name} must be one of {', '.join(choices)}; got {getattr(self, f.name)!r}")
+        if not (self.box_scale == 0 or 1.0 <= self.box_scale <= 4.0):
+            raise ConfigError(f"box_scale must be 0 (preset) or between 1.0 and 4.0; got {self.box_scale}")
+        if not (2 <= self.mosaic_blocks <= 8):
+            raise ConfigError(f"mosaic_blocks must be between 2 and 8 (finer mosaics are re-identifiable); got {self.mosaic_blocks}")
+        if not (0.0 <= self.threshold < 1.0):
+            raise ConfigError(f"threshold must be in [0, 1); got {self.threshold}")
+        if self.threads < 0:
+            raise ConfigError(f"threads must be >= 0; got {self.threads}")
+        if self.max_pixels < 1:
+            raise ConfigError(f"max_pixels must be positive; got {self.max_pixels}")
+        if not (0 <= self.crf <= 63):
+            raise ConfigError(f"crf must be between 0 and 63; got {self.crf}")
+        if self.hold_before < 0 or self.hold_after < 0 or self.hold_before > 10 or self.hold_after > 10:
+            raise ConfigError("hold_before and hold_after must be between 0 and 10 seconds")
+        fill = tuple(self.fill)
+        if len(fill) != 3 or any(not (0 <= int(c) <= 255) for c in fill):
+            raise ConfigError(f"fill must be three values 0-255; got {self.fill!r}")
+        object.__setattr__(self, "fill", tuple(int(c) for c in fill))
+
+    def replace(self, **changes: Any) -> Settings:
+        unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
+        if unknown:
+            raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+        return dataclasses.replace(self, **changes)
+
+    @property
+    def n_threads(self) -> int:
+        return self.threads or (os.cpu_count() or 1)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> Settings:
+        """Build from a mapping (a config file), rejecting unknown keys."""
+        return cls().replace(**dict(data))
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> Settings:
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"cannot read config file: {exc}", path=path) from exc
+        if not isinstance(data, dict):
+            raise ConfigError("config file must hold a JSON object", path=path)
+        return cls.from_mapping(data)
+
+
+def field_help() -> dict[str, Mapping[str, Any]]:
+    """Name -> metadata (help, choices, cli) for every setting; the CLI reads this."""
+    return {f.name: {**f.metadata, "default": f.default} for f in dataclasses.fields(Settings)}

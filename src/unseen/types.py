@@ -1,0 +1,150 @@
+"""The one type for faces that every stage takes and returns.
+
+``Faces`` holds parallel NumPy arrays: boxes ``(N, 4)`` as ``x1, y1, x2, y2`` in pixels of the
+frame they belong to (float32), detector scores ``(N,)``, where each box came from ``(N,)`` (see
+:class:`Origin`) and track ids ``(N,)`` (``-1`` when untracked). It is validated on creation,
+supports boolean/integer indexing, and serializes to plain lists (for a future redaction plan).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+import numpy as np
+
+
+class Origin(enum.IntEnum):
+    """Where a box came from. Later stages may add boxes of any origin, never remove one."""
+
+    DETECTED = 0
+    INTERPOLATED = 1
+    DILATED = 2
+    MANUAL = 3
+
+
+def _as(arr: Any, dtype: Any, name: str, shape_msg: str, ndim: int) -> np.ndarray:
+    a = np.asarray(arr, dtype=dtype)
+    if a.ndim != ndim:
+        raise ValueError(f"Faces.{name} must have shape {shape_msg}, got {a.shape}")
+    return a
+
+
+@dataclass(frozen=True, eq=False)
+class Faces:
+    """Face boxes of one frame or image, with scores, origins and track ids."""
+
+    boxes: np.ndarray
+    scores: np.ndarray = field(default=None)  # type: ignore[assignment]
+    origin: np.ndarray = field(default=None)  # type: ignore[assignment]
+    track_ids: np.ndarray = field(default=None)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        boxes = np.asarray(self.boxes, dtype=np.float32)
+        if boxes.size == 0:
+            boxes = boxes.reshape(0, 4)
+        if boxes.ndim != 2 or boxes.shape[1] != 4:
+            raise ValueError(f"Faces.boxes must have shape (N, 4) as x1, y1, x2, y2; got {boxes.shape}")
+        n = boxes.shape[0]
+        if not np.all(np.isfinite(boxes)):
+            raise ValueError("Faces.boxes must be finite")
+        if n and (np.any(boxes[:, 2] < boxes[:, 0]) or np.any(boxes[:, 3] < boxes[:, 1])):
+            raise ValueError("Faces.boxes need x2 >= x1 and y2 >= y1")
+        scores = np.ones(n, np.float32) if self.scores is None else _as(self.scores, np.float32, "scores", "(N,)", 1)
+        origin = (
+            np.full(n, Origin.DETECTED, np.uint8)
+            if self.origin is None
+            else _as(self.origin, np.uint8, "origin", "(N,)", 1)
+        )
+        tids = np.full(n, -1, np.int64) if self.track_ids is None else _as(self.track_ids, np.int64, "track_ids", "(N,)", 1)
+        for name, a in (("scores", scores), ("origin", origin), ("track_ids", tids)):
+            if a.shape[0] != n:
+                raise ValueError(f"Faces.{name} must have shape ({n},) to match boxes, got {a.shape}")
+        if n and origin.max() > max(Origin):
+            raise ValueError(f"Faces.origin values must be in {[int(o) for o in Origin]}")
+        object.__setattr__(self, "boxes", boxes)
+        object.__setattr__(self, "scores", scores)
+        object.__setattr__(self, "origin", origin)
+        object.__setattr__(self, "track_ids", tids)
+
+    # --- construction -------------------------------------------------------------------
+    @classmethod
+    def empty(cls) -> Faces:
+        return cls(np.zeros((0, 4), np.float32))
+
+    @classmethod
+    def merge(cls, parts: Iterable[Faces]) -> Faces:
+        """Concatenate (no de-duplication: overlapping boxes are harmless for covering)."""
+        parts = [p for p in parts if len(p)]
+        if not parts:
+            return cls.empty()
+        return cls(
+            np.concatenate([p.boxes for p in parts]),
+            np.concatenate([p.scores for p in parts]),
+            np.concatenate([p.origin for p in parts]),
+            np.concatenate([p.track_ids for p in parts]),
+        )
+
+    # --- access -------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return int(self.boxes.shape[0])
+
+    def __getitem__(self, index: Any) -> Faces:
+        if isinstance(index, (int, np.integer)):
+            index = [int(index)]
+        return Faces(self.boxes[index], self.scores[index], self.origin[index], self.track_ids[index])
+
+    def __repr__(self) -> str:
+        return f"Faces(n={len(self)})"
+
+    @property
+    def widths(self) -> np.ndarray:
+        return self.boxes[:, 2] - self.boxes[:, 0]
+
+    @property
+    def heights(self) -> np.ndarray:
+        return self.boxes[:, 3] - self.boxes[:, 1]
+
+    @property
+    def centers(self) -> np.ndarray:
+        return np.stack([(self.boxes[:, 0] + self.boxes[:, 2]) / 2, (self.boxes[:, 1] + self.boxes[:, 3]) / 2], axis=1)
+
+    def with_origin(self, origin: Origin) -> Faces:
+        return Faces(self.boxes, self.scores, np.full(len(self), origin, np.uint8), self.track_ids)
+
+    def scaled(self, sx: float, sy: float | None = None) -> Faces:
+        """Boxes multiplied by a scale (e.g. from a resized detection input back to the frame)."""
+        sy = sx if sy is None else sy
+        return Faces(self.boxes * np.array([sx, sy, sx, sy], np.float32), self.scores, self.origin, self.track_ids)
+
+    def shifted(self, dx: float, dy: float) -> Faces:
+        return Faces(self.boxes + np.array([dx, dy, dx, dy], np.float32), self.scores, self.origin, self.track_ids)
+
+    def clipped(self, width: int, height: int) -> Faces:
+        """Boxes clipped to the frame; boxes entirely outside are dropped (they cover nothing)."""
+        b = self.boxes.copy()
+        b[:, [0, 2]] = np.clip(b[:, [0, 2]], 0, width)
+        b[:, [1, 3]] = np.clip(b[:, [1, 3]], 0, height)
+        keep = (b[:, 2] > b[:, 0]) & (b[:, 3] > b[:, 1])
+        return Faces(b[keep], self.scores[keep], self.origin[keep], self.track_ids[keep])
+
+    # --- serialization ------------------------------------------------------------------
+    def to_dict(self) -> dict[str, list]:
+        return {
+            "boxes": [[round(float(v), 2) for v in b] for b in self.boxes],
+            "scores": [round(float(s), 4) for s in self.scores],
+            "origin": [Origin(int(o)).name.lower() for o in self.origin],
+            "track_ids": [int(t) for t in self.track_ids],
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Faces:
+        origin = [Origin[o.upper()] if isinstance(o, str) else int(o) for o in d.get("origin", [])]
+        n = len(d.get("boxes", []))
+        return cls(
+            np.asarray(d.get("boxes", []), np.float32).reshape(n, 4),
+            d.get("scores") if d.get("scores") is not None else None,
+            origin if origin else None,
+            d.get("track_ids") if d.get("track_ids") is not None else None,
+        )
