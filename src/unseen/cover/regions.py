@@ -7,15 +7,16 @@ import numpy as np
 
 from ..types import Faces
 
-# Share of the face box height the region's centre moves up: hair and forehead sit above the box.
+# Extra growth above the box, as a share of its height: hair and forehead sit above face boxes.
 UP_SHIFT = 0.10
 
 
 def head_regions(faces: Faces, width: int, height: int, scale: float) -> np.ndarray:
     """Integer regions ``(N, 4)`` as ``x1, y1, x2, y2`` (x2/y2 exclusive) inside a W x H frame.
 
-    Each box is grown by ``scale`` around its centre (moved up by ``UP_SHIFT`` of its height) and
-    rounded outwards, so a box edge that falls inside a pixel covers that pixel. Every region is
+    Each box is grown by ``scale`` around its centre, its top edge raised a further ``UP_SHIFT`` of
+    its height, and rounded outwards, so a box edge that falls inside a pixel covers that pixel.
+    A region always contains its whole box (clipped to the frame). Every region is
     at least 1 x 1 pixel when its box touches the frame; regions fully outside are dropped.
     """
     if len(faces) == 0:
@@ -23,14 +24,12 @@ def head_regions(faces: Faces, width: int, height: int, scale: float) -> np.ndar
     b = faces.boxes.astype(np.float64)
     bw = b[:, 2] - b[:, 0]
     bh = b[:, 3] - b[:, 1]
-    cx = (b[:, 0] + b[:, 2]) / 2
-    cy = (b[:, 1] + b[:, 3]) / 2 - UP_SHIFT * bh
-    hw = bw * scale / 2
-    hh = bh * scale / 2
-    x1 = np.floor(cx - hw)
-    y1 = np.floor(cy - hh)
-    x2 = np.ceil(cx + hw)
-    y2 = np.ceil(cy + hh)
+    gx = bw * (scale - 1) / 2
+    gy = bh * (scale - 1) / 2
+    x1 = np.floor(b[:, 0] - gx)
+    y1 = np.floor(b[:, 1] - gy - UP_SHIFT * bh)
+    x2 = np.ceil(b[:, 2] + gx)
+    y2 = np.ceil(b[:, 3] + gy)
     # A degenerate box still covers the pixel it sits in.
     x2 = np.maximum(x2, x1 + 1)
     y2 = np.maximum(y2, y1 + 1)

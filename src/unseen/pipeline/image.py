@@ -1,0 +1,77 @@
+"""Photo pipeline: read -> detect -> cover -> write (pixels and ICC only) -> verify -> commit."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from ..cover import apply_cover
+from ..detect import FaceDetector
+from ..errors import UnseenError, UnsupportedFormat, VerificationError
+from ..media.image_io import format_for_path, read_image, write_image
+from ..scrub.image import verify_clean
+from ..settings import Settings
+from .commit import check_output_target, staged_output
+from .paths import default_output
+from .report import FileReport
+
+
+def process_image(
+    src: Path, dst: Path | None, settings: Settings, *, detector: FaceDetector | None = None
+) -> FileReport:
+    """Anonymize one photo. Raises :class:`UnseenError` (with the path) and leaves no output."""
+    started = time.perf_counter()
+    dst = dst if dst is not None else default_output(src)
+    try:
+        out_format = format_for_path(dst)
+        if out_format is None:
+            raise UnsupportedFormat(f"cannot tell the output image format from the suffix {dst.suffix!r}", path=dst)
+        check_output_target(src, dst, settings.overwrite)
+        loaded = read_image(src, max_pixels=settings.max_pixels)
+        if detector is None:
+            from .api import detector_for
+
+            detector = detector_for(settings)
+        pixels = loaded.pixels.copy()
+        faces = detector.detect(pixels[..., :3].copy() if pixels.shape[2] == 4 else pixels)
+        regions = apply_cover(pixels, faces, settings)
+        h, w = pixels.shape[:2]
+        same_format = out_format == loaded.format
+        with staged_output(dst, overwrite=settings.overwrite) as tmp:
+            write_image(
+                pixels,
+                tmp,
+                format=out_format,
+                icc_profile=loaded.icc_profile if settings.keep_icc else None,
+                save_options=loaded.save_options if same_format else None,
+            )
+            verify_clean(tmp, expected_size=(w, h))
+            if settings.verify:
+                _verify_no_face(tmp, settings)
+    except UnseenError as err:
+        raise err.with_path(src)
+    report = FileReport(
+        input=str(src),
+        output=str(dst),
+        kind="image",
+        faces=len(regions),
+        metadata_removed=list(loaded.metadata),
+        seconds=round(time.perf_counter() - started, 3),
+        details={
+            "width": w,
+            "height": h,
+            "format": out_format,
+            "boxes": faces.to_dict()["boxes"],
+        },
+    )
+    if loaded.pixels.shape[2] == 4 and out_format in ("JPEG", "BMP"):
+        report.warnings.append(f"alpha channel dropped: {out_format} cannot store it")
+    return report
+
+
+def _verify_no_face(path: Path, settings: Settings) -> None:
+    try:
+        from .check import verify_output
+    except ImportError as exc:  # pragma: no cover - check.py ships with the package
+        raise VerificationError("--verify is unavailable: the check module is missing", path=path) from exc
+    verify_output(path, "image", settings)

@@ -1,0 +1,98 @@
+import numpy as np
+import pytest
+
+from unseen.cover import apply_cover, head_regions, region_mask
+from unseen.settings import Settings
+from unseen.types import Faces
+
+from .conftest import noise_image
+
+
+def test_regions_grow_and_cover_edge_pixels():
+    f = Faces(np.array([[10.4, 10.4, 19.6, 19.6]]))
+    r = head_regions(f, 100, 100, 1.0)[0]
+    # fractional edges round outwards: the pixels the box touches are all inside
+    assert r[0] <= 10 and r[1] <= 10 and r[2] >= 20 and r[3] >= 20
+    big = head_regions(f, 100, 100, 2.0)[0]
+    assert (big[2] - big[0]) >= 18 and (big[3] - big[1]) >= 18
+
+
+def test_region_always_contains_its_box():
+    rng = np.random.default_rng(1)
+    xy = rng.uniform(0, 90, (200, 2))
+    wh = rng.uniform(0, 30, (200, 2))
+    f = Faces(np.concatenate([xy, xy + wh], axis=1))
+    for scale in (1.0, 1.3, 2.0):
+        r = head_regions(f, 100, 100, scale)
+        b = f.clipped(100, 100).boxes
+        assert len(r) == len(b)
+        assert (r[:, 0] <= np.floor(b[:, 0])).all() and (r[:, 1] <= np.floor(b[:, 1])).all()
+        assert (r[:, 2] >= np.minimum(np.ceil(b[:, 2]), 100)).all()
+        assert (r[:, 3] >= np.minimum(np.ceil(b[:, 3]), 100)).all()
+
+
+def test_regions_clip_to_frame_including_last_row_and_column():
+    f = Faces(np.array([[90, 90, 99.5, 99.5]]))
+    r = head_regions(f, 100, 100, 1.5)[0]
+    assert r[2] == 100 and r[3] == 100
+
+
+def test_degenerate_box_still_covers_a_pixel():
+    f = Faces(np.array([[5, 5, 5, 5]]))
+    r = head_regions(f, 10, 10, 1.3)
+    assert len(r) == 1 and (r[0, 2] - r[0, 0]) >= 1 and (r[0, 3] - r[0, 1]) >= 1
+
+
+@pytest.mark.parametrize("mode", ["solid", "mosaic", "blur"])
+@pytest.mark.parametrize("shape", ["rect", "ellipse"])
+@pytest.mark.parametrize("size", [1, 2, 5, 9, 40])
+def test_every_mode_is_safe_down_to_tiny_regions(mode, shape, size):
+    img = noise_image(64, 64)
+    f = Faces(np.array([[10, 10, 10 + size, 10 + size]], np.float32))
+    out = img.copy()
+    regions = apply_cover(out, f, Settings(mode=mode, shape=shape, box_scale=1.0))
+    assert out.shape == img.shape and out.dtype == img.dtype
+    x1, y1, x2, y2 = regions[0]
+    assert (out[y1:y2, x1:x2] != img[y1:y2, x1:x2]).any()
+    # nothing outside the region changed
+    m = region_mask(regions, 64, 64, "rect")
+    assert (out[~m] == img[~m]).all()
+
+
+def test_solid_fills_the_whole_region_and_alpha_becomes_opaque():
+    img = noise_image(50, 50, channels=4)
+    img[..., 3] = 0
+    f = Faces(np.array([[10, 10, 30, 30]]))
+    regions = apply_cover(img, f, Settings())
+    x1, y1, x2, y2 = regions[0]
+    assert (img[y1:y2, x1:x2, :3] == 0).all() and (img[y1:y2, x1:x2, 3] == 255).all()
+    assert (img[0, 0, 3] == 0)
+
+
+def test_mosaic_is_coarse():
+    """At most mosaic_blocks distinct cells across the face: few enough to be destructive."""
+    img = noise_image(200, 200)
+    f = Faces(np.array([[50, 50, 150, 150]]))
+    s = Settings(mode="mosaic", mosaic_blocks=4, box_scale=1.0)
+    regions = apply_cover(img, f, s)
+    x1, y1, x2, y2 = regions[0]
+    row = img[(y1 + y2) // 2, x1:x2]
+    changes = int((np.abs(np.diff(row.astype(int), axis=0)).sum(axis=1) > 0).sum())
+    assert changes <= 4
+
+
+def test_blur_destroys_detail():
+    img = noise_image(200, 200)
+    f = Faces(np.array([[50, 50, 150, 150]]))
+    orig = img.copy()
+    regions = apply_cover(img, f, Settings(mode="blur", box_scale=1.0))
+    x1, y1, x2, y2 = regions[0]
+    before = orig[y1:y2, x1:x2].astype(float)
+    after = img[y1:y2, x1:x2].astype(float)
+    # high-frequency energy is mostly gone
+    assert np.abs(np.diff(after, axis=1)).mean() < 0.2 * np.abs(np.diff(before, axis=1)).mean()
+
+
+def test_cover_rejects_wrong_arrays():
+    with pytest.raises(ValueError):
+        apply_cover(np.zeros((4, 4), np.uint8), Faces.empty(), Settings())
