@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import IO, Sequence
 
 from . import __version__
-from .errors import ConfigError, ExitStatus, UnseenError
+from .errors import ConfigError, ExitStatus, UnseenError, printable
 from .settings import Settings, field_help
 
 _FLAG_OVERRIDES = {"audio": "--no-audio"}  # boolean settings whose default is True
@@ -150,14 +150,14 @@ def _print_summary(batch, settings: Settings, out: IO[str], err: IO[str], *, qui
         if f.status != "ok":
             continue
         unit = "face-frames" if f.kind == "video" else "faces"
-        line = f"{f.input} -> {f.output}: {f.faces} {unit} covered"
+        line = f"{printable(f.input)} -> {printable(str(f.output))}: {f.faces} {unit} covered"
         if f.metadata_removed:
             line += f"; removed: {', '.join(f.metadata_removed)}"
         print(line, file=out)
         for w in f.warnings:
             print(f"  warning: {w}", file=out)
     for s in batch.skipped:
-        print(f"skipped: {s}", file=out)
+        print(f"skipped: {printable(s)}", file=out)
     ok = sum(1 for f in batch.files if f.status == "ok")
     faces = sum(f.faces for f in batch.files if f.status == "ok")
     summary = f"{ok} of {len(batch.files)} file(s) anonymized ({faces} covered)"

@@ -54,10 +54,10 @@ class UnseenError(Exception):
 
     @property
     def message(self) -> str:
-        """One line: path, position, reason."""
+        """One line: path, position, reason (control characters in names are escaped)."""
         parts = []
         if self.path is not None:
-            parts.append(self.path)
+            parts.append(printable(self.path))
         if self.where:
             parts.append(self.where)
         parts.append(self.reason)
@@ -69,6 +69,13 @@ class UnseenError(Exception):
             self.path = str(path)
             self.args = (self.message,)
         return self
+
+
+def printable(text: str) -> str:
+    """``text`` with newlines and other non-printable characters escaped, unicode letters kept."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
 
 
 class ConfigError(UnseenError):
