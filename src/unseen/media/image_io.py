@@ -1,0 +1,476 @@
+"""Read photos into RGB(A) pixels and write pixels back: nothing but pixels and an ICC profile.
+
+Reading fails closed: a missing, unreadable, empty, truncated, oversized, animated or multi-page
+file raises a typed :class:`~unseen.errors.InputError` naming the file; the image is decoded fully
+before anything else happens. EXIF orientation is applied to the pixels (HEIF: the container's own
+rotation, applied by libheif). Every mode becomes 8-bit RGB or RGBA: 16-bit samples are scaled,
+palettes expanded, CMYK and greyscale converted (through their ICC profile when they carry one).
+
+Writing builds a fresh image from the array, so no metadata of the input can travel with it; the
+save options are held to a per-format allow-list. Decisions:
+
+* Alpha into a format without it (JPEG, BMP): composited onto **white**, the usual page colour;
+  covered regions are opaque already, so this changes nothing there.
+* Animated or multi-page files (TIFF pages, animated WebP, APNG, HEIF with several images) are
+  refused rather than cut to their first frame. MPO (a JPEG with secondary images, as stereo and
+  some phone cameras write) keeps its primary image; the secondary images are reported as removed.
+* JPEG is written at quality 95 with the input's chroma subsampling; the input's quantisation
+  tables are not copied (they fingerprint the camera model). WebP stays lossless if it was
+  lossless, else quality 95. TIFF keeps its compression. HEIF is written at quality 90.
+* Supported formats: JPEG, PNG, WebP, TIFF, BMP, HEIF/HEIC (through pillow-heif). GIF and others
+  are refused: unseen does not write them.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import os
+import stat
+import struct
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image, ImageFile, UnidentifiedImageError
+
+from ..errors import (
+    CorruptInput,
+    InputError,
+    InputNotFound,
+    LimitExceeded,
+    OutputNotWritable,
+    PipelineError,
+    UnseenError,
+    UnsupportedFormat,
+)
+from ..scrub.image import describe_bytes, sniff
+
+SUPPORTED_FORMATS = ("JPEG", "PNG", "WEBP", "TIFF", "BMP", "HEIF")
+ALPHA_FORMATS = frozenset({"PNG", "WEBP", "TIFF", "HEIF"})
+GREY_FORMATS = frozenset({"JPEG", "PNG", "TIFF", "BMP"})
+JPEG_QUALITY = 95
+WEBP_QUALITY = 95
+HEIF_QUALITY = 90
+FLATTEN_BACKGROUND = 255  # white
+
+_SUFFIX_FORMAT = {
+    ".jpg": "JPEG", ".jpeg": "JPEG", ".jpe": "JPEG", ".png": "PNG", ".webp": "WEBP",
+    ".tif": "TIFF", ".tiff": "TIFF", ".bmp": "BMP", ".heic": "HEIF", ".heif": "HEIF",
+}  # fmt: skip
+_FORMAT_ALIASES = {"JPG": "JPEG", "MPO": "JPEG", "TIF": "TIFF", "HEIC": "HEIF"}
+# Save options each format may receive; anything else (exif, comment, pnginfo ...) is refused.
+_SAVE_KEYS = {
+    "JPEG": {"quality", "subsampling", "progressive", "optimize", "dpi"},
+    "PNG": {"compress_level", "optimize", "dpi"},
+    "WEBP": {"quality", "lossless", "method"},
+    "TIFF": {"compression", "quality", "dpi"},
+    "BMP": {"dpi"},
+    "HEIF": {"quality"},
+}
+_TIFF_COMPRESSIONS = {"raw", "tiff_lzw", "tiff_adobe_deflate", "packbits", "jpeg"}
+_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error, zlib.error, RuntimeError, IndexError)
+_TRANSPOSE = {  # EXIF orientation -> what to do to the stored pixels
+    2: lambda a: a[:, ::-1],
+    3: lambda a: a[::-1, ::-1],
+    4: lambda a: a[::-1, :],
+    5: lambda a: a.transpose(1, 0, 2),
+    6: lambda a: a.transpose(1, 0, 2)[:, ::-1],
+    7: lambda a: a.transpose(1, 0, 2)[::-1, ::-1],
+    8: lambda a: a.transpose(1, 0, 2)[::-1, :],
+}
+
+
+@dataclass
+class LoadedImage:
+    """A decoded photo: pixels plus what is needed to write a faithful, metadata-free copy."""
+
+    pixels: np.ndarray  # (H, W, 3) RGB or (H, W, 4) RGBA, uint8, orientation applied
+    format: str  # "JPEG", "PNG", "WEBP", "TIFF", "BMP" or "HEIF" (an MPO reads as "JPEG")
+    icc_profile: bytes | None  # an RGB ICC profile, kept
+    metadata: list[str]  # what the input carried and the output will not
+    save_options: dict  # format options for write_image; never metadata
+    notes: list[str] = field(default_factory=list)  # conversions worth telling (16-bit, CMYK ...)
+
+
+@functools.lru_cache(maxsize=1)
+def heif_available() -> bool:
+    """Whether HEIF/HEIC can be read and written (pillow-heif installed and registered)."""
+    try:
+        import pillow_heif
+    except ImportError:
+        return False
+    pillow_heif.register_heif_opener()
+    return True
+
+
+def format_for_path(path: Path) -> str | None:
+    """The format a file with this suffix is written in (``None``: a suffix unseen does not write)."""
+    fmt = _SUFFIX_FORMAT.get(Path(path).suffix.lower())
+    if fmt == "HEIF" and not heif_available():
+        return None
+    return fmt
+
+
+def normalize_format(fmt: str) -> str:
+    f = fmt.upper()
+    return _FORMAT_ALIASES.get(f, f)
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+def read_image(path: Path, *, max_pixels: int) -> LoadedImage:
+    """Decode the photo at ``path`` fully into 8-bit RGB/RGBA with its orientation applied.
+
+    Raises:
+        InputNotFound: no such file.
+        InputError: a folder, not a regular file, or not readable (permissions).
+        CorruptInput: empty, truncated or undecodable.
+        UnsupportedFormat: not an image, a format unseen does not handle, or animated/multi-page.
+        LimitExceeded: more than ``max_pixels`` pixels (checked from the header, before decoding).
+    """
+    path = Path(path)
+    try:
+        return _read(path, max_pixels)
+    except UnseenError as err:
+        raise err.with_path(path)
+
+
+def _read(path: Path, max_pixels: int) -> LoadedImage:
+    if ImageFile.LOAD_TRUNCATED_IMAGES:
+        raise CorruptInput("Pillow is set to accept truncated images (LOAD_TRUNCATED_IMAGES); refusing to read")
+    data = _read_bytes(path)
+    container = sniff(data)
+    if container not in SUPPORTED_FORMATS:
+        what = f"a {container} file" if container else "not an image"
+        raise UnsupportedFormat(f"{what}; unseen reads {', '.join(_supported_names())}")
+    if container == "HEIF" and not heif_available():
+        raise UnsupportedFormat("HEIF/HEIC needs pillow-heif, which is not installed")
+    im = _open(data, container)
+    fmt = normalize_format(im.format or container)
+    width, height = im.size
+    if width < 1 or height < 1:
+        raise CorruptInput(f"image has no pixels ({width}x{height})")
+    if width * height > max_pixels:
+        raise LimitExceeded(
+            f"image is {width}x{height} = {width * height:,} pixels, over the limit of {max_pixels:,} (max_pixels)"
+        )
+    frames = int(getattr(im, "n_frames", 1) or 1)
+    if frames > 1 and im.format != "MPO":
+        raise UnsupportedFormat(
+            f"{fmt} with {frames} frames or pages: only single images are handled "
+            "(refused rather than keeping the first frame only)"
+        )
+    _decode(im, max_pixels)
+    metadata = describe_bytes(data, container)
+    if container == "PNG" and "PNG animation (APNG)" in metadata:
+        raise UnsupportedFormat("animated PNG: only single images are handled")
+    notes: list[str] = []
+    orientation = _orientation(im) if fmt != "HEIF" else 1
+    pixels, icc, grey = _to_rgb(im, notes)
+    if orientation in _TRANSPOSE:
+        pixels = np.ascontiguousarray(_TRANSPOSE[orientation](pixels))
+    options = _save_options(im, fmt, data)
+    if grey:
+        options["grayscale"] = True
+    return LoadedImage(pixels, fmt, icc, metadata, options, notes)
+
+
+def _supported_names() -> list[str]:
+    return [f for f in SUPPORTED_FORMATS if f != "HEIF" or heif_available()]
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        st = path.stat()
+    except FileNotFoundError as exc:
+        raise InputNotFound("no such file") from exc
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}") from exc
+    if stat.S_ISDIR(st.st_mode):
+        raise InputError("is a folder, not an image file")
+    if not stat.S_ISREG(st.st_mode):
+        raise InputError("not a regular file")
+    if st.st_size == 0:
+        raise CorruptInput("empty file (0 bytes)")
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}") from exc
+    if not data:
+        raise CorruptInput("empty file (0 bytes)")
+    return data
+
+
+def _open(data: bytes, container: str) -> Image.Image:
+    heif_available()
+    try:
+        return Image.open(io.BytesIO(data), formats=[container])
+    except Image.DecompressionBombError as exc:
+        raise LimitExceeded(f"image header declares too many pixels for Pillow's safety limit ({exc})") from exc
+    except UnidentifiedImageError as exc:
+        raise CorruptInput(f"looks like {container} but its header cannot be read") from exc
+    except _DECODE_ERRORS as exc:
+        raise CorruptInput(f"{container} header cannot be read ({exc})") from exc
+
+
+def _decode(im: Image.Image, max_pixels: int) -> None:
+    try:
+        im.load()
+    except Image.DecompressionBombError as exc:
+        raise LimitExceeded(f"decompression bomb refused ({exc})") from exc
+    except MemoryError as exc:
+        raise LimitExceeded(f"not enough memory to decode {im.size[0]}x{im.size[1]} pixels") from exc
+    except _DECODE_ERRORS as exc:
+        raise CorruptInput(f"cannot decode the image ({_reason(exc)})") from exc
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0][:200]
+
+
+def _orientation(im: Image.Image) -> int:
+    try:
+        value = im.getexif().get(0x0112, 1)
+    except _DECODE_ERRORS as exc:
+        raise CorruptInput(f"EXIF block cannot be read, so the orientation is unknown ({_reason(exc)})") from exc
+    if isinstance(value, (tuple, list)) and value:
+        value = value[0]
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 1
+
+
+def _to_rgb(im: Image.Image, notes: list[str]) -> tuple[np.ndarray, bytes | None, bool]:
+    """(pixels, RGB ICC profile or None, input was greyscale)."""
+    icc = im.info.get("icc_profile") or None
+    space = icc[16:20] if icc and len(icc) >= 20 else None
+    mode, grey = im.mode, False
+    if mode in ("RGB", "RGBA"):
+        out = im
+    elif mode in ("RGBX", "YCbCr", "LAB", "HSV"):
+        out = im.convert("RGB")
+    elif mode == "RGBa":
+        out = im.convert("RGBA")
+    elif mode in ("P", "PA"):
+        out = im.convert("RGBA" if mode == "PA" or "transparency" in im.info else "RGB")
+    elif mode in ("1", "L", "LA", "La"):
+        out, grey = im.convert("RGBA" if mode in ("LA", "La") else "RGB"), True
+    elif mode.startswith("I;16") or mode == "I":
+        arr = np.asarray(im)
+        if arr.size and (arr.min() < 0 or arr.max() > 65535):
+            raise UnsupportedFormat(f"greyscale with samples outside 16 bits (mode {mode}) is not handled")
+        grey8 = ((arr.astype(np.uint32) * 255 + 32767) // 65535).astype(np.uint8)
+        notes.append("16-bit samples reduced to 8 bits")
+        return np.ascontiguousarray(np.repeat(grey8[..., None], 3, axis=2)), _keep_icc(icc, space, notes), True
+    elif mode == "CMYK":
+        out, icc = _cmyk_to_rgb(im, icc, space, notes), None
+        space = None
+    else:
+        raise UnsupportedFormat(f"pixel mode {mode} is not handled")
+    if out.mode not in ("RGB", "RGBA"):
+        out = out.convert("RGB")
+    pixels = np.asarray(out, dtype=np.uint8)
+    if pixels.ndim != 3:
+        raise CorruptInput(f"decoded pixels have an unexpected shape {pixels.shape}")
+    return np.ascontiguousarray(pixels), _keep_icc(icc, space, notes), grey
+
+
+def _keep_icc(icc: bytes | None, space: bytes | None, notes: list[str]) -> bytes | None:
+    """Keep an ICC profile only when it describes RGB (the pixels are RGB now)."""
+    if icc is None:
+        return None
+    if space == b"RGB ":
+        return icc
+    notes.append(f"ICC profile for {(space or b'?').decode('latin-1').strip() or '?'} dropped: pixels are RGB now")
+    return None
+
+
+def _cmyk_to_rgb(im: Image.Image, icc: bytes | None, space: bytes | None, notes: list[str]) -> Image.Image:
+    if icc and space == b"CMYK":
+        from PIL import ImageCms
+
+        try:
+            src = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+            dst = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+            out = ImageCms.profileToProfile(im, src, dst, outputMode="RGB")
+        except (ImageCms.PyCMSError, OSError, ValueError) as exc:
+            notes.append(f"CMYK converted to RGB without its ICC profile (profile unusable: {_reason(exc)})")
+            return im.convert("RGB")
+        notes.append("CMYK converted to sRGB through its ICC profile")
+        return out
+    notes.append("CMYK converted to RGB (no ICC profile)")
+    return im.convert("RGB")
+
+
+def _save_options(im: Image.Image, fmt: str, data: bytes) -> dict[str, Any]:
+    info = im.info
+    opts: dict[str, Any] = {}
+    dpi = info.get("dpi")
+    if (
+        fmt in ("JPEG", "PNG", "TIFF", "BMP")
+        and isinstance(dpi, tuple)
+        and len(dpi) == 2
+        and all(isinstance(v, (int, float)) and 0 < float(v) < 100_000 for v in dpi)
+        and tuple(dpi) != (1, 1)  # Pillow's placeholder for "no resolution"
+    ):
+        opts["dpi"] = (float(dpi[0]), float(dpi[1]))
+    if fmt == "JPEG":
+        from PIL import JpegImagePlugin
+
+        opts["quality"] = JPEG_QUALITY
+        sampling = JpegImagePlugin.get_sampling(im) if im.mode in ("RGB", "YCbCr") else -1
+        opts["subsampling"] = sampling if sampling in (0, 1, 2) else 2
+        if info.get("progressive") or info.get("progression"):
+            opts["progressive"] = True
+    elif fmt == "WEBP":
+        if _webp_lossless(data):
+            opts.update(lossless=True, quality=80, method=4)
+        else:
+            opts.update(quality=WEBP_QUALITY, method=4)
+    elif fmt == "TIFF":
+        comp = info.get("compression", "raw")
+        comp = {"tiff_deflate": "tiff_adobe_deflate"}.get(comp, comp)
+        opts["compression"] = comp if comp in _TIFF_COMPRESSIONS else "tiff_adobe_deflate"
+        if opts["compression"] == "jpeg":
+            opts["quality"] = JPEG_QUALITY
+    elif fmt == "HEIF":
+        opts["quality"] = HEIF_QUALITY
+    return opts
+
+
+def _webp_lossless(data: bytes) -> bool:
+    pos = 12
+    while pos + 8 <= len(data):
+        fourcc = data[pos : pos + 4]
+        if fourcc == b"VP8L":
+            return True
+        if fourcc == b"VP8 ":
+            return False
+        size = struct.unpack_from("<I", data, pos + 4)[0]
+        pos += 8 + size + (size % 2)
+    return False
+
+
+# --- writing --------------------------------------------------------------------------------
+
+
+def write_image(
+    pixels: np.ndarray, path: Path, *, format: str, icc_profile: bytes | None, save_options: dict | None = None
+) -> None:
+    """Write ``pixels`` (and the ICC profile, nothing else) to ``path`` in ``format``.
+
+    ``save_options`` come from :attr:`LoadedImage.save_options` (same format only); the key
+    ``grayscale`` asks for a greyscale file when every pixel is still grey.
+
+    Raises:
+        UnsupportedFormat: a format unseen does not write.
+        OutputNotWritable: the file cannot be written (disk full, permissions ...).
+        PipelineError: pixels of the wrong shape or type, or a save option that is not allowed.
+    """
+    path = Path(path)
+    fmt = normalize_format(format)
+    if fmt not in SUPPORTED_FORMATS or (fmt == "HEIF" and not heif_available()):
+        raise UnsupportedFormat(f"cannot write {format} images; unseen writes {', '.join(_supported_names())}", path=path)
+    if not isinstance(pixels, np.ndarray) or pixels.dtype != np.uint8 or pixels.ndim != 3 or pixels.shape[2] not in (3, 4):
+        got = f"{pixels.dtype} {pixels.shape}" if isinstance(pixels, np.ndarray) else type(pixels).__name__
+        raise PipelineError(f"pixels must be uint8 (H, W, 3) or (H, W, 4); got {got}", path=path)
+    if pixels.shape[0] < 1 or pixels.shape[1] < 1:
+        raise PipelineError(f"pixels must not be empty; got {pixels.shape}", path=path)
+    opts = dict(save_options or {})
+    grey = bool(opts.pop("grayscale", False))
+    bad = set(opts) - _SAVE_KEYS[fmt]
+    if bad:
+        raise PipelineError(f"save option(s) not allowed for {fmt}: {', '.join(sorted(bad))}", path=path)
+    image = _to_pil(pixels, fmt, grey and icc_profile is None)
+    if icc_profile and fmt != "BMP":
+        opts["icc_profile"] = bytes(icc_profile)
+    existed = path.exists()
+    try:
+        with open(path, "wb") as fh:
+            image.save(fh, format=fmt, **opts)
+    except OSError as exc:
+        _remove_partial(path, existed)
+        raise OutputNotWritable(f"cannot write: {exc.strerror or _reason(exc)}", path=path) from exc
+    except (ValueError, TypeError, RuntimeError) as exc:
+        _remove_partial(path, existed)
+        raise PipelineError(f"{fmt} encoder failed: {_reason(exc)}", path=path) from exc
+
+
+def _to_pil(pixels: np.ndarray, fmt: str, grey: bool) -> Image.Image:
+    arr = pixels
+    if arr.shape[2] == 4 and fmt not in ALPHA_FORMATS:
+        arr = flatten_alpha(arr)
+    if grey and fmt in GREY_FORMATS and _is_grey(arr):
+        if arr.shape[2] == 4:
+            return Image.fromarray(np.ascontiguousarray(arr[..., [0, 3]]), "LA")
+        return Image.fromarray(np.ascontiguousarray(arr[..., 0]), "L")
+    return Image.fromarray(np.ascontiguousarray(arr), "RGBA" if arr.shape[2] == 4 else "RGB")
+
+
+def _is_grey(arr: np.ndarray) -> bool:
+    return bool(np.array_equal(arr[..., 0], arr[..., 1]) and np.array_equal(arr[..., 0], arr[..., 2]))
+
+
+def flatten_alpha(rgba: np.ndarray, background: int = FLATTEN_BACKGROUND) -> np.ndarray:
+    """Composite RGBA onto a plain background (white by default); opaque pixels are unchanged."""
+    alpha = rgba[..., 3:4].astype(np.uint16)
+    if np.all(alpha == 255):
+        return np.ascontiguousarray(rgba[..., :3])
+    rgb = rgba[..., :3].astype(np.uint16)
+    out = (rgb * alpha + background * (255 - alpha) + 127) // 255
+    return out.astype(np.uint8)
+
+
+def _remove_partial(path: Path, existed: bool) -> None:
+    if not existed:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+
+
+# --- re-reading written files (used by verification) ----------------------------------------
+
+_PILLOW_META_KEYS = ("exif", "xmp", "XML:com.adobe.xmp", "comment", "photoshop", "iptc", "mp", "mpoffset")
+
+
+def decode_for_check(data: bytes) -> tuple[tuple[int, int], list[str]]:
+    """Decode a written file fully with Pillow: ``((width, height), metadata Pillow still sees)``.
+
+    Raises ``ValueError`` when it does not decode or is more than one image.
+    """
+    if ImageFile.LOAD_TRUNCATED_IMAGES:
+        raise ValueError("Pillow is set to accept truncated images (LOAD_TRUNCATED_IMAGES)")
+    container = sniff(data)
+    heif_available()
+    try:
+        im = Image.open(io.BytesIO(data), formats=[container] if container in SUPPORTED_FORMATS else None)
+        im.load()
+    except (UnidentifiedImageError, Image.DecompressionBombError, *_DECODE_ERRORS) as exc:
+        raise ValueError(_reason(exc)) from exc
+    frames = int(getattr(im, "n_frames", 1) or 1)
+    if frames != 1:
+        raise ValueError(f"{frames} frames where one image was written")
+    left = [k for k in _PILLOW_META_KEYS if im.info.get(k)]
+    text = getattr(im, "text", None)
+    if text:
+        left += [f"text '{k}'" for k in text]
+    if container in ("JPEG", "PNG", "WEBP", "HEIF") and len(im.getexif()):
+        left.append("EXIF tags")
+    if container == "TIFF":
+        tags = set(getattr(im, "tag_v2", {}).keys())
+        from ..scrub.image import TIFF_ALLOWED_TAGS
+
+        left += [f"TIFF tag {t}" for t in sorted(tags - TIFF_ALLOWED_TAGS)]
+    if container == "HEIF":
+        for key in ("metadata", "thumbnails", "depth_images", "aux"):
+            if im.info.get(key):
+                left.append(f"HEIF {key}")
+    return im.size, left

@@ -1,0 +1,222 @@
+"""A small, independent reader of TIFF/EXIF structures: which tags sit in which IFD.
+
+Used two ways: to name what an EXIF block carries (GPS, serial numbers, maker note, thumbnail)
+so the report can say what was removed, and to walk a TIFF file's own tags so that verification
+can hold them to an allow-list. It reads tag numbers only, never values (except the offsets it
+must follow), and never trusts a count or an offset without a bounds check.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+
+# Pointer tags: the IFDs they lead to.
+EXIF_IFD, GPS_IFD, INTEROP_IFD, SUB_IFDS = 0x8769, 0x8825, 0xA005, 0x014A
+_POINTERS = {EXIF_IFD: "Exif", GPS_IFD: "GPS", INTEROP_IFD: "Interop"}
+_TYPE_SIZE = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4, 16: 8, 17: 8, 18: 8}
+_MAX_IFDS = 64
+_MAX_ENTRIES = 4096
+
+
+@dataclass
+class TiffTags:
+    """Tag numbers found per IFD: ``"IFD0"``, ``"IFD1"`` ... (the chain), ``"Exif"``, ``"GPS"``,
+    ``"Interop"``, ``"SubIFD0"`` ...; ``problems`` lists what could not be read."""
+
+    ifds: dict[str, list[int]] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    def tags(self, name: str) -> list[int]:
+        return self.ifds.get(name, [])
+
+
+def read_tiff_tags(data: bytes) -> TiffTags:
+    """Walk a TIFF structure (a TIFF file, or an EXIF block with or without ``Exif\\0\\0``)."""
+    out = TiffTags()
+    if data[:6] == b"Exif\x00\x00":
+        data = data[6:]
+    if data[:4] in (b"II*\x00", b"II+\x00"):
+        bo = "<"
+    elif data[:4] in (b"MM\x00*", b"MM\x00+"):
+        bo = ">"
+    else:
+        out.problems.append("not a TIFF/EXIF structure")
+        return out
+    big = data[2:4] in (b"+\x00", b"\x00+")
+    try:
+        first = struct.unpack_from(bo + ("Q" if big else "I"), data, 8 if big else 4)[0]
+    except struct.error:
+        out.problems.append("truncated TIFF header")
+        return out
+    seen: set[int] = set()
+    queue: list[tuple[str, int]] = []
+    # The main chain (IFD0 -> IFD1 -> ...) first.
+    offset, n = first, 0
+    while offset and n < _MAX_IFDS:
+        name = f"IFD{n}"
+        nxt = _read_ifd(data, offset, bo, big, name, out, seen, queue)
+        if nxt is None:
+            break
+        offset, n = nxt, n + 1
+    while queue and len(seen) < _MAX_IFDS:
+        name, off = queue.pop(0)
+        _read_ifd(data, off, bo, big, name, out, seen, queue)
+    return out
+
+
+def _read_ifd(
+    data: bytes, offset: int, bo: str, big: bool, name: str, out: TiffTags, seen: set[int], queue: list
+) -> int | None:
+    if offset in seen:
+        out.problems.append(f"{name}: IFD loop")
+        return None
+    seen.add(offset)
+    count_fmt, entry_size, count_size = (("Q", 20, 8) if big else ("H", 12, 2))
+    try:
+        (count,) = struct.unpack_from(bo + count_fmt, data, offset)
+    except struct.error:
+        out.problems.append(f"{name}: offset {offset} outside the data")
+        return None
+    if count > _MAX_ENTRIES:
+        out.problems.append(f"{name}: implausible entry count {count}")
+        return None
+    tags: list[int] = []
+    base = offset + count_size
+    for i in range(count):
+        pos = base + i * entry_size
+        try:
+            if big:
+                tag, typ, cnt, val = struct.unpack_from(bo + "HHQQ", data, pos)
+            else:
+                tag, typ, cnt, val = struct.unpack_from(bo + "HHII", data, pos)
+        except struct.error:
+            out.problems.append(f"{name}: truncated entry")
+            break
+        tags.append(tag)
+        if tag in _POINTERS and val:
+            queue.append((_POINTERS[tag], val))
+        elif tag == SUB_IFDS:
+            for j, sub in enumerate(_offsets(data, bo, big, typ, cnt, val)):
+                queue.append((f"SubIFD{j}", sub))
+    out.ifds.setdefault(name, []).extend(tags)
+    try:
+        (nxt,) = struct.unpack_from(bo + ("Q" if big else "I"), data, base + count * entry_size)
+    except struct.error:
+        return None
+    return nxt or None
+
+
+def _offsets(data: bytes, bo: str, big: bool, typ: int, cnt: int, val: int) -> list[int]:
+    size = _TYPE_SIZE.get(typ, 4) * cnt
+    if cnt == 0 or cnt > 64:
+        return []
+    fmt = {4: "I", 13: "I", 16: "Q", 18: "Q"}.get(typ)
+    if fmt is None:
+        return []
+    inline = size <= (8 if big else 4)
+    if inline:
+        raw = struct.pack(bo + ("Q" if big else "I"), val)[:size]
+        try:
+            return list(struct.unpack(bo + fmt * cnt, raw))
+        except struct.error:
+            return []
+    try:
+        return list(struct.unpack_from(bo + fmt * cnt, data, val))
+    except struct.error:
+        return []
+
+
+# --- naming what an EXIF block carries -----------------------------------------------------
+
+# (IFD, tag) -> what a person reading the report should understand.
+_NAMED: dict[tuple[str, int], str] = {
+    ("IFD0", 0x010E): "EXIF image description",
+    ("IFD0", 0x010F): "EXIF camera make and model",
+    ("IFD0", 0x0110): "EXIF camera make and model",
+    ("IFD0", 0x0112): "EXIF orientation (applied to the pixels)",
+    ("IFD0", 0x0131): "EXIF software",
+    ("IFD0", 0x0132): "EXIF date and time",
+    ("IFD0", 0x013B): "EXIF artist",
+    ("IFD0", 0x013C): "EXIF host computer",
+    ("IFD0", 0x8298): "EXIF copyright",
+    ("IFD0", 0x9C9B): "EXIF Windows title/comment/author/keywords",
+    ("IFD0", 0x9C9C): "EXIF Windows title/comment/author/keywords",
+    ("IFD0", 0x9C9D): "EXIF Windows title/comment/author/keywords",
+    ("IFD0", 0x9C9E): "EXIF Windows title/comment/author/keywords",
+    ("IFD0", 0x9C9F): "EXIF Windows title/comment/author/keywords",
+    ("IFD0", 0xC62F): "EXIF camera serial number",
+    ("Exif", 0x9003): "EXIF date and time",
+    ("Exif", 0x9004): "EXIF date and time",
+    ("Exif", 0x9010): "EXIF date and time",
+    ("Exif", 0x9011): "EXIF date and time",
+    ("Exif", 0x9012): "EXIF date and time",
+    ("Exif", 0x927C): "EXIF maker note",
+    ("Exif", 0x9286): "EXIF user comment",
+    ("Exif", 0xA420): "EXIF image unique ID",
+    ("Exif", 0xA430): "EXIF camera owner name",
+    ("Exif", 0xA431): "EXIF camera serial number",
+    ("Exif", 0xA433): "EXIF lens make and model",
+    ("Exif", 0xA434): "EXIF lens make and model",
+    ("Exif", 0xA435): "EXIF lens serial number",
+}
+_GPS_POSITION = {1, 2, 3, 4}  # latitude ref, latitude, longitude ref, longitude
+_STRUCTURAL = {EXIF_IFD, GPS_IFD, INTEROP_IFD}
+
+
+def describe_exif(data: bytes) -> list[str]:
+    """Human-readable names of what an EXIF block carries (never empty: an empty block is named)."""
+    items = describe_tags(read_tiff_tags(data))
+    return items or ["EXIF (empty block)"]
+
+
+def describe_tags(
+    tags: TiffTags, *, label: str = "EXIF", allowed_ifd0: frozenset[int] = frozenset(), chain: str = "EXIF thumbnail"
+) -> list[str]:
+    """Name every tag found, except ``allowed_ifd0`` in IFD0 (a TIFF file's own pixel layout).
+
+    ``chain`` names a second IFD in the main chain (a thumbnail in EXIF, a page in a TIFF file).
+    """
+    items: list[str] = []
+    other = 0
+    for ifd, found in tags.ifds.items():
+        if ifd == "GPS":
+            if found:
+                items.append("EXIF GPS position" if _GPS_POSITION & set(found) else "EXIF GPS data")
+            continue
+        if ifd.startswith("IFD") and ifd != "IFD0":
+            items.append(chain)
+            continue
+        if ifd.startswith("SubIFD"):
+            items.append(f"{label} sub-image")
+            continue
+        for tag in found:
+            name = _NAMED.get((ifd, tag))
+            if ifd == "IFD0" and tag in allowed_ifd0:
+                continue
+            if name:
+                items.append(name)
+            elif tag in _STRUCTURAL:
+                continue
+            elif label != "EXIF" and ifd == "IFD0":
+                items.append(f"{label} tag {_tag_name(tag)}")
+            else:
+                other += 1
+    if other:
+        items.append(f"EXIF ({other} other tag{'s' if other != 1 else ''})")
+    if tags.problems:
+        items.append(f"EXIF (unreadable part: {tags.problems[0]})")
+    if label != "EXIF":
+        items = [label + i[4:] if i.startswith("EXIF") else i for i in items]
+    return _unique(items)
+
+
+def _tag_name(tag: int) -> str:
+    from PIL import TiffTags as _names  # names only, for messages
+
+    name = _names.lookup(tag).name
+    return f"{name} ({tag})" if name and name != "unknown" else f"{tag} (0x{tag:04X})"
+
+
+def _unique(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))
