@@ -1,0 +1,59 @@
+"""CenterFace (Star-Clouds, MIT) on onnxruntime: one pass over one image at the size given.
+
+The vendored graph has fixed input dims ``[10, 3, 32, 32]``; at load the batch, height and width
+are made symbolic so any multiple of 32 runs. The network takes RGB 0-255 as float32 NCHW and
+answers at stride 4: a face-centre heatmap, log box sizes, centre offsets (and landmarks, unused).
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from ..types import Faces
+from .onnx_session import make_session, pad_to_multiple, run, symbolic_dims
+from .weights import load_weights
+
+STRIDE = 4
+MULTIPLE = 32  # input sides must be multiples of this
+
+
+class CenterFaceNet:
+    """A single-pass CenterFace: ``infer(rgb, threshold) -> Faces`` in the array's pixels."""
+
+    name = "centerface"
+    multiple = MULTIPLE
+
+    def __init__(self, *, device: str = "cpu", threads: int = 1):
+        model = symbolic_dims(load_weights("centerface.onnx"), {0: "n", 2: "h", 3: "w"}, {0: "n", 2: "fh", 3: "fw"})
+        self.session = make_session(model, device=device, threads=threads, name=self.name)
+        self.input_name = self.session.get_inputs()[0].name
+
+    def infer(self, rgb: np.ndarray, threshold: float) -> Faces:
+        h, w = rgb.shape[:2]
+        if h == 0 or w == 0:
+            return Faces.empty()
+        padded = pad_to_multiple(rgb, MULTIPLE)
+        blob = np.ascontiguousarray(padded.transpose(2, 0, 1)[None], dtype=np.float32)
+        heat, scale, offset, _landmarks = run(self.session, {self.input_name: blob}, self.name)[:4]
+        return decode(heat[0, 0], scale[0], offset[0], threshold).clipped(w, h)
+
+
+def decode(heat: np.ndarray, scale: np.ndarray, offset: np.ndarray, threshold: float) -> Faces:
+    """Heatmap peaks above ``threshold`` -> boxes in input pixels (no suppression here).
+
+    ``heat`` is ``(fh, fw)``; ``scale`` and ``offset`` are ``(2, fh, fw)`` as (y, x) pairs: the
+    box height/width are ``exp(scale) * STRIDE`` and the centre is the cell plus ``offset``.
+    """
+    # Only local maxima (3 x 3) of the heatmap: a face lights up a blob of cells around its centre.
+    peak = heat >= cv2.dilate(heat, np.ones((3, 3), np.uint8))
+    rows, cols = np.nonzero((heat > threshold) & peak)
+    if rows.size == 0:
+        return Faces.empty()
+    bh = np.exp(scale[0, rows, cols]) * STRIDE
+    bw = np.exp(scale[1, rows, cols]) * STRIDE
+    cy = (rows + offset[0, rows, cols] + 0.5) * STRIDE
+    cx = (cols + offset[1, rows, cols] + 0.5) * STRIDE
+    boxes = np.stack([cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2], axis=1)
+    ok = np.all(np.isfinite(boxes), axis=1)
+    return Faces(boxes[ok], heat[rows, cols][ok])

@@ -1,0 +1,221 @@
+"""Multi-scale, tiled detection at native resolution, and merging of the boxes found.
+
+A detector here is a list of *passes*. Each pass runs one single-pass network (CenterFace or
+YuNet) over the image at one scale: ``1`` (native, always present), ``2`` (upscaled, for faces of
+a few pixels) and, for images larger than a tile, extra context levels ``1/2, 1/4, ...`` so that a
+face larger than the tile overlap is also seen whole. A context level is only ever *added* to the
+native pass, never used instead of it: nothing is downscaled in place of full resolution.
+
+Each scaled image is cut into tiles of at most ``tile`` pixels a side with at least ``overlap``
+pixels shared by neighbours, so every face up to ``overlap`` pixels (in that scale) lies whole in
+some tile, and memory stays bounded for any image size. All boxes of all passes and tiles are
+unioned, then merged: per pass, standard suppression of duplicates; across passes, boxes that
+overlap strongly are replaced by their enclosing box, and boxes lying inside another are dropped
+(covering the outer box covers them).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Protocol, Sequence
+
+import cv2
+import numpy as np
+
+from ..types import Faces
+
+
+class SinglePassNet(Protocol):
+    name: str
+    multiple: int
+
+    def infer(self, rgb: np.ndarray, threshold: float) -> Faces: ...
+
+
+@dataclass(frozen=True)
+class Pass:
+    """One network at one scale. ``max_height``: keep only boxes at most this tall (native px)."""
+
+    net: str
+    scale: float
+    threshold: float
+    max_height: float | None = None
+
+
+# --- tiling ---------------------------------------------------------------------------------
+def tile_starts(length: int, tile: int, overlap: int) -> list[int]:
+    """Start offsets of tiles of size ``min(tile, length)`` covering ``[0, length)``.
+
+    Neighbouring tiles share at least ``overlap`` pixels; starts are spread evenly.
+    """
+    if tile <= overlap:
+        raise ValueError(f"tile ({tile}) must be larger than overlap ({overlap})")
+    if length <= tile:
+        return [0]
+    n = math.ceil((length - overlap) / (tile - overlap))
+    n = max(n, 2)
+    span = length - tile
+    return [round(i * span / (n - 1)) for i in range(n)]
+
+
+def tiles(height: int, width: int, tile: int, overlap: int) -> list[tuple[int, int, int, int]]:
+    """Tiles ``(x1, y1, x2, y2)`` covering an ``height`` x ``width`` image."""
+    th, tw = min(tile, height), min(tile, width)
+    return [
+        (x, y, x + tw, y + th)
+        for y in tile_starts(height, tile, overlap)
+        for x in tile_starts(width, tile, overlap)
+    ]
+
+
+def context_scales(height: int, width: int, tile: int) -> list[float]:
+    """Downscaled levels 1/2, 1/4, ... added for images larger than one tile, until one fits."""
+    out: list[float] = []
+    s = 1.0
+    while max(height, width) * s > tile:
+        s /= 2
+        out.append(s)
+    return out
+
+
+# --- merging --------------------------------------------------------------------------------
+def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Pairwise intersection-over-union of boxes ``(N, 4)`` and ``(M, 4)``."""
+    ix1 = np.maximum(a[:, None, 0], b[None, :, 0])
+    iy1 = np.maximum(a[:, None, 1], b[None, :, 1])
+    ix2 = np.minimum(a[:, None, 2], b[None, :, 2])
+    iy2 = np.minimum(a[:, None, 3], b[None, :, 3])
+    inter = np.clip(ix2 - ix1, 0, None) * np.clip(iy2 - iy1, 0, None)
+    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
+    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    union = area_a[:, None] + area_b[None, :] - inter
+    return np.where(union > 0, inter / np.maximum(union, 1e-9), 0.0)
+
+
+def nms(faces: Faces, iou: float) -> Faces:
+    """Greedy suppression: keep the best-scoring box of every group overlapping above ``iou``."""
+    n = len(faces)
+    if n <= 1:
+        return faces
+    boxes = faces.boxes.astype(np.float64)
+    order = np.argsort(-faces.scores, kind="stable")
+    keep: list[int] = []
+    while order.size:
+        i = order[0]
+        keep.append(int(i))
+        if order.size == 1:
+            break
+        ov = iou_matrix(boxes[i : i + 1], boxes[order[1:]])[0]
+        order = order[1:][ov <= iou]
+    return faces[np.asarray(keep)]
+
+
+def merge(faces: Faces, iou: float = 0.5, contain_tol: float = 1.0) -> Faces:
+    """Union boxes found by several passes into one set, losing no covered pixel.
+
+    Boxes overlapping the best remaining box above ``iou`` are replaced by their enclosing box
+    (score: the best). Then a box lying inside another (within ``contain_tol`` px) is dropped: the
+    head region grown from the outer box contains the one grown from the inner box.
+    """
+    n = len(faces)
+    if n <= 1:
+        return faces
+    boxes = faces.boxes.astype(np.float64)
+    order = np.argsort(-faces.scores, kind="stable")
+    out_boxes, out_scores = [], []
+    while order.size:
+        i = order[0]
+        ov = iou_matrix(boxes[i : i + 1], boxes[order])[0]
+        group = order[ov > iou]
+        group = np.union1d(group, [i])
+        g = boxes[group]
+        out_boxes.append([g[:, 0].min(), g[:, 1].min(), g[:, 2].max(), g[:, 3].max()])
+        out_scores.append(float(faces.scores[i]))
+        order = order[~np.isin(order, group)]
+    b = np.asarray(out_boxes)
+    s = np.asarray(out_scores, np.float32)
+    # containment: box j inside box k (k != j); ties (identical boxes) keep the first.
+    t = contain_tol
+    inside = (
+        (b[:, None, 0] >= b[None, :, 0] - t)
+        & (b[:, None, 1] >= b[None, :, 1] - t)
+        & (b[:, None, 2] <= b[None, :, 2] + t)
+        & (b[:, None, 3] <= b[None, :, 3] + t)
+    )
+    np.fill_diagonal(inside, False)
+    area = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    # j is dropped if inside a strictly larger box, or an equal one that comes earlier.
+    larger = area[None, :] > area[:, None]
+    earlier = np.tri(len(b), k=-1, dtype=bool)
+    drop = np.any(inside & (larger | earlier), axis=1)
+    return Faces(b[~drop], s[~drop])
+
+
+# --- the detector ---------------------------------------------------------------------------
+class MultiScaleDetector:
+    """Runs its passes over tiles of the image at each scale and merges the union of all boxes."""
+
+    def __init__(
+        self,
+        nets: dict[str, SinglePassNet],
+        passes: Sequence[Pass],
+        *,
+        name: str,
+        tile: int = 2048,
+        overlap: int = 256,
+        nms_iou: float = 0.4,
+        merge_iou: float = 0.5,
+        context: bool = True,
+    ):
+        if not any(p.scale == 1 for p in passes):
+            raise ValueError("a native (scale 1) pass is required: detection is never only downscaled")
+        self.nets = nets
+        self.passes = tuple(passes)
+        self.name = name
+        self.tile = tile
+        self.overlap = overlap
+        self.nms_iou = nms_iou
+        self.merge_iou = merge_iou
+        self.context = context
+
+    def detect(self, image: np.ndarray) -> Faces:
+        if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+            raise ValueError(f"image must be (H, W, 3) uint8 RGB, got {image.shape} {image.dtype}")
+        h, w = image.shape[:2]
+        if h == 0 or w == 0:
+            return Faces.empty()
+        found = []
+        for p in self._all_passes(h, w):
+            faces = self._run_pass(image, p)
+            if p.max_height is not None and len(faces):
+                faces = faces[faces.heights <= p.max_height]
+            found.append(nms(faces, self.nms_iou))
+        return merge(Faces.merge(found), self.merge_iou).clipped(w, h)
+
+    def _all_passes(self, h: int, w: int) -> list[Pass]:
+        passes = list(self.passes)
+        if self.context:
+            native = next(p for p in self.passes if p.scale == 1)
+            passes += [Pass(native.net, s, native.threshold) for s in context_scales(h, w, self.tile)]
+        return passes
+
+    def _run_pass(self, image: np.ndarray, p: Pass) -> Faces:
+        net = self.nets[p.net]
+        h, w = image.shape[:2]
+        if p.scale == 1:
+            scaled = image
+        else:
+            sw, sh = max(1, round(w * p.scale)), max(1, round(h * p.scale))
+            interp = cv2.INTER_LINEAR if p.scale > 1 else cv2.INTER_AREA
+            scaled = cv2.resize(image, (sw, sh), interpolation=interp)
+        sh, sw = scaled.shape[:2]
+        parts = []
+        for x1, y1, x2, y2 in tiles(sh, sw, self.tile, self.overlap):
+            found = net.infer(np.ascontiguousarray(scaled[y1:y2, x1:x2]), p.threshold)
+            if len(found):
+                parts.append(found.shifted(x1, y1))
+        faces = Faces.merge(parts)
+        if p.scale != 1 and len(faces):
+            faces = faces.scaled(w / sw, h / sh)
+        return faces

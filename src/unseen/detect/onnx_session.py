@@ -1,0 +1,112 @@
+"""onnxruntime sessions with explicit providers and thread counts, and quiet logging.
+
+Every backend builds its session here, so that device handling is the same everywhere: ``cpu``
+runs on ``CPUExecutionProvider`` only; ``cuda`` needs ``CUDAExecutionProvider`` both in the
+installed onnxruntime and in the session that comes out (onnxruntime quietly drops a provider that
+fails to initialise; we check and raise instead). There is never a silent switch of device.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+import numpy as np
+
+from ..errors import ModelError
+
+
+def _ort():  # type: ignore[no-untyped-def]
+    try:
+        import onnxruntime as ort
+    except ImportError as exc:  # pragma: no cover - a hard dependency
+        raise ModelError(f"onnxruntime is not installed ({exc}); reinstall unseen") from exc
+    return ort
+
+
+def providers_for(device: str) -> list[str]:
+    """The provider list for ``device``; raises ModelError when the device is not usable."""
+    ort = _ort()
+    available = ort.get_available_providers()
+    if device == "cpu":
+        return ["CPUExecutionProvider"]
+    if device == "cuda":
+        if "CUDAExecutionProvider" not in available:
+            raise ModelError(
+                "device 'cuda' requested but this onnxruntime has no CUDAExecutionProvider "
+                f"(available: {', '.join(available)}); install onnxruntime-gpu (pip install 'unseen[gpu]') "
+                "or use --device cpu"
+            )
+        # CPU is listed for the few operators CUDA lacks; the session is checked to really use CUDA.
+        return ["CUDAExecutionProvider", "CPUExecutionProvider"]
+    raise ModelError(f"unknown device {device!r}")
+
+
+def symbolic_dims(model_bytes: bytes, input_dims: dict[int, str], output_dims: dict[int, str] | None = None) -> bytes:
+    """Return the model with the given input/output dimensions made symbolic (named).
+
+    ``input_dims`` maps an axis index to a name for every graph input that is a 4-D image tensor;
+    ``output_dims`` does the same for every output (the name is suffixed with the output's name).
+    Only the first graph input (the image) is changed.
+    """
+    import onnx
+
+    try:
+        model = onnx.load_from_string(model_bytes)
+    except Exception as exc:  # onnx raises DecodeError and others; all mean "not a model"
+        raise ModelError(f"model bytes cannot be parsed as ONNX: {exc}") from exc
+    first = model.graph.input[0]
+    dims = first.type.tensor_type.shape.dim
+    for axis, name in input_dims.items():
+        dims[axis].ClearField("dim_value")
+        dims[axis].dim_param = name
+    for out in model.graph.output:
+        odims = out.type.tensor_type.shape.dim
+        for axis, name in (output_dims or {}).items():
+            if axis < len(odims):
+                odims[axis].ClearField("dim_value")
+                odims[axis].dim_param = f"{name}_{out.name}"
+    return model.SerializeToString()
+
+
+def make_session(model_bytes: bytes, *, device: str, threads: int, name: str):  # type: ignore[no-untyped-def]
+    """An InferenceSession on ``device`` with ``threads`` intra-op threads (>= 1), logging quiet."""
+    ort = _ort()
+    providers = providers_for(device)
+    so = ort.SessionOptions()
+    so.log_severity_level = 3  # errors only: these models warn about unused initializers
+    so.intra_op_num_threads = max(1, int(threads))
+    so.inter_op_num_threads = 1
+    so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    try:
+        session = ort.InferenceSession(model_bytes, sess_options=so, providers=providers)
+    except Exception as exc:  # onnxruntime raises its own exception types
+        raise ModelError(f"{name}: cannot create an onnxruntime session on {device}: {exc}") from exc
+    if device == "cuda" and "CUDAExecutionProvider" not in session.get_providers():
+        raise ModelError(
+            f"{name}: onnxruntime could not start CUDA (CUDA/cuDNN libraries missing or no GPU); "
+            "refusing to run on CPU instead; use --device cpu"
+        )
+    return session
+
+
+def run(session, feeds: dict[str, np.ndarray], name: str) -> list[np.ndarray]:  # type: ignore[no-untyped-def]
+    """session.run with failures turned into ModelError."""
+    try:
+        return session.run(None, feeds)
+    except Exception as exc:
+        raise ModelError(f"{name}: inference failed: {exc}") from exc
+
+
+def pad_to_multiple(image: np.ndarray, multiple: int) -> np.ndarray:
+    """Pad ``(H, W, C)`` at the bottom/right with zeros so both sides are multiples of ``multiple``."""
+    h, w = image.shape[:2]
+    ph = (-h) % multiple
+    pw = (-w) % multiple
+    if ph == 0 and pw == 0:
+        return image
+    return np.pad(image, ((0, ph), (0, pw), (0, 0)))
+
+
+def output_names(session) -> Iterable[str]:  # type: ignore[no-untyped-def]
+    return [o.name for o in session.get_outputs()]
