@@ -1,0 +1,124 @@
+"""Contract tests for every detector backend and the registry (threads limited to 1)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from unseen import ModelError, Settings
+from unseen.detect import FaceDetector, build_detector
+from unseen.detect import registry, weights
+from unseen.detect.centerface import CenterFaceNet
+from unseen.detect.yunet import YuNetNet
+from unseen.types import Faces
+
+from .conftest import shared_data
+
+NETS = {"centerface": CenterFaceNet, "yunet": YuNetNet}
+
+
+@pytest.fixture(scope="module", params=sorted(NETS))
+def net(request):
+    return NETS[request.param](device="cpu", threads=1)
+
+
+def _check(faces: Faces, h: int, w: int) -> None:
+    assert isinstance(faces, Faces)
+    if len(faces):
+        assert np.all(faces.boxes[:, [0, 2]] >= 0) and np.all(faces.boxes[:, [0, 2]] <= w)
+        assert np.all(faces.boxes[:, [1, 3]] >= 0) and np.all(faces.boxes[:, [1, 3]] <= h)
+        assert np.all((faces.scores >= 0) & (faces.scores <= 1))
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (5, 7), (31, 33), (64, 64), (16, 1500), (700, 20)])
+def test_nets_return_faces_inside_odd_shaped_images(net, shape):
+    h, w = shape
+    rng = np.random.default_rng(1)
+    img = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+    _check(net.infer(img, 0.3), h, w)
+
+
+def test_nets_find_nothing_in_a_flat_image(net):
+    assert len(net.infer(np.full((96, 128, 3), 127, np.uint8), 0.5)) == 0
+
+
+@pytest.mark.parametrize("preset", ["default", "fast", "thorough"])
+@pytest.mark.parametrize("backend", ["auto", "centerface", "yunet"])
+def test_every_preset_and_backend_builds_a_detector(preset, backend):
+    det = build_detector(Settings(preset=preset, backend=backend, threads=1))
+    assert isinstance(det, FaceDetector)
+    img = np.zeros((40, 3000, 3), np.uint8)  # huge aspect ratio, several tiles in the 2x pass
+    _check(det.detect(img), 40, 3000)
+    assert len(det.detect(np.zeros((1, 1, 3), np.uint8))) == 0
+
+
+def test_threshold_setting_replaces_every_pass_threshold():
+    passes = registry.passes_for(Settings(preset="thorough", threshold=0.42))
+    assert passes and all(p.threshold == 0.42 for p in passes)
+    assert all(p.threshold != 0.42 for p in registry.passes_for(Settings(preset="thorough")))
+
+
+def test_every_preset_has_a_native_pass():
+    for preset in ("default", "fast", "thorough"):
+        for backend in ("auto", "centerface", "yunet"):
+            assert any(p.scale == 1 for p in registry.passes_for(Settings(preset=preset, backend=backend)))
+
+
+def test_cuda_without_a_cuda_provider_is_an_error_not_a_fallback():
+    import onnxruntime
+
+    if "CUDAExecutionProvider" in onnxruntime.get_available_providers():
+        pytest.skip("this machine has CUDA; the refusal path cannot be exercised")
+    for backend in ("auto", "centerface", "yunet"):
+        with pytest.raises(ModelError, match="cuda"):
+            build_detector(Settings(device="cuda", backend=backend, threads=1))
+
+
+def test_torch_backend_is_not_available_yet():
+    with pytest.raises(ModelError, match="torch"):
+        build_detector(Settings(backend="torch"))
+
+
+@pytest.mark.parametrize("name", sorted(weights.PINS))
+def test_altered_weights_are_refused(tmp_path, monkeypatch, name):
+    original = weights.load_weights(name)
+    (tmp_path / name).write_bytes(original[:-1] + bytes([original[-1] ^ 1]))
+    monkeypatch.setattr(weights, "MODELS_DIR", tmp_path)
+    with pytest.raises(ModelError, match="altered"):
+        NETS[name.split("_")[0].split(".")[0]](device="cpu", threads=1)
+
+
+def test_missing_weights_are_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(weights, "MODELS_DIR", tmp_path)
+    with pytest.raises(ModelError, match="missing"):
+        CenterFaceNet(device="cpu", threads=1)
+
+
+def _real_face_photo() -> np.ndarray:
+    from PIL import Image
+
+    path = shared_data("identities_dev", "images", "img1.jpg")
+    with Image.open(path) as im:
+        im = im.convert("RGB")
+        im.thumbnail((480, 480))  # the test's input is small for speed; detection itself never downscales
+        return np.asarray(im)
+
+
+def test_each_net_finds_the_face_in_a_real_photo(net):
+    img = _real_face_photo()
+    faces = net.infer(img, 0.5)
+    h, w = img.shape[:2]
+    _check(faces, h, w)
+    assert len(faces) >= 1
+    assert faces.heights.max() > h / 6  # a portrait: the face is large
+
+
+@pytest.mark.parametrize("backend", ["auto", "centerface", "yunet"])
+def test_fast_detector_covers_the_face_in_a_real_photo(backend):
+    img = _real_face_photo()
+    faces = build_detector(Settings(preset="fast", backend=backend, threads=1)).detect(img)
+    assert len(faces) >= 1
+    b = faces.boxes[np.argmax(faces.heights)]
+    cx, cy = (b[0] + b[2]) / 2, (b[1] + b[3]) / 2
+    h, w = img.shape[:2]
+    assert 0.2 * w < cx < 0.8 * w and 0.1 * h < cy < 0.7 * h
