@@ -191,10 +191,12 @@ def describe_tags(
             items.append(f"{label} sub-image")
             continue
         for tag in found:
-            name = _NAMED.get((ifd, tag))
             if ifd == "IFD0" and tag in allowed_ifd0:
                 continue
-            if name:
+            name = _NAMED.get((ifd, tag))
+            if name and ifd == "IFD0":
+                items.append(label + name[4:])
+            elif name:
                 items.append(name)
             elif tag in _STRUCTURAL:
                 continue
@@ -205,9 +207,7 @@ def describe_tags(
     if other:
         items.append(f"EXIF ({other} other tag{'s' if other != 1 else ''})")
     if tags.problems:
-        items.append(f"EXIF (unreadable part: {tags.problems[0]})")
-    if label != "EXIF":
-        items = [label + i[4:] if i.startswith("EXIF") else i for i in items]
+        items.append(f"{label} (unreadable part: {tags.problems[0]})")
     return _unique(items)
 
 

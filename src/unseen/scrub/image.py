@@ -267,9 +267,7 @@ TIFF_ALLOWED_TAGS = frozenset(
 
 def _tiff(data: bytes) -> list[str]:
     tags = read_tiff_tags(data)
-    items = describe_tags(tags, label="TIFF", allowed_ifd0=TIFF_ALLOWED_TAGS, chain="TIFF second image (page or thumbnail)")
-    # EXIF/GPS sub-IFDs of a TIFF file are named as EXIF, whatever the label.
-    return [i.replace("TIFF GPS", "EXIF GPS") for i in items]
+    return describe_tags(tags, label="TIFF", allowed_ifd0=TIFF_ALLOWED_TAGS, chain="TIFF second image (page or thumbnail)")
 
 
 # --- BMP ------------------------------------------------------------------------------------
