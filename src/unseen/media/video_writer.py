@@ -1,0 +1,306 @@
+"""Video output: encode covered frames with their original timestamps, pass other packets through.
+
+One :class:`VideoWriter` writes one (temporary) file. The video is re-encoded (H.264 with libx264,
+or VP9 for WebM) at the input's width, height, pixel format where the encoder allows it, colour
+range/space, display rotation and exact ``pts``. Streams named in ``passthrough`` are copied packet
+for packet; an audio codec the output container cannot hold is re-encoded (and the writer says so
+in :attr:`notes`). Nothing else of the input is carried: container and stream tags start empty, so
+metadata is an allow-list by construction (``unseen.scrub.container`` checks the result).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import av
+import av.error
+import numpy as np
+
+from ..errors import OutputNotWritable, PipelineError, UnsupportedFormat
+from ..settings import Settings
+from .video_reader import VideoInfo
+
+# Output suffix -> FFmpeg muxer. Anything else is written as MP4.
+CONTAINERS: dict[str, str] = {
+    ".mp4": "mp4",
+    ".m4v": "mp4",
+    ".mov": "mov",
+    ".mkv": "matroska",
+    ".webm": "webm",
+    ".avi": "avi",
+    ".ts": "mpegts",
+    ".mts": "mpegts",
+    ".m2ts": "mpegts",
+}
+
+# Input muxer name (as FFmpeg reports it) -> can we write that container back?
+_WRITABLE_INPUT = ("mov,mp4,m4a,3gp,3g2,mj2", "matroska,webm", "avi", "mpegts")
+
+# x264 preset -> (libvpx deadline, cpu-used) for VP9.
+_VP9_SPEED = {
+    "ultrafast": ("realtime", 8),
+    "superfast": ("realtime", 7),
+    "veryfast": ("realtime", 6),
+    "faster": ("good", 5),
+    "fast": ("good", 4),
+    "medium": ("good", 3),
+    "slow": ("good", 2),
+    "slower": ("good", 1),
+    "veryslow": ("good", 0),
+    "placebo": ("best", 0),
+}
+X264_PRESETS = tuple(_VP9_SPEED)
+
+_CHROMA_420 = ("yuv420p", "yuvj420p", "nv12", "nv21", "yuv420p10le", "yuva420p")
+
+
+_MATRICES = (1, 5, 6, 9)  # BT.709, BT.470BG, SMPTE 170M, BT.2020: matrices swscale can apply
+
+
+def _matrix(info: VideoInfo) -> int | None:
+    return info.colorspace if info.colorspace in _MATRICES else None
+
+
+def _range(info: VideoInfo) -> int:
+    return 2 if info.color_range == 2 or info.pix_fmt.startswith("yuvj") else 1
+
+
+def to_rgb(frame: av.VideoFrame, info: VideoInfo) -> np.ndarray:
+    """Decoded frame -> ``(H, W, 3)`` uint8 RGB, with the same matrix and range :func:`from_rgb` uses."""
+    return frame.to_ndarray(format="rgb24", src_colorspace=_matrix(info), src_color_range=_range(info))
+
+
+def from_rgb(rgb: np.ndarray, info: VideoInfo, pix_fmt: str) -> av.VideoFrame:
+    """``(H, W, 3)`` RGB -> a frame in ``pix_fmt``, inverse of :func:`to_rgb`."""
+    f = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
+    return f.reformat(format=pix_fmt, dst_colorspace=_matrix(info), dst_color_range=_range(info))
+
+
+def container_for(suffix: str) -> str | None:
+    """The muxer for an output suffix, or ``None`` when unseen does not write that container."""
+    return CONTAINERS.get(suffix.lower())
+
+
+def has_encoder(name: str) -> bool:
+    try:
+        av.codec.Codec(name, "w")
+    except Exception:
+        return False
+    return True
+
+
+def video_encoder_for(container: str) -> str:
+    """libx264 everywhere; VP9 (libvpx) for WebM, which cannot hold H.264."""
+    if container == "webm":
+        if has_encoder("libvpx-vp9"):
+            return "libvpx-vp9"
+        raise UnsupportedFormat("this FFmpeg has no VP9 encoder (libvpx-vp9) for WebM output; write .mp4 or .mkv")
+    if not has_encoder("libx264"):
+        raise UnsupportedFormat("this FFmpeg has no H.264 encoder (libx264)")
+    return "libx264"
+
+
+def choose_pix_fmt(encoder: str, info: VideoInfo) -> str:
+    """Keep the input's pixel format where the encoder can; else the nearest it can."""
+    formats = [f.name for f in (av.codec.Codec(encoder, "w").video_formats or ())]
+    src = info.pix_fmt
+    odd = info.width % 2 or info.height % 2
+    if encoder == "libx264" and odd:
+        # x264 cannot code odd sizes in 4:2:0/4:2:2; 4:4:4 keeps the exact size.
+        return "yuv444p10le" if "10" in src else "yuv444p"
+    if src in formats and not src.startswith("nv"):
+        return src
+    if "10" in src or "12" in src:
+        for cand in ("yuv420p10le", "yuv444p10le"):
+            if cand in formats:
+                return cand
+    if src.startswith(("yuv444", "gbr", "rgb", "bgr")) and "yuv444p" in formats:
+        return "yuv444p"
+    if src.startswith("yuv422") and "yuv422p" in formats:
+        return "yuv422p"
+    return "yuv420p"
+
+
+class VideoWriter:
+    """Encode frames and mux packets into ``path``; call :meth:`close` to finish, :meth:`abort` on error."""
+
+    def __init__(
+        self,
+        path: Path,
+        info: VideoInfo,
+        settings: Settings,
+        *,
+        input_streams: dict[int, Any],
+        passthrough: list[int],
+    ):
+        self.path = path
+        self.info = info
+        self.notes: list[str] = []
+        self.frames_written = 0
+        self.written_pts: list[int] = []  # input-time_base pts of every frame encoded, in order
+        fmt = container_for(path.suffix)
+        if fmt is None:
+            raise UnsupportedFormat(f"unseen does not write {path.suffix!r} files", path=path)
+        self.format = fmt
+        self.encoder = video_encoder_for(fmt)
+        self.pix_fmt = choose_pix_fmt(self.encoder, info)
+        if self.pix_fmt != info.pix_fmt and not (info.pix_fmt == "yuvj420p" and self.pix_fmt == "yuv420p"):
+            self.notes.append(f"pixel format {info.pix_fmt} written as {self.pix_fmt} (the encoder's nearest)")
+        try:
+            self._out = av.open(str(path), "w", format=fmt, options={"fflags": "+bitexact"})
+        except av.error.FFmpegError as exc:
+            raise OutputNotWritable(f"cannot create the output file: {exc}", path=path) from exc
+        try:
+            self._video = self._add_video(settings)
+            self._map: dict[int, Any] = {}
+            self._transcode: dict[int, tuple[Any, Any]] = {}
+            for idx in passthrough:
+                self._add_passthrough(input_streams[idx])
+        except BaseException:
+            self.abort()
+            raise
+
+    # --- setup -----------------------------------------------------------------------------
+    def _add_video(self, settings: Settings) -> Any:
+        info = self.info
+        rate = info.average_rate if info.average_rate and info.average_rate > 0 else Fraction(30)
+        s = self._out.add_stream(self.encoder, rate=rate)
+        cc = s.codec_context
+        cc.width, cc.height = info.width, info.height
+        cc.pix_fmt = self.pix_fmt
+        cc.time_base = info.time_base
+        s.time_base = info.time_base
+        for attr, value in (
+            ("color_range", info.color_range),
+            ("colorspace", info.colorspace),
+            ("color_primaries", info.color_primaries),
+            ("color_trc", info.color_trc),
+        ):
+            try:
+                setattr(cc, attr, value)
+            except Exception:  # an encoder that rejects a colour tag still encodes correctly
+                self.notes.append(f"colour property {attr} not kept")
+        if info.pix_fmt == "yuvj420p":
+            cc.color_range = 2  # full range, as the j-format said
+        preset = settings.encoder_preset if settings.encoder_preset in _VP9_SPEED else "veryfast"
+        if self.encoder == "libx264":
+            cc.options = {"crf": str(min(settings.crf, 51)), "preset": preset, "a53cc": "0"}
+            if self.format == "avi":
+                cc.max_b_frames = 0  # AVI has no composition times: B-frames would break timing
+        else:
+            deadline, cpu = _VP9_SPEED[preset]
+            cc.options = {"crf": str(settings.crf + 13), "b": "0", "deadline": deadline, "cpu-used": str(cpu), "row-mt": "1"}
+        cc.thread_count = 0
+        if info.rotation:
+            s.set_display_rotation(info.rotation)
+        return s
+
+    def _add_passthrough(self, ins: Any) -> None:
+        codec = ins.codec_context.name if ins.codec_context else None
+        supported = self._out.supported_codecs
+        out = None
+        if (codec and codec in supported) or (codec is None and ins.type == "data"):
+            try:
+                out = self._out.add_stream_from_template(ins)
+            except (ValueError, av.error.FFmpegError):
+                out = None
+        if out is not None:
+            out.metadata.clear() if hasattr(out.metadata, "clear") else None
+            lang = ins.metadata.get("language")
+            if lang and lang != "und":
+                out.metadata["language"] = lang
+            self._map[ins.index] = out
+            return
+        if ins.type != "audio":
+            self.notes.append(f"{ins.type} stream {ins.index} ({codec}) cannot be stored in {self.format}: dropped")
+            return
+        target = "libopus" if self.format == "webm" else "aac"
+        if not has_encoder(target):
+            raise UnsupportedFormat(f"audio codec {codec} cannot be stored in {self.format} and no {target} encoder is available")
+        enc = self._out.add_stream(target, rate=48000 if target == "libopus" else ins.codec_context.sample_rate)
+        dec = av.codec.CodecContext.create(ins.codec_context.name, "r")
+        dec.extradata = ins.codec_context.extradata
+        self._transcode[ins.index] = (dec, enc)
+        self.notes.append(f"audio stream {ins.index} ({codec}) re-encoded to {target}: {self.format} cannot hold {codec}")
+
+    # --- writing ---------------------------------------------------------------------------
+    def write_frame(self, frame: av.VideoFrame, pts: int) -> None:
+        """Encode one frame at input ``pts`` (in the input video's time base)."""
+        info = self.info
+        if frame.format.name != self.pix_fmt:
+            frame = frame.reformat(
+                format=self.pix_fmt,
+                src_color_range=_range(info),
+                dst_colorspace=_matrix(info),
+                dst_color_range=_range(info),
+            )
+        frame.pts = pts
+        frame.time_base = info.time_base
+        for packet in self._video.encode(frame):
+            self._out.mux(packet)
+        self.frames_written += 1
+        self.written_pts.append(pts)
+
+    def write_packet(self, packet: av.Packet) -> None:
+        """Copy (or re-encode, for audio the container cannot hold) one input packet."""
+        idx = packet.stream.index
+        out = self._map.get(idx)
+        if out is not None:
+            packet.stream = out
+            self._out.mux(packet)
+            return
+        pair = self._transcode.get(idx)
+        if pair is None:
+            return
+        dec, enc = pair
+        for frame in dec.decode(packet):
+            frame.pts = None
+            for p in enc.encode(frame):
+                self._out.mux(p)
+
+    def close(self) -> None:
+        """Flush every encoder and finish the file."""
+        try:
+            for packet in self._video.encode(None):
+                self._out.mux(packet)
+            for dec, enc in self._transcode.values():
+                for frame in dec.decode(None):
+                    frame.pts = None
+                    for p in enc.encode(frame):
+                        self._out.mux(p)
+                for p in enc.encode(None):
+                    self._out.mux(p)
+        except av.error.FFmpegError as exc:
+            self.abort()
+            raise PipelineError(f"encoder failed while finishing the file: {exc}", path=self.path) from exc
+        self._out.close()
+
+    def abort(self) -> None:
+        """Close without flushing (the caller deletes the temporary file)."""
+        try:
+            self._out.close()
+        except Exception:
+            pass
+
+
+def output_suffix_for(src: Path, info_format: str | None = None) -> tuple[str, str | None]:
+    """The suffix the default output keeps, and a warning when it cannot be the input's."""
+    if container_for(src.suffix) is not None:
+        return src.suffix, None
+    return ".mp4", f"{src.suffix or 'this'} container cannot be written; output is MP4"
+
+
+__all__ = [
+    "VideoWriter",
+    "CONTAINERS",
+    "X264_PRESETS",
+    "container_for",
+    "video_encoder_for",
+    "choose_pix_fmt",
+    "has_encoder",
+    "output_suffix_for",
+    "to_rgb",
+    "from_rgb",
+]

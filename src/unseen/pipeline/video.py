@@ -1,0 +1,371 @@
+"""The video pipeline: decode -> detect -> track (link, fill, hold) -> cover -> encode -> verify.
+
+Three threads, two bounded queues::
+
+    reader thread   demux + decode        -> q_in  (frames and passthrough packets)
+    this thread     detect, cut, track, cover  -> q_out
+    writer thread   encode + mux
+
+Memory is bounded by the queues plus the tracker's look-ahead window (``max(hold_before,
+max_gap)`` seconds of decoded frames), never by the length of the video. A thread that fails
+records its error and sets the shared stop event; every queue operation polls that event, so no
+thread can block forever, and the first error is re-raised here with the file and position.
+The output is written to a temporary file, re-opened and verified, then moved into place
+(:func:`unseen.pipeline.commit.staged_output`); on any error nothing is left behind.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time as _time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import av
+import av.error
+import numpy as np
+
+from ..cover import apply_cover
+from ..detect.base import FaceDetector
+from ..errors import OutputError, PipelineError, UnseenError, UnsupportedFormat, VerificationError
+from ..media.video_reader import AUDIO, DATA, SUBTITLE, DecodedFrame, VideoInfo, VideoReader, probe_video, where
+from ..media.video_writer import VideoWriter, container_for, from_rgb, output_suffix_for, to_rgb
+from ..scrub.container import Expected, removed_metadata, verify_video
+from ..settings import Settings
+from ..track import ShotCutDetector, TemporalCover
+from ..types import Faces
+from .commit import check_output_target, staged_output
+from .paths import default_output
+from .report import FileReport
+
+Progress = Callable[[int, "int | None"], None]
+"""``progress(frames_done, frames_total)``; total is ``None`` when the container does not say."""
+
+QUEUE_FRAMES = 8  # frames in flight between threads, each way
+_POLL = 0.05
+_JOIN_TIMEOUT = 30.0
+_END = object()
+
+
+class _Stop(Exception):
+    """Raised inside a thread when another thread has failed (not an error of its own)."""
+
+
+@dataclass
+class _Shared:
+    stop: threading.Event
+    errors: list[BaseException]
+    lock: threading.Lock
+
+    def fail(self, exc: BaseException) -> None:
+        with self.lock:
+            if not isinstance(exc, _Stop):
+                self.errors.append(exc)
+        self.stop.set()
+
+    def put(self, q: queue.Queue, item: Any) -> None:
+        while True:
+            if self.stop.is_set():
+                raise _Stop()
+            try:
+                q.put(item, timeout=_POLL)
+                return
+            except queue.Full:
+                continue
+
+    def get(self, q: queue.Queue) -> Any:
+        while True:
+            if self.stop.is_set():
+                raise _Stop()
+            try:
+                return q.get(timeout=_POLL)
+            except queue.Empty:
+                continue
+
+
+class _Worker(threading.Thread):
+    def __init__(self, name: str, fn: Callable[[], None], shared: _Shared):
+        super().__init__(name=f"unseen-{name}", daemon=True)
+        self.fn = fn
+        self.shared = shared
+
+    def run(self) -> None:
+        try:
+            self.fn()
+        except BaseException as exc:  # handed home: the main thread re-raises it
+            self.shared.fail(exc)
+
+
+# --- rotation ------------------------------------------------------------------------------
+def upright(rgb: np.ndarray, rotation: int) -> tuple[np.ndarray, int]:
+    """The frame as displayed (rotated counter-clockwise by ``rotation``) and the quarter turns."""
+    k = (int(round(rotation / 90.0))) % 4
+    return (np.ascontiguousarray(np.rot90(rgb, k)) if k else rgb), k
+
+
+def boxes_to_stored(faces: Faces, k: int, width: int, height: int) -> Faces:
+    """Boxes found on the upright frame (``k`` counter-clockwise quarter turns of a ``width`` x
+    ``height`` stored frame) mapped back to stored-frame pixels."""
+    if k == 0 or len(faces) == 0:
+        return faces
+    b = faces.boxes.astype(np.float64)
+    x1, y1, x2, y2 = b[:, 0], b[:, 1], b[:, 2], b[:, 3]
+    if k == 1:  # stored (x, y) -> upright (y, W - x)
+        out = np.stack([width - y2, x1, width - y1, x2], axis=1)
+    elif k == 2:
+        out = np.stack([width - x2, height - y2, width - x1, height - y1], axis=1)
+    else:  # k == 3: stored (x, y) -> upright (H - y, x)
+        out = np.stack([y1, height - x2, y2, height - x1], axis=1)
+    return Faces(out.astype(np.float32), faces.scores, faces.origin, faces.track_ids)
+
+
+# --- planning ------------------------------------------------------------------------------
+def _plan_streams(info: VideoInfo, settings: Settings) -> list[int]:
+    keep = []
+    for s in info.others:
+        if s.role == AUDIO and settings.audio:
+            keep.append(s.index)
+        elif s.role == SUBTITLE and settings.keep_subtitles:
+            keep.append(s.index)
+        elif s.role == DATA and settings.keep_data_streams:
+            keep.append(s.index)
+    return keep
+
+
+def _output_path(src: Path, dst: Path | None, report: FileReport) -> Path:
+    if dst is None:
+        suffix, warning = output_suffix_for(src)
+        if warning:
+            report.warnings.append(warning)
+        return default_output(src, suffix)
+    if container_for(dst.suffix) is None:
+        raise UnsupportedFormat(
+            f"cannot write video as {dst.suffix or 'a file without suffix'}; use .mp4, .mov, .mkv, .webm, .avi or .ts",
+            path=dst,
+        )
+    return dst
+
+
+# --- the run -------------------------------------------------------------------------------
+class _Run:
+    def __init__(
+        self,
+        info: VideoInfo,
+        settings: Settings,
+        detector: FaceDetector,
+        reader: VideoReader,
+        writer: VideoWriter,
+        progress: Progress | None,
+    ):
+        self.info = info
+        self.settings = settings
+        self.detector = detector
+        self.reader = reader
+        self.writer = writer
+        self.progress = progress
+        self.shared = _Shared(threading.Event(), [], threading.Lock())
+        self.q_in: queue.Queue = queue.Queue(QUEUE_FRAMES)
+        self.q_out: queue.Queue = queue.Queue(QUEUE_FRAMES)
+        self.frames_done = 0
+        self.face_frames = 0
+        self.boxes_covered = 0
+        self.detections = 0
+        self.cuts = 0
+        self.position = "before the first frame"
+        self.temporal: TemporalCover[DecodedFrame] = TemporalCover(settings.hold_before, settings.hold_after)
+
+    def _read(self) -> None:
+        for item in self.reader.items():
+            self.shared.put(self.q_in, item)
+        self.shared.put(self.q_in, _END)
+
+    def _write(self) -> None:
+        while True:
+            item = self.shared.get(self.q_out)
+            if item is _END:
+                self.writer.close()
+                return
+            if isinstance(item, tuple):
+                frame, pts, label = item
+                try:
+                    self.writer.write_frame(frame, pts)
+                except av.error.FFmpegError as exc:
+                    raise PipelineError(f"encoder failed: {exc}", where=label) from exc
+            else:
+                self.writer.write_packet(item)
+
+    def _emit(self, ready: list[tuple[DecodedFrame, Faces]]) -> None:
+        info = self.info
+        for df, faces in ready:
+            frame: av.VideoFrame = df.frame
+            if len(faces):
+                rgb = to_rgb(frame, info)
+                regions = apply_cover(rgb, faces, self.settings)
+                if len(regions):
+                    self.face_frames += 1
+                    self.boxes_covered += len(regions)
+                    frame = from_rgb(rgb, info, self.writer.pix_fmt)
+            self.shared.put(self.q_out, (frame, df.pts, where(df.index, df.time)))
+
+    def _process(self, df: DecodedFrame) -> None:
+        info = self.info
+        self.position = where(df.index, df.time)
+        rgb = to_rgb(df.frame, info)
+        cut = self.cut_detector.is_cut(rgb)
+        self.cuts += int(cut)
+        view, k = upright(rgb, info.rotation)
+        found = self.detector.detect(view)
+        if not isinstance(found, Faces):
+            raise PipelineError(f"detector {getattr(self.detector, 'name', '?')} returned {type(found).__name__}, not Faces")
+        faces = boxes_to_stored(found, k, info.width, info.height).clipped(info.width, info.height)
+        del rgb, view
+        self.detections += len(faces)
+        self._emit(self.temporal.push(df, df.time, faces, cut=cut))
+        self.frames_done += 1
+        if self.progress is not None:
+            self.progress(self.frames_done, self.info.stated_frames)
+
+    def go(self) -> None:
+        self.cut_detector = ShotCutDetector()
+        shared = self.shared
+        threads = [_Worker("reader", self._read, shared), _Worker("writer", self._write, shared)]
+        for t in threads:
+            t.start()
+        try:
+            last_pts: int | None = None
+            while True:
+                item = shared.get(self.q_in)
+                if item is _END:
+                    break
+                if isinstance(item, DecodedFrame):
+                    if last_pts is not None and item.pts <= last_pts:
+                        self.reader._damaged("timestamps do not increase", item.index, item.time)
+                        continue
+                    last_pts = item.pts
+                    self._process(item)
+                else:
+                    shared.put(self.q_out, item)
+            self.position = "at the end of the video"
+            self._emit(self.temporal.flush())
+            shared.put(self.q_out, _END)
+        except BaseException as exc:
+            shared.fail(exc)
+        finally:
+            deadline = _time.monotonic() + _JOIN_TIMEOUT
+            for t in threads:
+                # The writer finishes the file after _END; give it the time it needs unless failing.
+                while t.is_alive():
+                    t.join(timeout=_POLL)
+                    if shared.stop.is_set() and _time.monotonic() > deadline:
+                        break
+        if shared.errors:
+            raise shared.errors[0]
+        for t in threads:
+            if t.is_alive():  # pragma: no cover - only when FFmpeg itself hangs
+                raise PipelineError(f"{t.name} thread did not stop", where=self.position)
+
+
+def _as_unseen(exc: BaseException, src: Path, position: str) -> UnseenError:
+    if isinstance(exc, UnseenError):
+        if exc.where is None and not isinstance(exc, (OutputError, VerificationError)):
+            exc.where = position
+            exc.args = (exc.message,)
+        return exc.with_path(src) if not isinstance(exc, OutputError) else exc
+    if isinstance(exc, MemoryError):
+        return PipelineError("out of memory", path=src, where=position)
+    return PipelineError(f"{type(exc).__name__}: {exc}", path=src, where=position)
+
+
+def process_video(
+    src: Path,
+    dst: Path | None,
+    settings: Settings,
+    *,
+    detector: FaceDetector | None = None,
+    progress: Progress | None = None,
+) -> FileReport:
+    """Anonymize one video file into ``dst`` (default: ``name.unseen.ext`` beside ``src``).
+
+    Returns the :class:`FileReport` of a verified, committed output.
+
+    Raises:
+        InputError: the input is missing, not a video, damaged (unless ``allow_damaged``) or too big.
+        OutputError: the output exists, is the input, or cannot be written.
+        VerificationError: the written file failed its check (nothing is left behind).
+        PipelineError: a stage or worker failed; the message names the frame and time.
+        ModelError: the detector could not be built or failed.
+    """
+    started = _time.monotonic()
+    src = Path(src)
+    report = FileReport(input=str(src), kind="video")
+    final = _output_path(src, None if dst is None else Path(dst), report)
+    check_output_target(src, final, settings.overwrite)
+    info = probe_video(src, max_pixels=settings.max_pixels)
+    if detector is None:
+        from .api import detector_for
+
+        detector = detector_for(settings)
+    keep = _plan_streams(info, settings)
+    run: _Run | None = None
+    try:
+        with staged_output(final, overwrite=settings.overwrite) as tmp:
+            with VideoReader(info, passthrough=keep, allow_damaged=settings.allow_damaged) as reader:
+                writer = VideoWriter(tmp, info, settings, input_streams=reader.input_streams, passthrough=keep)
+                run = _Run(info, settings, detector, reader, writer, progress)
+                try:
+                    run.go()
+                except BaseException:
+                    writer.abort()
+                    raise
+                kept_streams = {"video": 1}
+                for idx in keep:
+                    if idx in writer._map or idx in writer._transcode:
+                        t = reader.input_streams[idx].type
+                        kept_streams[t] = kept_streams.get(t, 0) + 1
+            expected = Expected(
+                width=info.width,
+                height=info.height,
+                time_base=info.time_base,
+                pts=writer.written_pts,
+                streams=kept_streams,
+                rotation=info.rotation,
+                frame_tolerance=0.0011 if writer.format in ("matroska", "webm") else 0.0,
+                max_offset=2.0 / info.fps if writer.format == "avi" else 0.0,
+            )
+            verify_video(tmp, expected, label=final)
+    except BaseException as exc:
+        raise _as_unseen(exc, src, run.position if run else "before the first frame") from exc
+
+    report.output = str(final)
+    report.faces = run.detections
+    report.metadata_removed = removed_metadata(info, set(keep))
+    report.warnings.extend(writer.notes)
+    if reader.damage:
+        report.warnings.append(f"damaged input accepted (allow_damaged): {len(reader.damage)} problem(s)")
+    if not settings.audio and any(s.role == AUDIO for s in info.others):
+        report.warnings.append("audio removed (--no-audio); remember that voices can identify people too")
+    elif any(s.role == AUDIO for s in info.others):
+        report.warnings.append("audio kept unchanged: voices can identify people")
+    report.seconds = round(_time.monotonic() - started, 3)
+    report.details = {
+        "frames": run.frames_done,
+        "face_frames": run.face_frames,
+        "regions_covered": run.boxes_covered,
+        "shot_cuts": run.cuts,
+        "width": info.width,
+        "height": info.height,
+        "rotation": info.rotation,
+        "video_codec": writer.encoder,
+        "pix_fmt": writer.pix_fmt,
+        "container": writer.format,
+        "streams_kept": kept_streams,
+        "damage": list(reader.damage),
+        "lookahead_frames": run.temporal.max_buffered,
+        "detector": getattr(detector, "name", type(detector).__name__),
+    }
+    return report
+
+
+__all__ = ["process_video", "Progress", "upright", "boxes_to_stored"]

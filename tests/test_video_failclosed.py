@@ -1,0 +1,214 @@
+"""Video fails closed: bad input, a failing stage or a bad output leaves nothing and says where."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from unseen.errors import (
+    CorruptInput,
+    InputNotFound,
+    LimitExceeded,
+    OutputExists,
+    PipelineError,
+    UnseenError,
+    UnsupportedFormat,
+)
+from unseen.pipeline.commit import TMP_MARK
+from unseen.pipeline.video import process_video
+from unseen.settings import Settings
+
+from .video_factory import (
+    FailingDetector,
+    MagentaDetector,
+    audio_only,
+    corrupt_frame,
+    make_clip,
+    read_frames,
+    truncated,
+    zero_frames,
+)
+
+S = Settings()
+
+
+def _no_output(folder: Path, *keep: Path) -> None:
+    left = [p for p in folder.iterdir() if p not in keep]
+    assert left == [], f"left behind: {left}"
+
+
+def test_missing_input(tmp_path):
+    with pytest.raises(InputNotFound) as e:
+        process_video(tmp_path / "nope.mp4", None, S, detector=MagentaDetector())
+    assert "nope.mp4" in str(e.value)
+
+
+def test_empty_file(tmp_path):
+    p = tmp_path / "empty.mp4"
+    p.write_bytes(b"")
+    with pytest.raises(CorruptInput, match="empty"):
+        process_video(p, None, S, detector=MagentaDetector())
+    _no_output(tmp_path, p)
+
+
+def test_zero_length_video(tmp_path):
+    p = zero_frames(tmp_path / "zero.mp4")
+    with pytest.raises((CorruptInput, UnsupportedFormat)) as e:
+        process_video(p, None, S, detector=MagentaDetector())
+    assert "zero.mp4" in e.value.message
+    _no_output(tmp_path, p)
+
+
+def test_audio_only_is_not_a_video(tmp_path):
+    p = audio_only(tmp_path / "voice.mp4")
+    with pytest.raises(UnsupportedFormat, match="no video stream"):
+        process_video(p, None, S, detector=MagentaDetector())
+    _no_output(tmp_path, p)
+
+
+def test_not_a_video_at_all(tmp_path):
+    p = tmp_path / "fake.mp4"
+    p.write_bytes(b"this is not a video" * 100)
+    with pytest.raises(CorruptInput):
+        process_video(p, None, S, detector=MagentaDetector())
+    _no_output(tmp_path, p)
+
+
+def test_huge_dimensions_refused(tmp_path):
+    clip = make_clip(tmp_path / "big.mp4", width=320, height=240, n=3)
+    with pytest.raises(LimitExceeded, match="320x240"):
+        process_video(clip.path, None, S.replace(max_pixels=320 * 240 - 1), detector=MagentaDetector())
+    _no_output(tmp_path, clip.path)
+
+
+@pytest.mark.parametrize("faststart", [False, True])
+def test_truncated_input_is_an_error(tmp_path, faststart):
+    clip = make_clip(tmp_path / "full.mp4", n=60, faststart=faststart)
+    bad = truncated(clip.path, tmp_path / "cut.mp4", keep=0.6)
+    with pytest.raises(CorruptInput) as e:
+        process_video(bad, None, S, detector=MagentaDetector())
+    assert "cut.mp4" in e.value.message
+    if faststart:  # the index survives: the reader gets far enough to say which frame
+        assert "frame" in e.value.message and "truncated" in e.value.message
+    _no_output(tmp_path, clip.path, bad)
+
+
+def test_truncated_input_accepted_when_allowed(tmp_path):
+    clip = make_clip(tmp_path / "full.mp4", n=60, faststart=True)
+    bad = truncated(clip.path, tmp_path / "cut.mp4", keep=0.6)
+    report = process_video(bad, tmp_path / "o.mp4", S.replace(allow_damaged=True), detector=MagentaDetector())
+    assert report.ok and report.details["damage"]
+    assert any("damaged" in w for w in report.warnings)
+    frames, _ = read_frames(tmp_path / "o.mp4")
+    assert 0 < len(frames) < 60
+
+
+def test_truncated_mkv_is_an_error(tmp_path):
+    clip = make_clip(tmp_path / "full.mkv", n=60)
+    bad = truncated(clip.path, tmp_path / "cut.mkv", keep=0.5)
+    with pytest.raises(CorruptInput, match="truncated|stops"):
+        process_video(bad, None, S, detector=MagentaDetector())
+    _no_output(tmp_path, clip.path, bad)
+
+
+def test_corrupt_frame_is_an_error(tmp_path):
+    clip = make_clip(tmp_path / "ok.mkv", n=30, width=96, height=64, codec="mpeg4", pix_fmt="yuv420p", bframes=0)
+    bad = corrupt_frame(clip.path, tmp_path / "bad.mkv", frame=12)
+    with pytest.raises(CorruptInput) as e:
+        process_video(bad, None, S, detector=MagentaDetector())
+    assert "frame" in e.value.message
+    _no_output(tmp_path, clip.path, bad)
+
+
+def test_failing_detector_stops_everything_without_hanging(tmp_path):
+    clip = make_clip(tmp_path / "a.mp4", n=60, audio=True)
+    before = threading.active_count()
+    t0 = time.monotonic()
+    with pytest.raises(PipelineError) as e:
+        process_video(clip.path, None, S, detector=FailingDetector(at=10))
+    assert time.monotonic() - t0 < 20
+    msg = e.value.message
+    assert "a.mp4" in msg and "frame 10" in msg and "detector exploded" in msg
+    _no_output(tmp_path, clip.path)
+    time.sleep(0.2)
+    assert threading.active_count() <= before
+
+
+def test_progress_callback_that_raises_stops_cleanly(tmp_path):
+    clip = make_clip(tmp_path / "a.mp4", n=40)
+
+    def progress(done, total):
+        if done == 7:
+            raise KeyboardInterrupt
+
+    with pytest.raises(UnseenError):
+        process_video(clip.path, None, S, detector=MagentaDetector(), progress=progress)
+    _no_output(tmp_path, clip.path)
+
+
+def test_writer_failure_reaches_the_caller(tmp_path, monkeypatch):
+    from unseen.media import video_writer
+
+    def boom(self, frame, pts):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(video_writer.VideoWriter, "write_frame", boom)
+    clip = make_clip(tmp_path / "a.mp4", n=60)
+    t0 = time.monotonic()
+    with pytest.raises(PipelineError, match="disk full"):
+        process_video(clip.path, None, S, detector=MagentaDetector())
+    assert time.monotonic() - t0 < 20
+    _no_output(tmp_path, clip.path)
+
+
+def test_reader_failure_reaches_the_caller(tmp_path, monkeypatch):
+    from unseen.media import video_reader
+
+    real = video_reader.VideoReader.items
+
+    def items(self):
+        for i, item in enumerate(real(self)):
+            if i == 9:
+                raise RuntimeError("demuxer fell over")
+            yield item
+
+    monkeypatch.setattr(video_reader.VideoReader, "items", items)
+    clip = make_clip(tmp_path / "a.mp4", n=60)
+    with pytest.raises(PipelineError, match="demuxer fell over"):
+        process_video(clip.path, None, S, detector=MagentaDetector())
+    _no_output(tmp_path, clip.path)
+
+
+def test_existing_output_refused_and_untouched(tmp_path):
+    clip = make_clip(tmp_path / "a.mp4", n=5)
+    out = tmp_path / "a.unseen.mp4"
+    out.write_bytes(b"keep me")
+    with pytest.raises(OutputExists):
+        process_video(clip.path, None, S, detector=MagentaDetector())
+    assert out.read_bytes() == b"keep me"
+    process_video(clip.path, None, S.replace(overwrite=True), detector=MagentaDetector())
+    assert out.read_bytes() != b"keep me"
+
+
+def test_output_suffix_that_cannot_be_written(tmp_path):
+    clip = make_clip(tmp_path / "a.mp4", n=5)
+    with pytest.raises(UnsupportedFormat, match=".gif"):
+        process_video(clip.path, tmp_path / "o.gif", S, detector=MagentaDetector())
+
+
+def test_unwritable_input_container_defaults_to_mp4_with_a_warning(tmp_path):
+    clip = make_clip(tmp_path / "a.mp4", n=5)
+    odd = tmp_path / "a.3gp"
+    odd.write_bytes(clip.path.read_bytes())
+    report = process_video(odd, None, S, detector=MagentaDetector())
+    assert report.output == str(tmp_path / "a.unseen.mp4")
+    assert any("MP4" in w for w in report.warnings)
+
+
+def test_no_temp_files_left_after_success(tmp_path):
+    clip = make_clip(tmp_path / "a.mp4", n=5)
+    process_video(clip.path, None, S, detector=MagentaDetector())
+    assert not [p for p in tmp_path.iterdir() if TMP_MARK in p.name]
