@@ -1,0 +1,58 @@
+"""Linking face boxes across frames: overlap first, then distance relative to the face's size.
+
+Greedy matching on a score (IoU when boxes overlap, else minus the centre distance in face
+widths) is enough here: a wrong link can only cause extra cover (gap filling between two faces),
+never less, because every detection is kept whether it is linked or not.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# A detection links to a track when they overlap at all, or when its centre is within this many
+# face sizes of the track's predicted centre.
+MAX_DISTANCE = 1.0
+
+
+def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Pairwise IoU of boxes ``a (N, 4)`` and ``b (M, 4)`` (x1, y1, x2, y2)."""
+    if len(a) == 0 or len(b) == 0:
+        return np.zeros((len(a), len(b)), np.float64)
+    a = a.astype(np.float64)[:, None, :]
+    b = b.astype(np.float64)[None, :, :]
+    iw = np.clip(np.minimum(a[..., 2], b[..., 2]) - np.maximum(a[..., 0], b[..., 0]), 0, None)
+    ih = np.clip(np.minimum(a[..., 3], b[..., 3]) - np.maximum(a[..., 1], b[..., 1]), 0, None)
+    inter = iw * ih
+    area_a = (a[..., 2] - a[..., 0]) * (a[..., 3] - a[..., 1])
+    area_b = (b[..., 2] - b[..., 0]) * (b[..., 3] - b[..., 1])
+    union = area_a + area_b - inter
+    return np.where(union > 0, inter / np.maximum(union, 1e-9), 0.0)
+
+
+def match(tracks: np.ndarray, detections: np.ndarray, max_distance: float = MAX_DISTANCE) -> list[tuple[int, int]]:
+    """Pairs ``(track_row, detection_row)``, each row used at most once, best score first."""
+    if len(tracks) == 0 or len(detections) == 0:
+        return []
+    iou = iou_matrix(tracks, detections)
+    tc = (tracks[:, :2] + tracks[:, 2:]) / 2
+    dc = (detections[:, :2] + detections[:, 2:]) / 2
+    size = np.maximum(tracks[:, 2] - tracks[:, 0], tracks[:, 3] - tracks[:, 1])[:, None]
+    dist = np.linalg.norm(tc[:, None, :] - dc[None, :, :], axis=2) / np.maximum(size, 1.0)
+    score = np.where(iou > 0, iou, -dist)
+    allowed = (iou > 0) | (dist <= max_distance)
+    rows, cols = np.nonzero(allowed)
+    order = np.argsort(-score[rows, cols], kind="stable")
+    used_t: set[int] = set()
+    used_d: set[int] = set()
+    pairs = []
+    for k in order:
+        t, d = int(rows[k]), int(cols[k])
+        if t in used_t or d in used_d:
+            continue
+        used_t.add(t)
+        used_d.add(d)
+        pairs.append((t, d))
+    return pairs
+
+
+__all__ = ["iou_matrix", "match", "MAX_DISTANCE"]

@@ -1,0 +1,175 @@
+"""Tracking stage: association, gap filling, holds, shot cuts, and the only-adds contract."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from unseen.track import ShotCutDetector, TemporalCover, iou_matrix, match
+from unseen.types import Faces, Origin
+
+FPS = 30.0
+
+
+def _box(x, y, s=20):
+    return [x, y, x + s, y + s]
+
+
+def _run(detections: list[list[list[float]]], cuts: set[int] = frozenset(), **kw) -> list[Faces]:
+    tc: TemporalCover[int] = TemporalCover(**kw)
+    out: dict[int, Faces] = {}
+    for i, boxes in enumerate(detections):
+        for idx, faces in tc.push(i, i / FPS, Faces(np.asarray(boxes, np.float32).reshape(-1, 4)), cut=i in cuts):
+            out[idx] = faces
+    for idx, faces in tc.flush():
+        out[idx] = faces
+    assert sorted(out) == list(range(len(detections))), "every frame comes out exactly once, in order"
+    return [out[i] for i in range(len(detections))]
+
+
+def _contains(outer: np.ndarray, inner: np.ndarray) -> bool:
+    return bool(np.any(np.all((outer[:, :2] <= inner[:2] + 1e-4) & (outer[:, 2:] >= inner[2:] - 1e-4), axis=1)))
+
+
+def _covers_point(faces: Faces, x: float, y: float) -> bool:
+    b = faces.boxes
+    return bool(np.any((b[:, 0] <= x) & (x <= b[:, 2]) & (b[:, 1] <= y) & (y <= b[:, 3])))
+
+
+# --- association -------------------------------------------------------------------------------
+def test_iou_matrix_basics():
+    a = np.array([_box(0, 0, 10)], np.float32)
+    b = np.array([_box(0, 0, 10), _box(5, 0, 10), _box(50, 50, 10)], np.float32)
+    assert iou_matrix(a, b)[0].tolist() == pytest.approx([1.0, 50 / 150, 0.0])
+    assert iou_matrix(a[:0], b).shape == (0, 3)
+
+
+def test_match_prefers_overlap_then_near_and_refuses_far():
+    tracks = np.array([_box(0, 0), _box(100, 100)], np.float32)
+    dets = np.array([_box(102, 101), _box(3, 2), _box(300, 300)], np.float32)
+    assert sorted(match(tracks, dets)) == [(0, 1), (1, 0)]
+    assert match(tracks[:1], np.array([_box(25, 0)], np.float32)) == []  # 1.25 sizes: too far
+    assert match(tracks[:1], np.array([_box(15, 0)], np.float32)) == [(0, 0)]
+    assert match(tracks[:1], np.array([_box(45, 0)], np.float32)) == []
+
+
+# --- the contract: later stages only add ------------------------------------------------------
+@pytest.mark.parametrize("seed", range(5))
+def test_contract_every_input_box_is_in_the_output(seed):
+    rng = np.random.default_rng(seed)
+    dets = []
+    for i in range(90):
+        n = int(rng.integers(0, 4))
+        xy = rng.uniform(0, 300, (n, 2))
+        s = rng.uniform(2, 60, (n, 1))
+        dets.append(np.concatenate([xy, xy + s], axis=1).tolist())
+    cuts = set(rng.choice(90, 3, replace=False).tolist())
+    out = _run(dets, cuts=cuts, hold_before=float(rng.uniform(0, 1)), hold_after=float(rng.uniform(0, 1)))
+    for i, (inp, got) in enumerate(zip(dets, out)):
+        detected = got.origin == Origin.DETECTED
+        assert int(detected.sum()) == len(inp), f"frame {i}: detections lost or invented"
+        for b in np.asarray(inp, np.float32).reshape(-1, 4):
+            assert _contains(got.boxes, b), f"frame {i}: input box {b} missing from output"
+
+
+def test_detections_get_stable_track_ids():
+    dets = [[_box(10 + 2 * i, 10)] for i in range(20)]
+    out = _run(dets)
+    ids = {int(f.track_ids[f.origin == Origin.DETECTED][0]) for f in out}
+    assert len(ids) == 1
+
+
+# --- gap filling ---------------------------------------------------------------------------
+def test_gap_filled_by_interpolation_along_the_motion():
+    dets = [[_box(10 + 4 * i, 10)] if not 10 <= i < 20 else [] for i in range(30)]
+    out = _run(dets, hold_before=0, hold_after=0)
+    for i in range(10, 20):
+        x = 10 + 4 * i + 10  # where the face's centre really was
+        assert _covers_point(out[i], x, 20), f"frame {i} not covered at x={x}"
+        assert Origin.INTERPOLATED in out[i].origin
+
+
+def test_gap_longer_than_max_gap_is_not_interpolated():
+    dets = [[_box(10, 10)] if i in (0, 40) else [] for i in range(41)]
+    out = _run(dets, hold_before=0, hold_after=0, max_gap=1.0)
+    assert all(len(out[i]) == 0 for i in range(1, 40))
+
+
+# --- holds -----------------------------------------------------------------------------------
+def test_hold_before_and_after_half_a_second():
+    dets = [[_box(100, 100)] if i == 30 else [] for i in range(61)]
+    out = _run(dets, hold_before=0.5, hold_after=0.5)
+    held = [i for i, f in enumerate(out) if _covers_point(f, 110, 110)]
+    assert held == list(range(15, 46))
+    assert all(Origin.DILATED in out[i].origin for i in held if i != 30)
+
+
+def test_held_box_follows_the_velocity_and_grows():
+    dets = [[_box(10 + 6 * i, 50)] if i < 10 else [] for i in range(25)]
+    out = _run(dets, hold_before=0, hold_after=0.5)
+    # at frame 14 the face would be at x = 10 + 84 .. 30 + 84
+    assert _covers_point(out[14], 10 + 6 * 14 + 10, 60)
+    b = out[14].boxes
+    assert (b[:, 2] - b[:, 0]).max() > 20
+
+
+def test_zero_holds_add_nothing():
+    dets = [[_box(100, 100)] if i == 5 else [] for i in range(12)]
+    out = _run(dets, hold_before=0, hold_after=0, max_gap=0)
+    assert [len(f) for f in out] == [0] * 5 + [1] + [0] * 6
+
+
+def test_lookahead_buffer_is_bounded():
+    tc: TemporalCover[int] = TemporalCover(0.5, 0.5, max_gap=1.0)
+    for i in range(300):
+        tc.push(i, i / FPS, Faces.empty())
+        assert len(tc) <= 31 + 1
+    assert tc.max_buffered <= 32
+
+
+# --- cuts ------------------------------------------------------------------------------------
+def test_cut_ends_tracks_and_stops_holds():
+    dets = [[_box(100, 100)] if i in (10, 25) else [] for i in range(40)]
+    out = _run(dets, cuts={20}, hold_before=0.5, hold_after=0.5, max_gap=1.0)
+    # without the cut frames 11-24 would be interpolated/held; with it, holds stop at the cut
+    assert _covers_point(out[19], 110, 110)  # held after frame 10 up to the cut
+    assert not any(Origin.INTERPOLATED in out[i].origin for i in range(40))
+    assert _covers_point(out[20], 110, 110)  # hold-before of frame 25, within its shot
+    ids10 = out[10].track_ids[out[10].origin == Origin.DETECTED]
+    ids25 = out[25].track_ids[out[25].origin == Origin.DETECTED]
+    assert ids10[0] != ids25[0]
+    dets2 = [[_box(100, 100)] if i == 25 else [] for i in range(40)]
+    out2 = _run(dets2, cuts={20}, hold_before=0.5, hold_after=0.5)
+    assert not _covers_point(out2[19], 110, 110)  # nothing held back across the cut
+
+
+def _scene(seed: int, w=160, h=90) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    img = np.zeros((h, w, 3), np.uint8)
+    img[:] = rng.integers(0, 255, 3)
+    for _ in range(6):
+        x, y = rng.integers(0, w - 30), rng.integers(0, h - 30)
+        img[y : y + 30, x : x + 30] = rng.integers(0, 255, 3)
+    return img
+
+
+def test_shot_cut_detector_finds_hard_cuts_only():
+    det = ShotCutDetector()
+    a, b = _scene(1), _scene(2)
+    frames = []
+    for i in range(10):  # a pan: shift scene a by one pixel per frame
+        frames.append(np.roll(a, i, axis=1))
+    frames.append(b)
+    for i in range(5):  # brightness change within the shot
+        frames.append(np.clip(b.astype(int) + 4 * i, 0, 255).astype(np.uint8))
+    cuts = [i for i, f in enumerate(frames) if det.is_cut(f)]
+    assert cuts == [10]
+
+
+def test_moving_square_is_not_a_cut():
+    det = ShotCutDetector()
+    bg = np.full((48, 64, 3), 110, np.uint8)
+    for i in range(30):
+        f = bg.copy()
+        f[10:26, i : i + 16] = (255, 0, 255)
+        assert not det.is_cut(f)
