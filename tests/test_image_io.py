@@ -31,6 +31,13 @@ from . import media_factory as mf
 BIG = 10**8
 
 
+def pil(path):
+    """Open, decode and close (tests must not leak file handles)."""
+    with Image.open(path) as im:
+        im.load()
+    return im
+
+
 def roundtrip(src, dst, **kw):
     loaded = read_image(src, max_pixels=BIG)
     write_image(loaded.pixels, dst, format=kw.get("format", loaded.format), icc_profile=loaded.icc_profile,
@@ -55,7 +62,7 @@ def test_roundtrip_keeps_format_size_and_pixels(tmp_path, suffix, fmt, lossless)
     loaded = roundtrip(src, tmp_path / f"out{suffix}")
     assert loaded.format == fmt
     assert loaded.pixels.shape == (50, 70, 3) and loaded.pixels.dtype == np.uint8
-    out = Image.open(tmp_path / f"out{suffix}")
+    out = pil(tmp_path / f"out{suffix}")
     assert out.format == fmt and out.size == (70, 50)
     back = np.asarray(out.convert("RGB")).astype(int)
     if lossless:
@@ -78,7 +85,7 @@ def test_cross_format_png_to_jpeg(tmp_path):
     src = mf.png(tmp_path / "in.png")
     loaded = read_image(src, max_pixels=BIG)
     write_image(loaded.pixels, tmp_path / "out.jpg", format="JPEG", icc_profile=None, save_options=None)
-    assert Image.open(tmp_path / "out.jpg").format == "JPEG"
+    assert pil(tmp_path / "out.jpg").format == "JPEG"
 
 
 def test_mpo_reads_as_jpeg_primary_image(tmp_path):
@@ -98,7 +105,7 @@ def test_jpeg_options_quality_and_subsampling(tmp_path):
         loaded = roundtrip(src, tmp_path / f"o{sub}.jpg")
         assert loaded.save_options["quality"] == 95
         assert loaded.save_options["subsampling"] == sub
-        out = Image.open(tmp_path / f"o{sub}.jpg")
+        out = pil(tmp_path / f"o{sub}.jpg")
         assert JpegImagePlugin.get_sampling(out) == sub
         assert bool(out.info.get("progressive")) == (sub == 0)
 
@@ -107,7 +114,7 @@ def test_webp_lossless_stays_lossless(tmp_path):
     px = mf.face_like(40, 40)
     loaded = roundtrip(mf.webp(tmp_path / "l.webp", px, lossless=True), tmp_path / "o.webp")
     assert loaded.save_options.get("lossless") is True
-    assert np.array_equal(np.asarray(Image.open(tmp_path / "o.webp").convert("RGB")), px)
+    assert np.array_equal(np.asarray(pil(tmp_path / "o.webp").convert("RGB")), px)
     assert not read_image(mf.webp(tmp_path / "y.webp", px), max_pixels=BIG).save_options.get("lossless")
 
 
@@ -115,7 +122,7 @@ def test_tiff_keeps_compression(tmp_path):
     src = mf.tiff(tmp_path / "c.tif", compression="tiff_lzw")
     loaded = roundtrip(src, tmp_path / "o.tif")
     assert loaded.save_options["compression"] == "tiff_lzw"
-    assert Image.open(tmp_path / "o.tif").info["compression"] == "tiff_lzw"
+    assert pil(tmp_path / "o.tif").info["compression"] == "tiff_lzw"
 
 
 @pytest.mark.parametrize("key", ["exif", "comment", "pnginfo", "xmp", "icc_profile", "tiffinfo"])
@@ -137,7 +144,7 @@ def test_exif_orientation_applied_png(tmp_path, orientation):
     loaded = read_image(src, max_pixels=BIG)
     assert np.array_equal(loaded.pixels, display)
     # Agrees with Pillow's own reading of the tag.
-    assert np.array_equal(np.asarray(ImageOps.exif_transpose(Image.open(src)).convert("RGB")), display)
+    assert np.array_equal(np.asarray(ImageOps.exif_transpose(pil(src)).convert("RGB")), display)
     if orientation != 1:
         assert "EXIF orientation (applied to the pixels)" in loaded.metadata
 
@@ -173,7 +180,7 @@ def test_rgba_alpha_kept_png_and_webp(tmp_path):
         Image.fromarray(rgba, "RGBA").save(src, lossless=True) if name.endswith("webp") else Image.fromarray(rgba, "RGBA").save(src)
         loaded = roundtrip(src, tmp_path / f"out-{name}")
         assert loaded.pixels.shape == (20, 30, 4)
-        out = np.asarray(Image.open(tmp_path / f"out-{name}"))
+        out = np.asarray(pil(tmp_path / f"out-{name}"))
         assert out.shape == (20, 30, 4) and np.array_equal(out[..., 3], rgba[..., 3])
 
 
@@ -185,7 +192,7 @@ def test_alpha_flattened_onto_white_for_jpeg_and_bmp(tmp_path):
     assert (flat[:, :8] == 0).all() and (flat[:, 8:] == 255).all()
     for fmt, name in (("JPEG", "f.jpg"), ("BMP", "f.bmp")):
         write_image(rgba, tmp_path / name, format=fmt, icc_profile=None)
-        out = np.asarray(Image.open(tmp_path / name).convert("RGB")).astype(int)
+        out = np.asarray(pil(tmp_path / name).convert("RGB")).astype(int)
         assert out.shape == (16, 16, 3)
         assert out[:, :6].mean() < 10 and out[:, 10:].mean() > 245
 
@@ -201,7 +208,7 @@ def test_palette_with_transparency_becomes_rgba(tmp_path):
     pal.save(tmp_path / "p.png", transparency=0)
     loaded = read_image(tmp_path / "p.png", max_pixels=BIG)
     assert loaded.pixels.shape == (20, 20, 4)
-    idx = np.asarray(Image.open(tmp_path / "p.png"))
+    idx = np.asarray(pil(tmp_path / "p.png"))
     assert (loaded.pixels[..., 3][idx == 0] == 0).all() and (loaded.pixels[..., 3][idx != 0] == 255).all()
     plain = Image.fromarray(mf.face_like(20, 20)).quantize(16)
     plain.save(tmp_path / "q.png")
@@ -214,13 +221,13 @@ def test_greyscale_stays_greyscale_when_still_grey(tmp_path):
         Image.fromarray(grey, "L").save(tmp_path / name)
         loaded = roundtrip(tmp_path / name, tmp_path / f"out-{name}")
         assert loaded.pixels.shape == (20, 30, 3) and loaded.save_options.get("grayscale") is True
-        assert Image.open(tmp_path / f"out-{name}").mode == "L"
+        assert pil(tmp_path / f"out-{name}").mode == "L"
     # A coloured cover on a grey photo keeps its colour: written as RGB.
     loaded = read_image(tmp_path / "g.png", max_pixels=BIG)
     px = loaded.pixels.copy()
     px[:5, :5] = (255, 0, 0)
     write_image(px, tmp_path / "c.png", format="PNG", icc_profile=None, save_options=loaded.save_options)
-    assert Image.open(tmp_path / "c.png").mode == "RGB"
+    assert pil(tmp_path / "c.png").mode == "RGB"
 
 
 def test_greyscale_with_alpha(tmp_path):
@@ -228,7 +235,7 @@ def test_greyscale_with_alpha(tmp_path):
     Image.fromarray(la, "LA").save(tmp_path / "la.png")
     loaded = roundtrip(tmp_path / "la.png", tmp_path / "out.png")
     assert loaded.pixels.shape == (10, 10, 4) and (loaded.pixels[..., 3] == 77).all()
-    assert Image.open(tmp_path / "out.png").mode == "LA"
+    assert pil(tmp_path / "out.png").mode == "LA"
 
 
 def test_16bit_greyscale_scaled_not_clipped(tmp_path):
@@ -263,14 +270,14 @@ def test_cmyk_converted_to_rgb(tmp_path, name):
     assert r > 200 and g < 60 and b > 200
     assert any("CMYK" in n for n in loaded.notes)
     roundtrip(tmp_path / name, tmp_path / f"out-{name}")
-    assert Image.open(tmp_path / f"out-{name}").mode == "RGB"
+    assert pil(tmp_path / f"out-{name}").mode == "RGB"
 
 
 def test_icc_profile_kept(tmp_path):
     src = mf.jpeg(tmp_path / "icc.jpg", icc=True)
     loaded = roundtrip(src, tmp_path / "out.jpg")
     assert loaded.icc_profile == mf.srgb_icc()
-    assert Image.open(tmp_path / "out.jpg").info.get("icc_profile") == mf.srgb_icc()
+    assert pil(tmp_path / "out.jpg").info.get("icc_profile") == mf.srgb_icc()
 
 
 def test_non_rgb_icc_profile_dropped_for_rgb_pixels(tmp_path):
@@ -420,3 +427,22 @@ def test_write_rejects_bad_pixels(tmp_path, pixels):
 def test_write_unknown_format(tmp_path):
     with pytest.raises(UnsupportedFormat):
         write_image(mf.face_like(4, 4), tmp_path / "o.gif", format="GIF", icc_profile=None)
+
+
+def test_max_pixels_is_the_limit_not_pillows_constant(tmp_path, monkeypatch):
+    import warnings
+
+    src = mf.png(tmp_path / "a.png", mf.face_like(40, 60))
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 100)  # Pillow would refuse (and warn) at this size
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert read_image(src, max_pixels=2400).pixels.shape == (40, 60, 3)
+    assert_fails(LimitExceeded, src, max_pixels=2399)
+
+
+@pytest.mark.filterwarnings("ignore:Corrupt EXIF data")  # Pillow's JPEG opener warns; unseen does not rely on it
+def test_unreadable_exif_does_not_block_but_is_reported(tmp_path):
+    src = mf.jpeg(tmp_path / "a.jpg", exif=b"II*\x00\xff\xff\x00\x00garbage")
+    loaded = read_image(src, max_pixels=BIG)
+    assert loaded.pixels.shape == (96, 128, 3)
+    assert any(m.startswith("EXIF") for m in loaded.metadata)

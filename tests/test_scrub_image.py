@@ -16,6 +16,13 @@ from unseen.scrub.image import describe_metadata, verify_clean
 from . import media_factory as mf
 
 BIG = 10**8
+
+
+def pil(path):
+    """Open, decode and close (tests must not leak file handles)."""
+    with Image.open(path) as im:
+        im.load()
+    return im
 needs_heif = pytest.mark.skipif(not heif_available(), reason="pillow-heif not installed")
 
 EXIF_ITEMS = {
@@ -109,7 +116,7 @@ def test_icc_profile_is_the_only_extra_kept(tmp_path):
     loaded = read_image(src, max_pixels=BIG)
     write_image(loaded.pixels, tmp_path / "o.jpg", format="JPEG", icc_profile=loaded.icc_profile)
     verify_clean(tmp_path / "o.jpg")
-    assert Image.open(tmp_path / "o.jpg").info["icc_profile"] == mf.srgb_icc()
+    assert pil(tmp_path / "o.jpg").info["icc_profile"] == mf.srgb_icc()
 
 
 def test_cross_format_output_is_clean(tmp_path):
@@ -258,8 +265,29 @@ def test_exiftool_sees_nothing_in_output(tmp_path, kind):
     before = subprocess.run(["exiftool", "-G1", "-a", "-s", str(src)], capture_output=True, text=True, check=True).stdout
     after = subprocess.run(["exiftool", "-G1", "-a", "-s", str(out)], capture_output=True, text=True, check=True).stdout
     assert "SerialNumber" in before or "Artist" in before
-    groups = {line.split("]", 1)[0].strip("[ ") for line in after.splitlines() if line.startswith("[")}
+    seen = [(line[1:].split("]", 1)[0], line.split("]", 1)[1].split(":", 1)[0].strip()) for line in after.splitlines()]
+    groups = {g for g, _ in seen}
     forbidden = groups & {"IFD0", "IFD1", "ExifIFD", "GPS", "XMP-dc", "XMP-x", "IPTC", "Photoshop", "MakerNotes",
-                          "PNG-tEXt", "PNG-zTXt", "PNG-iTXt", "File:Comment"}  # fmt: skip
+                          "PNG-tEXt", "PNG-zTXt", "PNG-iTXt", "PNG-tIME", "Comment"}  # fmt: skip
+    if kind == "tiff":  # a TIFF's IFD0 is where its pixel layout lives
+        forbidden.discard("IFD0")
+        ifd0 = {t for g, t in seen if g == "IFD0"}
+        assert ifd0 <= TIFF_LAYOUT, ifd0 - TIFF_LAYOUT
     assert not forbidden, after
     assert "SECRET" not in after
+
+
+TIFF_LAYOUT = {"ImageWidth", "ImageHeight", "BitsPerSample", "Compression", "PhotometricInterpretation",
+               "StripOffsets", "SamplesPerPixel", "RowsPerStrip", "StripByteCounts", "PlanarConfiguration",
+               "XResolution", "YResolution", "ResolutionUnit", "Predictor"}  # fmt: skip
+
+
+def test_exif_orientation_reader_both_byte_orders():
+    from unseen.scrub.exif import exif_orientation
+
+    assert exif_orientation(mf.build_exif(orientation=6)) == 6
+    be = b"MM\x00*\x00\x00\x00\x08\x00\x01\x01\x12\x00\x03\x00\x00\x00\x01\x00\x08\x00\x00\x00\x00\x00\x00"
+    assert exif_orientation(be) == 8
+    assert exif_orientation(b"Exif\x00\x00" + be) == 8
+    assert exif_orientation(mf.build_exif(orientation=9)) == 1
+    assert exif_orientation(b"junk") == 1

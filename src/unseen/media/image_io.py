@@ -46,6 +46,7 @@ from ..errors import (
     UnseenError,
     UnsupportedFormat,
 )
+from ..scrub.exif import exif_orientation
 from ..scrub.image import describe_bytes, sniff
 
 SUPPORTED_FORMATS = ("JPEG", "PNG", "WEBP", "TIFF", "BMP", "HEIF")
@@ -207,15 +208,25 @@ def _read_bytes(path: Path) -> bytes:
 
 
 def _open(data: bytes, container: str) -> Image.Image:
+    """Parse the header only. ``max_pixels`` is the size limit, so Pillow's own bomb check (a
+    process-wide constant, ~179 MP) is bypassed by calling the format's opener directly; where
+    Pillow's registry is not as expected, ``Image.open`` (with its check) is used instead."""
     heif_available()
+    Image.init()
+    opener = Image.OPEN.get(container) if isinstance(getattr(Image, "OPEN", None), dict) else None
     try:
+        if isinstance(opener, tuple) and len(opener) == 2 and callable(opener[0]):
+            factory, accept = opener
+            if accept is not None and not accept(data[:16]):
+                raise UnidentifiedImageError(container)
+            return factory(io.BytesIO(data), "")
         return Image.open(io.BytesIO(data), formats=[container])
     except Image.DecompressionBombError as exc:
         raise LimitExceeded(f"image header declares too many pixels for Pillow's safety limit ({exc})") from exc
     except UnidentifiedImageError as exc:
         raise CorruptInput(f"looks like {container} but its header cannot be read") from exc
     except _DECODE_ERRORS as exc:
-        raise CorruptInput(f"{container} header cannot be read ({exc})") from exc
+        raise CorruptInput(f"{container} header cannot be read ({_reason(exc)})") from exc
 
 
 def _decode(im: Image.Image, max_pixels: int) -> None:
@@ -235,16 +246,13 @@ def _reason(exc: BaseException) -> str:
 
 
 def _orientation(im: Image.Image) -> int:
-    try:
-        value = im.getexif().get(0x0112, 1)
-    except _DECODE_ERRORS as exc:
-        raise CorruptInput(f"EXIF block cannot be read, so the orientation is unknown ({_reason(exc)})") from exc
-    if isinstance(value, (tuple, list)) and value:
-        value = value[0]
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 1
+    """EXIF orientation, read by unseen's own parser (no warnings on broken blocks: those are
+    named in the report, and a viewer could not read an orientation from them either)."""
+    if im.format == "TIFF":
+        value = getattr(im, "tag_v2", {}).get(0x0112, 1)
+        return value if isinstance(value, int) and 1 <= value <= 8 else 1
+    raw = im.info.get("exif")
+    return exif_orientation(raw) if isinstance(raw, (bytes, bytearray)) and raw else 1
 
 
 def _to_rgb(im: Image.Image, notes: list[str]) -> tuple[np.ndarray, bytes | None, bool]:

@@ -26,6 +26,7 @@ class TiffTags:
 
     ifds: dict[str, list[int]] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    shorts: dict[tuple[str, int], int] = field(default_factory=dict)  # single SHORT values, e.g. orientation
 
     def tags(self, name: str) -> list[int]:
         return self.ifds.get(name, [])
@@ -94,6 +95,8 @@ def _read_ifd(
             out.problems.append(f"{name}: truncated entry")
             break
         tags.append(tag)
+        if typ == 3 and cnt == 1:
+            out.shorts[(name, tag)] = (val >> 48 if big else val >> 16) if bo == ">" else val & 0xFFFF
         if tag in _POINTERS and val:
             queue.append((_POINTERS[tag], val))
         elif tag == SUB_IFDS:
@@ -125,6 +128,12 @@ def _offsets(data: bytes, bo: str, big: bool, typ: int, cnt: int, val: int) -> l
         return list(struct.unpack_from(bo + fmt * cnt, data, val))
     except struct.error:
         return []
+
+
+def exif_orientation(data: bytes) -> int:
+    """The orientation (1-8) an EXIF block declares; 1 when absent or not a valid value."""
+    value = read_tiff_tags(data).shorts.get(("IFD0", 0x0112), 1)
+    return value if 1 <= value <= 8 else 1
 
 
 # --- naming what an EXIF block carries -----------------------------------------------------
