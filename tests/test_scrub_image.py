@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -291,3 +292,41 @@ def test_exif_orientation_reader_both_byte_orders():
     assert exif_orientation(b"Exif\x00\x00" + be) == 8
     assert exif_orientation(mf.build_exif(orientation=9)) == 1
     assert exif_orientation(b"junk") == 1
+
+
+# --- HEIF ----------------------------------------------------------------------------------
+
+
+@needs_heif
+def test_heif_own_box_walk_finds_exif_xmp_thumbnail(tmp_path):
+    from unseen.scrub.heif import _structure
+
+    data = mf.heic(tmp_path / "a.heic", exif=mf.build_exif(gps=True), xmp=True, thumbnail=True).read_bytes()
+    found = _structure(data)
+    assert {"HEIF EXIF item", "XMP", "HEIF thumbnail"} <= set(found)
+    assert _structure(mf.heic(tmp_path / "b.heic").read_bytes()) == []
+
+
+@needs_heif
+def test_heif_rgba_roundtrip_is_clean(tmp_path):
+    rgba = np.dstack([mf.face_like(), np.full((96, 128), 100, np.uint8)])
+    write_image(rgba, tmp_path / "a.heic", format="HEIF", icc_profile=mf.srgb_icc())
+    verify_clean(tmp_path / "a.heic", expected_size=(128, 96))  # the alpha plane is not "metadata"
+    loaded = read_image(tmp_path / "a.heic", max_pixels=BIG)
+    assert loaded.pixels.shape == (96, 128, 4) and abs(int(loaded.pixels[..., 3].mean()) - 100) <= 1
+
+
+@needs_heif
+def test_heif_truncated_output_rejected(tmp_path):
+    write_image(mf.face_like(), tmp_path / "a.heic", format="HEIF", icc_profile=None)
+    data = (tmp_path / "a.heic").read_bytes()
+    (tmp_path / "a.heic").write_bytes(data[: len(data) - 200])
+    with pytest.raises(VerificationError):
+        verify_clean(tmp_path / "a.heic")
+
+
+def test_malformed_icc_profile_is_not_kept(tmp_path):
+    bad = b"\x00\x00\x00\x10" + b"not a profile"
+    Image.fromarray(mf.face_like(8, 8)).save(tmp_path / "a.png", icc_profile=bad)
+    loaded = read_image(tmp_path / "a.png", max_pixels=BIG)
+    assert loaded.icc_profile is None and any("ICC" in n for n in loaded.notes)

@@ -48,6 +48,7 @@ from ..errors import (
 )
 from ..scrub.exif import exif_orientation
 from ..scrub.image import describe_bytes, sniff
+from .image_modes import _reason, to_rgb8
 
 SUPPORTED_FORMATS = ("JPEG", "PNG", "WEBP", "TIFF", "BMP", "HEIF")
 ALPHA_FORMATS = frozenset({"PNG", "WEBP", "TIFF", "HEIF"})
@@ -72,7 +73,7 @@ _SAVE_KEYS = {
     "HEIF": {"quality"},
 }
 _TIFF_COMPRESSIONS = {"raw", "tiff_lzw", "tiff_adobe_deflate", "packbits", "jpeg"}
-_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error, zlib.error, RuntimeError, IndexError)
+DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error, zlib.error, RuntimeError, IndexError)
 _TRANSPOSE = {  # EXIF orientation -> what to do to the stored pixels
     2: lambda a: a[:, ::-1],
     3: lambda a: a[::-1, ::-1],
@@ -171,7 +172,7 @@ def _read(path: Path, max_pixels: int) -> LoadedImage:
         raise UnsupportedFormat("animated PNG: only single images are handled")
     notes: list[str] = []
     orientation = _orientation(im) if fmt != "HEIF" else 1
-    pixels, icc, grey = _to_rgb(im, notes)
+    pixels, icc, grey = to_rgb8(im, notes)
     if orientation in _TRANSPOSE:
         pixels = np.ascontiguousarray(_TRANSPOSE[orientation](pixels))
     options = _save_options(im, fmt, data)
@@ -225,7 +226,7 @@ def _open(data: bytes, container: str) -> Image.Image:
         raise LimitExceeded(f"image header declares too many pixels for Pillow's safety limit ({exc})") from exc
     except UnidentifiedImageError as exc:
         raise CorruptInput(f"looks like {container} but its header cannot be read") from exc
-    except _DECODE_ERRORS as exc:
+    except DECODE_ERRORS as exc:
         raise CorruptInput(f"{container} header cannot be read ({_reason(exc)})") from exc
 
 
@@ -236,13 +237,8 @@ def _decode(im: Image.Image, max_pixels: int) -> None:
         raise LimitExceeded(f"decompression bomb refused ({exc})") from exc
     except MemoryError as exc:
         raise LimitExceeded(f"not enough memory to decode {im.size[0]}x{im.size[1]} pixels") from exc
-    except _DECODE_ERRORS as exc:
+    except DECODE_ERRORS as exc:
         raise CorruptInput(f"cannot decode the image ({_reason(exc)})") from exc
-
-
-def _reason(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0][:200]
 
 
 def _orientation(im: Image.Image) -> int:
@@ -253,68 +249,6 @@ def _orientation(im: Image.Image) -> int:
         return value if isinstance(value, int) and 1 <= value <= 8 else 1
     raw = im.info.get("exif")
     return exif_orientation(raw) if isinstance(raw, (bytes, bytearray)) and raw else 1
-
-
-def _to_rgb(im: Image.Image, notes: list[str]) -> tuple[np.ndarray, bytes | None, bool]:
-    """(pixels, RGB ICC profile or None, input was greyscale)."""
-    icc = im.info.get("icc_profile") or None
-    space = icc[16:20] if icc and len(icc) >= 20 else None
-    mode, grey = im.mode, False
-    if mode in ("RGB", "RGBA"):
-        out = im
-    elif mode in ("RGBX", "YCbCr", "LAB", "HSV"):
-        out = im.convert("RGB")
-    elif mode == "RGBa":
-        out = im.convert("RGBA")
-    elif mode in ("P", "PA"):
-        out = im.convert("RGBA" if mode == "PA" or "transparency" in im.info else "RGB")
-    elif mode in ("1", "L", "LA", "La"):
-        out, grey = im.convert("RGBA" if mode in ("LA", "La") else "RGB"), True
-    elif mode.startswith("I;16") or mode == "I":
-        arr = np.asarray(im)
-        if arr.size and (arr.min() < 0 or arr.max() > 65535):
-            raise UnsupportedFormat(f"greyscale with samples outside 16 bits (mode {mode}) is not handled")
-        grey8 = ((arr.astype(np.uint32) * 255 + 32767) // 65535).astype(np.uint8)
-        notes.append("16-bit samples reduced to 8 bits")
-        return np.ascontiguousarray(np.repeat(grey8[..., None], 3, axis=2)), _keep_icc(icc, space, notes), True
-    elif mode == "CMYK":
-        out, icc = _cmyk_to_rgb(im, icc, space, notes), None
-        space = None
-    else:
-        raise UnsupportedFormat(f"pixel mode {mode} is not handled")
-    if out.mode not in ("RGB", "RGBA"):
-        out = out.convert("RGB")
-    pixels = np.asarray(out, dtype=np.uint8)
-    if pixels.ndim != 3:
-        raise CorruptInput(f"decoded pixels have an unexpected shape {pixels.shape}")
-    return np.ascontiguousarray(pixels), _keep_icc(icc, space, notes), grey
-
-
-def _keep_icc(icc: bytes | None, space: bytes | None, notes: list[str]) -> bytes | None:
-    """Keep an ICC profile only when it describes RGB (the pixels are RGB now)."""
-    if icc is None:
-        return None
-    if space == b"RGB ":
-        return icc
-    notes.append(f"ICC profile for {(space or b'?').decode('latin-1').strip() or '?'} dropped: pixels are RGB now")
-    return None
-
-
-def _cmyk_to_rgb(im: Image.Image, icc: bytes | None, space: bytes | None, notes: list[str]) -> Image.Image:
-    if icc and space == b"CMYK":
-        from PIL import ImageCms
-
-        try:
-            src = ImageCms.ImageCmsProfile(io.BytesIO(icc))
-            dst = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
-            out = ImageCms.profileToProfile(im, src, dst, outputMode="RGB")
-        except (ImageCms.PyCMSError, OSError, ValueError) as exc:
-            notes.append(f"CMYK converted to RGB without its ICC profile (profile unusable: {_reason(exc)})")
-            return im.convert("RGB")
-        notes.append("CMYK converted to sRGB through its ICC profile")
-        return out
-    notes.append("CMYK converted to RGB (no ICC profile)")
-    return im.convert("RGB")
 
 
 def _save_options(im: Image.Image, fmt: str, data: bytes) -> dict[str, Any]:
@@ -442,43 +376,3 @@ def _remove_partial(path: Path, existed: bool) -> None:
             os.unlink(path)
         except OSError:
             pass
-
-
-# --- re-reading written files (used by verification) ----------------------------------------
-
-_PILLOW_META_KEYS = ("exif", "xmp", "XML:com.adobe.xmp", "comment", "photoshop", "iptc", "mp", "mpoffset")
-
-
-def decode_for_check(data: bytes) -> tuple[tuple[int, int], list[str]]:
-    """Decode a written file fully with Pillow: ``((width, height), metadata Pillow still sees)``.
-
-    Raises ``ValueError`` when it does not decode or is more than one image.
-    """
-    if ImageFile.LOAD_TRUNCATED_IMAGES:
-        raise ValueError("Pillow is set to accept truncated images (LOAD_TRUNCATED_IMAGES)")
-    container = sniff(data)
-    heif_available()
-    try:
-        im = Image.open(io.BytesIO(data), formats=[container] if container in SUPPORTED_FORMATS else None)
-        im.load()
-    except (UnidentifiedImageError, Image.DecompressionBombError, *_DECODE_ERRORS) as exc:
-        raise ValueError(_reason(exc)) from exc
-    frames = int(getattr(im, "n_frames", 1) or 1)
-    if frames != 1:
-        raise ValueError(f"{frames} frames where one image was written")
-    left = [k for k in _PILLOW_META_KEYS if im.info.get(k)]
-    text = getattr(im, "text", None)
-    if text:
-        left += [f"text '{k}'" for k in text]
-    if container in ("JPEG", "PNG", "WEBP", "HEIF") and len(im.getexif()):
-        left.append("EXIF tags")
-    if container == "TIFF":
-        tags = set(getattr(im, "tag_v2", {}).keys())
-        from ..scrub.image import TIFF_ALLOWED_TAGS
-
-        left += [f"TIFF tag {t}" for t in sorted(tags - TIFF_ALLOWED_TAGS)]
-    if container == "HEIF":
-        for key in ("metadata", "thumbnails", "depth_images", "aux"):
-            if im.info.get(key):
-                left.append(f"HEIF {key}")
-    return im.size, left

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ..errors import UnsupportedFormat, VerificationError
 from .exif import describe_exif, describe_tags, read_tiff_tags
+from .heif import describe_heif
 
 # --- telling containers apart ---------------------------------------------------------------
 
@@ -280,64 +281,9 @@ def _bmp(data: bytes) -> list[str]:
     return []
 
 
-# --- HEIF -----------------------------------------------------------------------------------
-
-
-def _heif(data: bytes) -> list[str]:
-    items = _bmff_boxes(data)
-    try:
-        import pillow_heif
-    except ImportError:  # pragma: no cover - pillow-heif is a dependency
-        return items + ["HEIF contents unknown (pillow-heif is not installed)"]
-    try:
-        heif = pillow_heif.open_heif(io.BytesIO(data), convert_hdr_to_8bit=False)
-    except (OSError, RuntimeError, ValueError) as exc:
-        return items + [f"HEIF structure unreadable ({exc})"]
-    if len(heif) > 1:
-        items.append(f"HEIF additional images ({len(heif) - 1})")
-    for img in heif:
-        info = img.info
-        if info.get("exif"):
-            items.extend(describe_exif(info["exif"]))
-        if info.get("xmp"):
-            items.append("XMP")
-        for block in info.get("metadata") or []:
-            items.append(f"HEIF metadata '{block.get('type', '?')}'")
-        if info.get("thumbnails"):
-            items.append("HEIF thumbnail")
-        if info.get("depth_images"):
-            items.append("HEIF depth image")
-        if info.get("aux"):
-            items.append("HEIF auxiliary image")
-    return list(dict.fromkeys(items))
-
-
-_BMFF_ALLOWED = {b"ftyp", b"meta", b"mdat", b"free", b"skip"}
-
-
-def _bmff_boxes(data: bytes) -> list[str]:
-    items, pos, n = [], 0, len(data)
-    while pos + 8 <= n:
-        size = struct.unpack_from(">I", data, pos)[0]
-        btype = data[pos + 4 : pos + 8]
-        if size == 1 and pos + 16 <= n:
-            size = struct.unpack_from(">Q", data, pos + 8)[0]
-        elif size == 0:
-            size = n - pos
-        if size < 8 or pos + size > n:
-            items.append(f"HEIF box '{_ident(btype)}' runs past the end of the file")
-            return items
-        if btype not in _BMFF_ALLOWED:
-            items.append(f"HEIF box '{_ident(btype)}'")
-        pos += size
-    if pos < n:
-        items.append(f"data after the end of the HEIF image ({n - pos} bytes)")
-    return items
-
-
 # --- public ---------------------------------------------------------------------------------
 
-_WALKERS = {"JPEG": _jpeg, "PNG": _png, "WEBP": _webp, "TIFF": _tiff, "BMP": _bmp, "HEIF": _heif}
+_WALKERS = {"JPEG": _jpeg, "PNG": _png, "WEBP": _webp, "TIFF": _tiff, "BMP": _bmp, "HEIF": describe_heif}
 CONTAINERS = tuple(_WALKERS)
 
 
@@ -398,10 +344,8 @@ def verify_clean(path: Path, *, expected_size: tuple[int, int] | None = None) ->
     left = describe_bytes(data, container)
     if left:
         raise VerificationError("metadata left in output: " + ", ".join(left), path=path)
-    from ..media.image_io import decode_for_check
-
     try:
-        size, pillow_left = decode_for_check(data)
+        size, pillow_left = _pillow_view(data, container)
     except ValueError as exc:
         raise VerificationError(f"output does not decode: {exc}", path=path) from exc
     if pillow_left:
@@ -410,3 +354,41 @@ def verify_clean(path: Path, *, expected_size: tuple[int, int] | None = None) ->
         raise VerificationError(
             f"output is {size[0]}x{size[1]} pixels, expected {expected_size[0]}x{expected_size[1]}", path=path
         )
+
+
+# --- a second opinion: what Pillow sees in the written file -----------------------------------
+
+_PILLOW_META_KEYS = ("exif", "xmp", "XML:com.adobe.xmp", "comment", "photoshop", "iptc", "mp", "mpoffset")
+
+
+def _pillow_view(data: bytes, container: str) -> tuple[tuple[int, int], list[str]]:
+    """Decode fully with Pillow: ``((width, height), metadata Pillow still sees)``.
+
+    Raises ``ValueError`` when the file does not decode or holds more than one image.
+    """
+    from PIL import Image, ImageFile, UnidentifiedImageError
+
+    from ..media.image_io import DECODE_ERRORS, heif_available
+
+    if ImageFile.LOAD_TRUNCATED_IMAGES:
+        raise ValueError("Pillow is set to accept truncated images (LOAD_TRUNCATED_IMAGES)")
+    heif_available()
+    try:
+        with Image.open(io.BytesIO(data), formats=[container]) as im:
+            im.load()
+            frames = int(getattr(im, "n_frames", 1) or 1)
+            left = [k for k in _PILLOW_META_KEYS if im.info.get(k)]
+            left += [f"text '{k}'" for k in (getattr(im, "text", None) or {})]
+            if container in ("JPEG", "PNG", "WEBP", "HEIF") and len(im.getexif()):
+                left.append("EXIF tags")
+            if container == "TIFF":
+                tags = set(getattr(im, "tag_v2", {}).keys())
+                left += [f"TIFF tag {t}" for t in sorted(tags - TIFF_ALLOWED_TAGS)]
+            if container == "HEIF":
+                left += [f"HEIF {k}" for k in ("metadata", "thumbnails", "depth_images", "aux") if im.info.get(k)]
+            size = im.size
+    except (UnidentifiedImageError, Image.DecompressionBombError, *DECODE_ERRORS) as exc:
+        raise ValueError((str(exc).strip() or type(exc).__name__).splitlines()[0][:200]) from exc
+    if frames != 1:
+        raise ValueError(f"{frames} frames where one image was written")
+    return size, left
