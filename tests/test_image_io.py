@@ -118,11 +118,15 @@ def test_webp_lossless_stays_lossless(tmp_path):
     assert not read_image(mf.webp(tmp_path / "y.webp", px), max_pixels=BIG).save_options.get("lossless")
 
 
-def test_tiff_keeps_compression(tmp_path):
-    src = mf.tiff(tmp_path / "c.tif", compression="tiff_lzw")
+@pytest.mark.parametrize("compression", ["raw", "tiff_lzw", "tiff_adobe_deflate", "packbits", "jpeg"])
+def test_tiff_keeps_compression_and_stays_clean(tmp_path, compression):
+    from unseen.scrub.image import verify_clean
+
+    src = mf.tiff(tmp_path / "c.tif", tags=True, compression=compression)
     loaded = roundtrip(src, tmp_path / "o.tif")
-    assert loaded.save_options["compression"] == "tiff_lzw"
-    assert pil(tmp_path / "o.tif").info["compression"] == "tiff_lzw"
+    assert loaded.save_options["compression"] == compression
+    assert pil(tmp_path / "o.tif").info["compression"] == compression
+    verify_clean(tmp_path / "o.tif", expected_size=(128, 96))
 
 
 @pytest.mark.parametrize("key", ["exif", "comment", "pnginfo", "xmp", "icc_profile", "tiffinfo"])
@@ -329,6 +333,12 @@ def test_permission_denied_is_an_input_error(tmp_path, monkeypatch):
 
     monkeypatch.setattr(image_io, "open", denied, raising=False)
     assert_fails(InputError, mf.jpeg(tmp_path / "locked.jpg"), match="Permission denied")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_named_pipe_is_not_read(tmp_path):
+    os.mkfifo(tmp_path / "pipe.jpg")
+    assert_fails(InputError, tmp_path / "pipe.jpg", match="not a regular file")
 
 
 def test_zero_bytes(tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 
@@ -330,3 +331,55 @@ def test_malformed_icc_profile_is_not_kept(tmp_path):
     Image.fromarray(mf.face_like(8, 8)).save(tmp_path / "a.png", icc_profile=bad)
     loaded = read_image(tmp_path / "a.png", max_pixels=BIG)
     assert loaded.icc_profile is None and any("ICC" in n for n in loaded.notes)
+
+
+# --- mutated inputs: read cleanly or fail with a typed error, never anything else ------------
+
+
+SEEDS = int(os.environ.get("UNSEEN_FUZZ_SEEDS", "24"))  # more: UNSEEN_FUZZ_SEEDS=400 (~30 s)
+
+
+def _mutate(data: bytes, seed: int) -> bytes:
+    rng = np.random.default_rng(seed)
+    b = bytearray(data)
+    op = seed % 4
+    if op == 0:  # truncate
+        return bytes(b[: int(rng.integers(1, len(b)))])
+    if op == 1:  # flip bytes
+        for i in rng.integers(0, len(b), 1 + seed % 7):
+            b[int(i)] ^= int(rng.integers(1, 256))
+        return bytes(b)
+    if op == 2:  # insert junk
+        i = int(rng.integers(0, len(b)))
+        return bytes(b[:i] + rng.integers(0, 256, 1 + seed % 40, dtype=np.uint8).tobytes() + b[i:])
+    i, n = int(rng.integers(0, len(b))), 1 + seed % 64  # zero a run (lengths, offsets)
+    b[i : i + n] = bytes(len(b[i : i + n]))
+    return bytes(b)
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # Pillow warns about the broken tags it skips
+@pytest.mark.parametrize("kind", ["jpeg", "png", "webp", "tiff", "heic", "bmp"])
+def test_mutated_inputs_fail_closed_and_any_output_is_clean(tmp_path, kind):
+    from unseen.errors import InputError
+    from unseen.scrub.image import describe_bytes
+
+    if kind == "heic" and not heif_available():
+        pytest.skip("pillow-heif not installed")
+    original = FULL[kind][0](tmp_path).read_bytes()
+    for seed in range(SEEDS):
+        data = _mutate(original, seed)
+        try:
+            describe_bytes(data)
+        except UnsupportedFormat:
+            pass
+        src = tmp_path / f"m{seed}.img"
+        src.write_bytes(data)
+        try:
+            loaded = read_image(src, max_pixels=10**6)
+        except InputError as err:
+            assert err.path == str(src) and "\n" not in str(err)
+            continue
+        out = tmp_path / f"o{seed}.img"
+        write_image(loaded.pixels, out, format=loaded.format, icc_profile=loaded.icc_profile,
+                    save_options=loaded.save_options)  # fmt: skip
+        verify_clean(out, expected_size=(loaded.pixels.shape[1], loaded.pixels.shape[0]))

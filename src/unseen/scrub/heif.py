@@ -92,6 +92,10 @@ def _structure(data: bytes) -> list[str]:
     return items
 
 
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip() or type(exc).__name__).splitlines()[0][:160]
+
+
 def describe_heif(data: bytes) -> list[str]:
     """What a HEIF file carries besides pixels and an ICC profile."""
     try:
@@ -104,8 +108,8 @@ def describe_heif(data: bytes) -> list[str]:
         return items + ["HEIF contents unknown (pillow-heif is not installed)"]
     try:
         heif = pillow_heif.open_heif(io.BytesIO(data), convert_hdr_to_8bit=False)
-    except (OSError, RuntimeError, ValueError) as exc:
-        return items + [f"HEIF unreadable by libheif ({exc})"]
+    except (OSError, RuntimeError, ValueError, SyntaxError, EOFError) as exc:
+        return items + [f"HEIF unreadable by libheif ({_first_line(exc)})"]
     if len(heif) > 1:
         items.append(f"HEIF additional images ({len(heif) - 1})")
     for img in heif:

@@ -299,8 +299,8 @@ def describe_bytes(data: bytes, container: str | None = None) -> list[str]:
         raise UnsupportedFormat(f"not an image unseen can check ({container or 'unknown format'})")
     try:
         items = walker(data)
-    except (struct.error, IndexError, zlib.error) as exc:  # a malformed structure is itself suspect
-        items = [f"unreadable {container} structure ({exc})"]
+    except (struct.error, IndexError, ValueError, SyntaxError, EOFError, zlib.error) as exc:
+        items = [f"unreadable {container} structure ({exc})"]  # a malformed structure is itself suspect
     return list(dict.fromkeys(items))
 
 
