@@ -88,6 +88,11 @@ def test_cross_format_png_to_jpeg(tmp_path):
     assert pil(tmp_path / "out.jpg").format == "JPEG"
 
 
+def test_default_quality_when_no_options_come_from_the_input(tmp_path):
+    write_image(mf.face_like(), tmp_path / "o.jpg", format="JPEG", icc_profile=None, save_options=None)
+    assert pil(tmp_path / "o.jpg").quantization[0][0] <= 3  # quality 95 (Pillow's default 75 gives 8)
+
+
 def test_mpo_reads_as_jpeg_primary_image(tmp_path):
     loaded = read_image(mf.mpo(tmp_path / "stereo.jpg"), max_pixels=BIG)
     assert loaded.format == "JPEG"

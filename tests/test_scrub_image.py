@@ -383,3 +383,23 @@ def test_mutated_inputs_fail_closed_and_any_output_is_clean(tmp_path, kind):
         write_image(loaded.pixels, out, format=loaded.format, icc_profile=loaded.icc_profile,
                     save_options=loaded.save_options)  # fmt: skip
         verify_clean(out, expected_size=(loaded.pixels.shape[1], loaded.pixels.shape[0]))
+
+
+# --- real photos ---------------------------------------------------------------------------
+
+
+def test_real_photos_with_metadata_come_out_clean(tmp_path):
+    from .conftest import shared_data
+
+    folder = shared_data("identities_dev")
+    photos = sorted(p for p in folder.rglob("*") if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
+    carrying = [p for p in photos if describe_metadata(p)][:10]
+    assert carrying, "expected some real photos with EXIF/XMP/IPTC"
+    for src in carrying:
+        loaded = read_image(src, max_pixels=BIG)
+        assert loaded.metadata
+        out = tmp_path / f"{src.stem}.out{src.suffix}"
+        fmt = "JPEG" if src.suffix.lower() in (".jpg", ".jpeg") else "PNG"
+        write_image(loaded.pixels, out, format=fmt, icc_profile=loaded.icc_profile,
+                    save_options=loaded.save_options if fmt == loaded.format else None)  # fmt: skip
+        verify_clean(out, expected_size=(loaded.pixels.shape[1], loaded.pixels.shape[0]))

@@ -72,6 +72,12 @@ _SAVE_KEYS = {
     "BMP": {"dpi"},
     "HEIF": {"quality"},
 }
+# Used when no options come from the input (a different output format): never Pillow's quality 75.
+_DEFAULT_OPTIONS: dict[str, dict[str, Any]] = {
+    "JPEG": {"quality": JPEG_QUALITY},
+    "WEBP": {"quality": WEBP_QUALITY, "method": 4},
+    "HEIF": {"quality": HEIF_QUALITY},
+}
 _TIFF_COMPRESSIONS = {"raw", "tiff_lzw", "tiff_adobe_deflate", "packbits", "jpeg"}
 DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error, zlib.error, RuntimeError, IndexError)
 _TRANSPOSE = {  # EXIF orientation -> what to do to the stored pixels
@@ -325,7 +331,7 @@ def write_image(
         raise PipelineError(f"pixels must be uint8 (H, W, 3) or (H, W, 4); got {got}", path=path)
     if pixels.shape[0] < 1 or pixels.shape[1] < 1:
         raise PipelineError(f"pixels must not be empty; got {pixels.shape}", path=path)
-    opts = dict(save_options or {})
+    opts = {**_DEFAULT_OPTIONS.get(fmt, {}), **(save_options or {})}
     grey = bool(opts.pop("grayscale", False))
     bad = set(opts) - _SAVE_KEYS[fmt]
     if bad:
