@@ -170,6 +170,17 @@ def test_exif_orientation_applied_jpeg_and_tiff(tmp_path, orientation):
     assert np.array_equal(read_image(tif, max_pixels=BIG).pixels, display)
 
 
+@pytest.mark.skipif(not heif_available(), reason="pillow-heif not installed")
+@pytest.mark.parametrize("orientation", [3, 6, 8])
+def test_heif_rotation_applied_once(tmp_path, orientation):
+    # pillow-heif stores the EXIF orientation as the container's rotation (irot/imir), which
+    # libheif applies on decoding; the EXIF tag must then not be applied a second time.
+    display = np.kron(mf.asymmetric(2, 3), np.ones((32, 32, 1), np.uint8))
+    src = mf.heic(tmp_path / "o.heic", mf.with_orientation(display, orientation), exif=mf.build_exif(orientation=orientation))
+    got = read_image(src, max_pixels=BIG).pixels
+    assert got.shape == display.shape and np.abs(got.astype(int) - display).mean() < 4
+
+
 def test_output_has_no_orientation_so_it_is_not_applied_twice(tmp_path):
     display = mf.asymmetric(4, 6)
     src = mf.jpeg(tmp_path / "o.jpg", mf.with_orientation(display, 6), exif=mf.build_exif(orientation=6))

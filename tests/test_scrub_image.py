@@ -403,3 +403,9 @@ def test_real_photos_with_metadata_come_out_clean(tmp_path):
         write_image(loaded.pixels, out, format=fmt, icc_profile=loaded.icc_profile,
                     save_options=loaded.save_options if fmt == loaded.format else None)  # fmt: skip
         verify_clean(out, expected_size=(loaded.pixels.shape[1], loaded.pixels.shape[0]))
+
+
+def test_verify_is_not_limited_by_pillows_bomb_constant(tmp_path, monkeypatch):
+    write_image(mf.face_like(40, 60), tmp_path / "o.png", format="PNG", icc_profile=None)
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 100)  # as if the output were a 200 MP photo
+    verify_clean(tmp_path / "o.png", expected_size=(60, 40))

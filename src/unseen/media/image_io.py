@@ -157,7 +157,7 @@ def _read(path: Path, max_pixels: int) -> LoadedImage:
         raise UnsupportedFormat(f"{what}; unseen reads {', '.join(_supported_names())}")
     if container == "HEIF" and not heif_available():
         raise UnsupportedFormat("HEIF/HEIC needs pillow-heif, which is not installed")
-    im = _open(data, container)
+    im = open_bytes(data, container)
     fmt = normalize_format(im.format or container)
     width, height = im.size
     if width < 1 or height < 1:
@@ -172,7 +172,7 @@ def _read(path: Path, max_pixels: int) -> LoadedImage:
             f"{fmt} with {frames} frames or pages: only single images are handled "
             "(refused rather than keeping the first frame only)"
         )
-    _decode(im, max_pixels)
+    _decode(im)
     metadata = describe_bytes(data, container)
     if container == "PNG" and "PNG animation (APNG)" in metadata:
         raise UnsupportedFormat("animated PNG: only single images are handled")
@@ -214,10 +214,17 @@ def _read_bytes(path: Path) -> bytes:
     return data
 
 
-def _open(data: bytes, container: str) -> Image.Image:
-    """Parse the header only. ``max_pixels`` is the size limit, so Pillow's own bomb check (a
-    process-wide constant, ~179 MP) is bypassed by calling the format's opener directly; where
-    Pillow's registry is not as expected, ``Image.open`` (with its check) is used instead."""
+def open_bytes(data: bytes, container: str) -> Image.Image:
+    """Open ``data`` as ``container`` with Pillow, parsing the header only (nothing decoded).
+
+    The caller enforces its own pixel limit from ``im.size``: Pillow's bomb check (a process-wide
+    constant, ~179 MP) is bypassed by calling the format's opener directly, so ``max_pixels``
+    decides. Where Pillow's registry is not as expected, ``Image.open`` (with its check) is used.
+
+    Raises:
+        CorruptInput: the header cannot be parsed.
+        LimitExceeded: Pillow refused the size (fallback path only).
+    """
     heif_available()
     Image.init()
     opener = Image.OPEN.get(container) if isinstance(getattr(Image, "OPEN", None), dict) else None
@@ -236,7 +243,7 @@ def _open(data: bytes, container: str) -> Image.Image:
         raise CorruptInput(f"{container} header cannot be read ({_reason(exc)})") from exc
 
 
-def _decode(im: Image.Image, max_pixels: int) -> None:
+def _decode(im: Image.Image) -> None:
     try:
         im.load()
     except Image.DecompressionBombError as exc:

@@ -14,7 +14,6 @@ pixels and ICC is left, if it does not decode fully, or if its size is not the e
 
 from __future__ import annotations
 
-import io
 import struct
 import zlib
 from pathlib import Path
@@ -366,15 +365,15 @@ def _pillow_view(data: bytes, container: str) -> tuple[tuple[int, int], list[str
 
     Raises ``ValueError`` when the file does not decode or holds more than one image.
     """
-    from PIL import Image, ImageFile, UnidentifiedImageError
+    from PIL import ImageFile
 
-    from ..media.image_io import DECODE_ERRORS, heif_available
+    from ..errors import UnseenError
+    from ..media.image_io import DECODE_ERRORS, open_bytes
 
     if ImageFile.LOAD_TRUNCATED_IMAGES:
         raise ValueError("Pillow is set to accept truncated images (LOAD_TRUNCATED_IMAGES)")
-    heif_available()
     try:
-        with Image.open(io.BytesIO(data), formats=[container]) as im:
+        with open_bytes(data, container) as im:
             im.load()
             frames = int(getattr(im, "n_frames", 1) or 1)
             left = [k for k in _PILLOW_META_KEYS if im.info.get(k)]
@@ -387,7 +386,9 @@ def _pillow_view(data: bytes, container: str) -> tuple[tuple[int, int], list[str
             if container == "HEIF":
                 left += [f"HEIF {k}" for k in ("metadata", "thumbnails", "depth_images", "aux") if im.info.get(k)]
             size = im.size
-    except (UnidentifiedImageError, Image.DecompressionBombError, *DECODE_ERRORS) as exc:
+    except UnseenError as err:
+        raise ValueError(err.reason) from err
+    except DECODE_ERRORS as exc:
         raise ValueError((str(exc).strip() or type(exc).__name__).splitlines()[0][:200]) from exc
     if frames != 1:
         raise ValueError(f"{frames} frames where one image was written")
