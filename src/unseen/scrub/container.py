@@ -176,7 +176,7 @@ def removed_metadata(info: VideoInfo, kept_stream_indexes: set[int]) -> list[str
 
     for k in list(info.container_tags) + list(info.video_tags):
         kl = k.lower()
-        if kl in ALLOWED_CONTAINER_TAGS or kl in ("language", "handler_name", "vendor_id", "duration"):
+        if kl in ("major_brand", "minor_version", "compatible_brands", "language", "handler_name", "vendor_id", "duration"):
             continue
         note(f"{_SENSITIVE[kl]} ({k})" if kl in _SENSITIVE else f"tag {k}")
     for s in info.others:
