@@ -405,3 +405,18 @@ def png_raw(path: Path, pixels: np.ndarray, *, color_type: int, bit_depth: int) 
     ihdr = struct.pack(">IIBBBBB", w, h, bit_depth, color_type, 0, 0, 0)
     path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
     return path
+
+
+def tiff16(path: Path, pixels: np.ndarray) -> Path:
+    """A 16-bit RGB or RGBA TIFF written by hand (Pillow cannot write one from an array)."""
+    h, w, spp = pixels.shape
+    raw = pixels.astype("<u2").tobytes()
+    entries: list = [(256, LONG, [w]), (257, LONG, [h]), (258, SHORT, [16] * spp), (259, SHORT, [1]),
+                     (262, SHORT, [2]), (273, LONG, [0]), (277, SHORT, [spp]), (278, LONG, [h]),
+                     (279, LONG, [len(raw)])]  # fmt: skip
+    if spp == 4:
+        entries.append((338, SHORT, [2]))
+    data_at = 8 + len(_ifd(entries, 8, 0))
+    entries = [(t, ty, [data_at] if t == 273 else v) for t, ty, v in entries]
+    path.write_bytes(b"II*\x00" + struct.pack("<I", 8) + _ifd(entries, 8, 0) + raw)
+    return path

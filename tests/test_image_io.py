@@ -276,9 +276,22 @@ def test_16bit_rgb_png(tmp_path):
     rgb16[..., 0] = 65535
     rgb16[..., 1] = 32896  # 128 * 257
     src = mf.png_raw(tmp_path / "c16.png", rgb16, color_type=2, bit_depth=16)
-    px = read_image(src, max_pixels=BIG).pixels
+    loaded = read_image(src, max_pixels=BIG)
+    px = loaded.pixels
     assert px.shape == (4, 4, 3)
     assert (px[..., 0] == 255).all() and (np.abs(px[..., 1].astype(int) - 128) <= 1).all() and (px[..., 2] == 0).all()
+    assert "16-bit samples reduced to 8 bits" in loaded.notes
+
+
+def test_16bit_rgb_and_rgba_tiff(tmp_path):
+    rgb16 = np.zeros((4, 4, 3), np.uint16)
+    rgb16[..., 0] = 65535
+    rgb16[..., 1] = 32896
+    loaded = read_image(mf.tiff16(tmp_path / "c16.tif", rgb16), max_pixels=BIG)
+    assert loaded.pixels[0, 0].tolist() == [255, 128, 0] and "16-bit samples reduced to 8 bits" in loaded.notes
+    rgba16 = np.dstack([rgb16, np.full((4, 4), 32896, np.uint16)])
+    loaded = read_image(mf.tiff16(tmp_path / "a16.tif", rgba16), max_pixels=BIG)
+    assert loaded.pixels.shape == (4, 4, 4) and loaded.pixels[0, 0].tolist() == [255, 128, 0, 128]
 
 
 @pytest.mark.parametrize("name", ["c.jpg", "c.tif"])

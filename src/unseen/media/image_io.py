@@ -179,6 +179,8 @@ def _read(path: Path, max_pixels: int) -> LoadedImage:
     notes: list[str] = []
     orientation = _orientation(im) if fmt != "HEIF" else 1
     pixels, icc, grey = to_rgb8(im, notes)
+    if _deep(im, container, data) and not any("16-bit" in n for n in notes):
+        notes.append("16-bit samples reduced to 8 bits")
     if orientation in _TRANSPOSE:
         pixels = np.ascontiguousarray(_TRANSPOSE[orientation](pixels))
     options = _save_options(im, fmt, data)
@@ -252,6 +254,17 @@ def _decode(im: Image.Image) -> None:
         raise LimitExceeded(f"not enough memory to decode {im.size[0]}x{im.size[1]} pixels") from exc
     except DECODE_ERRORS as exc:
         raise CorruptInput(f"cannot decode the image ({_reason(exc)})") from exc
+
+
+def _deep(im: Image.Image, container: str, data: bytes) -> bool:
+    """Whether the file stores more than 8 bits per sample (Pillow reduces some silently)."""
+    if container == "PNG":
+        return len(data) > 24 and data[24] == 16
+    if container == "TIFF":
+        bits = getattr(im, "tag_v2", {}).get(258, 8)
+        bits = bits if isinstance(bits, tuple) else (bits,)
+        return any(isinstance(b, int) and b > 8 for b in bits)
+    return False
 
 
 def _orientation(im: Image.Image) -> int:
