@@ -4,7 +4,9 @@ Reading fails closed: a missing, unreadable, empty, truncated, oversized, animat
 file raises a typed :class:`~unseen.errors.InputError` naming the file; the image is decoded fully
 before anything else happens. EXIF orientation is applied to the pixels (HEIF: the container's own
 rotation, applied by libheif). Every mode becomes 8-bit RGB or RGBA: 16-bit samples are scaled,
-palettes expanded, CMYK and greyscale converted (through their ICC profile when they carry one).
+palettes expanded, CMYK converted through its ICC profile when it carries one (see
+:mod:`unseen.media.image_modes`). ``max_pixels`` is checked from the header before any decoding,
+and it is the only size limit: Pillow's process-wide bomb constant does not apply.
 
 Writing builds a fresh image from the array, so no metadata of the input can travel with it; the
 save options are held to a per-format allow-list. Decisions:
@@ -17,6 +19,7 @@ save options are held to a per-format allow-list. Decisions:
 * JPEG is written at quality 95 with the input's chroma subsampling; the input's quantisation
   tables are not copied (they fingerprint the camera model). WebP stays lossless if it was
   lossless, else quality 95. TIFF keeps its compression. HEIF is written at quality 90.
+  Greyscale inputs are written as greyscale again while every pixel is still grey.
 * Supported formats: JPEG, PNG, WebP, TIFF, BMP, HEIF/HEIC (through pillow-heif). GIF and others
   are refused: unseen does not write them.
 """
