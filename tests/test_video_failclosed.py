@@ -212,3 +212,12 @@ def test_no_temp_files_left_after_success(tmp_path):
     clip = make_clip(tmp_path / "a.mp4", n=5)
     process_video(clip.path, None, S, detector=MagentaDetector())
     assert not [p for p in tmp_path.iterdir() if TMP_MARK in p.name]
+
+
+def test_unknown_encoder_preset_is_a_config_error(tmp_path):
+    from unseen.errors import ConfigError
+
+    clip = make_clip(tmp_path / "a.mp4", n=5)
+    with pytest.raises(ConfigError, match="encoder_preset"):
+        process_video(clip.path, None, S.replace(encoder_preset="warp9"), detector=MagentaDetector())
+    _no_output(tmp_path, clip.path)

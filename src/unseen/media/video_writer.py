@@ -18,7 +18,7 @@ import av
 import av.error
 import numpy as np
 
-from ..errors import OutputNotWritable, PipelineError, UnsupportedFormat
+from ..errors import ConfigError, OutputNotWritable, PipelineError, UnsupportedFormat
 from ..settings import Settings
 from .video_reader import VideoInfo
 
@@ -184,7 +184,9 @@ class VideoWriter:
                 self.notes.append(f"colour property {attr} not kept")
         if info.pix_fmt == "yuvj420p":
             cc.color_range = 2  # full range, as the j-format said
-        preset = settings.encoder_preset if settings.encoder_preset in _VP9_SPEED else "veryfast"
+        preset = settings.encoder_preset
+        if preset not in _VP9_SPEED:
+            raise ConfigError(f"encoder_preset must be one of {', '.join(_VP9_SPEED)}; got {preset!r}")
         if self.encoder == "libx264":
             cc.options = {"crf": str(min(settings.crf, 51)), "preset": preset, "a53cc": "0"}
             if self.format == "avi":
