@@ -155,7 +155,10 @@ def test_exif_orientation_applied_png(tmp_path, orientation):
     # Agrees with Pillow's own reading of the tag.
     assert np.array_equal(np.asarray(ImageOps.exif_transpose(pil(src)).convert("RGB")), display)
     if orientation != 1:
-        assert "EXIF orientation (applied to the pixels)" in loaded.metadata
+        assert "EXIF orientation" in loaded.metadata
+        assert f"EXIF orientation {orientation} applied to the pixels" in loaded.notes
+    else:
+        assert not loaded.notes
 
 
 @pytest.mark.parametrize("orientation", [3, 6, 8])

@@ -186,6 +186,7 @@ def _read(path: Path, max_pixels: int) -> LoadedImage:
         notes.append("16-bit samples reduced to 8 bits")
     if orientation in _TRANSPOSE:
         pixels = np.ascontiguousarray(_TRANSPOSE[orientation](pixels))
+        notes.append(f"EXIF orientation {orientation} applied to the pixels")
     options = _save_options(im, fmt, data)
     if grey:
         options["grayscale"] = True

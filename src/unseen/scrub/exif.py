@@ -143,7 +143,7 @@ _NAMED: dict[tuple[str, int], str] = {
     ("IFD0", 0x010E): "EXIF image description",
     ("IFD0", 0x010F): "EXIF camera make and model",
     ("IFD0", 0x0110): "EXIF camera make and model",
-    ("IFD0", 0x0112): "EXIF orientation (applied to the pixels)",
+    ("IFD0", 0x0112): "EXIF orientation",
     ("IFD0", 0x0131): "EXIF software",
     ("IFD0", 0x0132): "EXIF date and time",
     ("IFD0", 0x013B): "EXIF artist",
