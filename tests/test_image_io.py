@@ -428,6 +428,18 @@ def test_decompression_bomb(tmp_path):
     assert_fails(LimitExceeded, p, max_pixels=200_000_000)
 
 
+def test_compressed_text_bomb(tmp_path):
+    import struct
+    import zlib
+
+    data = mf.png(tmp_path / "a.png").read_bytes()
+    body = b"Comment\x00\x00" + zlib.compress(b"A" * (4 * 1024 * 1024), 9)  # ~4 KB -> 4 MB (> MAX_TEXT_CHUNK)
+    bomb = struct.pack(">I", len(body)) + b"zTXt" + body + struct.pack(">I", zlib.crc32(b"zTXt" + body))
+    at = data.index(b"IDAT") - 4
+    (tmp_path / "bomb.png").write_bytes(data[:at] + bomb + data[at:])
+    assert_fails(LimitExceeded, tmp_path / "bomb.png", match="decompression bomb")
+
+
 def test_multi_page_tiff_refused(tmp_path):
     assert_fails(UnsupportedFormat, mf.multi_page_tiff(tmp_path / "pages.tif"), match="2 frames or pages")
 

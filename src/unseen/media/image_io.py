@@ -246,6 +246,7 @@ def open_bytes(data: bytes, container: str) -> Image.Image:
     except UnidentifiedImageError as exc:
         raise CorruptInput(f"looks like {container} but its header cannot be read") from exc
     except DECODE_ERRORS as exc:
+        _raise_if_text_bomb(exc)
         raise CorruptInput(f"{container} header cannot be read ({_reason(exc)})") from exc
 
 
@@ -257,7 +258,14 @@ def _decode(im: Image.Image) -> None:
     except MemoryError as exc:
         raise LimitExceeded(f"not enough memory to decode {im.size[0]}x{im.size[1]} pixels") from exc
     except DECODE_ERRORS as exc:
+        _raise_if_text_bomb(exc)
         raise CorruptInput(f"cannot decode the image ({_reason(exc)})") from exc
+
+
+def _raise_if_text_bomb(exc: BaseException) -> None:
+    # Pillow refuses compressed PNG text that inflates past MAX_TEXT_CHUNK / MAX_TEXT_MEMORY.
+    if isinstance(exc, ValueError) and "MAX_TEXT" in str(exc):
+        raise LimitExceeded(f"compressed text inflates beyond Pillow's limit (a decompression bomb?): {_reason(exc)}") from exc
 
 
 def _deep(im: Image.Image, container: str, data: bytes) -> bool:
