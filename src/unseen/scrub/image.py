@@ -18,7 +18,7 @@ import struct
 import zlib
 from pathlib import Path
 
-from ..errors import UnsupportedFormat, VerificationError
+from ..errors import InputError, InputNotFound, UnsupportedFormat, VerificationError
 from .exif import describe_exif, describe_tags, read_tiff_tags
 from .heif import describe_heif
 
@@ -310,8 +310,6 @@ def describe_metadata(path: Path) -> list[str]:
         UnsupportedFormat: not one of the containers unseen reads.
         InputError: the file cannot be read.
     """
-    from ..errors import InputError, InputNotFound
-
     path = Path(path)
     try:
         data = path.read_bytes()
