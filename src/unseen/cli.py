@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import warnings
 from pathlib import Path
 from typing import IO, Sequence
 
@@ -96,6 +97,8 @@ def settings_from_args(ns: argparse.Namespace) -> Settings:
 
 def main(argv: Sequence[str] | None = None, *, stdout: IO[str] | None = None, stderr: IO[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    # Pillow warns on stderr about broken EXIF it then ignores; our report says what was removed.
+    warnings.filterwarnings("ignore", module=r"PIL\.")
     out = stdout or sys.stdout
     err = stderr or sys.stderr
     try:

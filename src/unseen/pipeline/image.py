@@ -64,8 +64,9 @@ def process_image(
             "boxes": faces.to_dict()["boxes"],
         },
     )
+    report.warnings.extend(loaded.notes)
     if loaded.pixels.shape[2] == 4 and out_format in ("JPEG", "BMP"):
-        report.warnings.append(f"alpha channel dropped: {out_format} cannot store it")
+        report.warnings.append(f"alpha channel composited onto white: {out_format} cannot store it")
     return report
 
 
