@@ -335,6 +335,8 @@ def process_video(
                 max_offset=2.0 / info.fps if writer.format == "avi" else 0.0,
             )
             verify_video(tmp, expected, label=final)
+    except (KeyboardInterrupt, SystemExit):
+        raise  # the temporary file is already gone; the CLI maps this to its own exit status
     except BaseException as exc:
         raise _as_unseen(exc, src, run.position if run else "before the first frame") from exc
 
