@@ -1,0 +1,321 @@
+"""`unseen check`: re-scan already-anonymized photos and videos for faces that are still visible.
+
+Every photo, and every frame of every video, goes through the most thorough detector
+(``preset="thorough"``). A detection counts as a visible face (a :class:`Finding`) when its score
+reaches :data:`MIN_SCORE` and it is not sitting on a cover unseen painted: a box whose centre
+area is almost all exactly the fill colour (a solid cover) is reported as ``on_cover`` and does not fail
+the check; the detector can fire on the outline of a black box, but there is no face left there
+to see. Mosaic and blur covers are not excused this way: if the thorough detector still sees a
+face in one, the check fails (docs/PRIVACY.md: those modes are weaker).
+
+``verify_output`` is the same check on one file, raising :class:`VerificationError` (used by
+``--verify`` before an output is committed).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+import numpy as np
+
+from ..errors import ExitStatus, InputNotFound, UnseenError, UnsupportedFormat, VerificationError
+from ..media.kinds import media_kind
+from ..settings import Settings
+from ..types import Faces
+
+# Lowest detector score reported as a visible face (measured: docs/BENCHMARKS.md, "check false
+# alarms"). Detections below it are counted in the report but do not fail the check.
+MIN_SCORE = 0.5
+
+# A detection whose central half is at least this share one flat colour, close to the fill
+# colour, sits on a solid cover. Tight on purpose: a dim, tiny or overexposed face must never
+# pass as a cover, so only near-constant pixels of the fill's colour count.
+FLAT_SHARE = 0.95
+# Largest per-channel deviation from the median that still counts as "flat" (JPEG/codec noise).
+FLAT_TOLERANCE = 8
+# Largest per-channel distance of that median from the fill colour.
+FILL_TOLERANCE = 24
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One face the thorough detector still sees."""
+
+    file: str
+    box: tuple[float, float, float, float]  # x1, y1, x2, y2 in the displayed (upright) picture
+    score: float
+    frame: int | None = None  # video: frame index (0-based, decode order)
+    time: float | None = None  # video: seconds from the start
+    on_cover: bool = False  # lies on a flat fill: reported, not counted as visible
+
+    def where(self) -> str:
+        return "" if self.frame is None else f"frame {self.frame} ({self.time:.3f} s)"
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "file": self.file,
+            "box": [round(float(v), 1) for v in self.box],
+            "score": round(float(self.score), 4),
+            "on_cover": self.on_cover,
+        }
+        if self.frame is not None:
+            d["frame"] = self.frame
+            d["time"] = round(float(self.time or 0.0), 3)
+        return d
+
+
+@dataclass
+class FileCheck:
+    """What the check found in one file."""
+
+    file: str
+    kind: str
+    frames: int = 0
+    findings: list[Finding] = field(default_factory=list)  # visible faces (fail the check)
+    excused: list[Finding] = field(default_factory=list)  # on a solid cover (reported only)
+    below_threshold: int = 0  # weaker detections, counted only
+    error: UnseenError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and not self.findings
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "kind": self.kind,
+            "frames": self.frames,
+            "faces": [f.to_dict() for f in self.findings],
+            "on_cover": [f.to_dict() for f in self.excused],
+            "below_threshold": self.below_threshold,
+            "error": None if self.error is None else self.error.message,
+        }
+
+
+@dataclass
+class CheckReport:
+    """The result of ``unseen check`` over every file it was given."""
+
+    files: list[FileCheck] = field(default_factory=list)
+    min_score: float = MIN_SCORE
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [f for fc in self.files for f in fc.findings]
+
+    @property
+    def exit_status(self) -> ExitStatus:
+        """FACES_FOUND when any face is visible; else the first error's status; else OK."""
+        if self.findings:
+            return ExitStatus.FACES_FOUND
+        for fc in self.files:
+            if fc.error is not None:
+                return fc.error.exit_status
+        return ExitStatus.OK
+
+    def lines(self) -> list[str]:
+        """Human-readable lines: one per visible face or error, then a summary."""
+        out = []
+        for fc in self.files:
+            if fc.error is not None:
+                out.append(f"error: {fc.error.message}")
+            for f in fc.findings:
+                pos = f" {f.where()}:" if f.frame is not None else ""
+                box = ", ".join(f"{v:.0f}" for v in f.box)
+                out.append(f"FACE {f.file}:{pos} box ({box}) score {f.score:.2f}")
+        n_faces = len(self.findings)
+        n_err = sum(fc.error is not None for fc in self.files)
+        frames = sum(fc.frames for fc in self.files)
+        verdict = "FACES VISIBLE" if n_faces else ("incomplete" if n_err else "no visible face")
+        out.append(
+            f"checked {len(self.files)} file(s), {frames} picture(s): {n_faces} visible face(s), "
+            f"{n_err} error(s): {verdict}"
+        )
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "min_score": self.min_score,
+            "exit_status": int(self.exit_status),
+            "visible_faces": len(self.findings),
+            "files": [fc.to_dict() for fc in self.files],
+        }
+
+
+# --- the check itself -------------------------------------------------------------------------
+
+
+def on_solid_cover(rgb: np.ndarray, box: Iterable[float], fill: Iterable[int] = (0, 0, 0)) -> bool:
+    """Whether the central half of ``box`` is (almost) exactly the fill colour: a solid cover."""
+    h, w = rgb.shape[:2]
+    x1, y1, x2, y2 = (float(v) for v in box)
+    cx, cy, hw, hh = (x1 + x2) / 2, (y1 + y2) / 2, (x2 - x1) / 4, (y2 - y1) / 4
+    xa, xb = int(max(0, np.floor(cx - hw))), int(min(w, np.ceil(cx + hw)))
+    ya, yb = int(max(0, np.floor(cy - hh))), int(min(h, np.ceil(cy + hh)))
+    patch = rgb[ya:yb, xa:xb, :3]
+    if patch.size == 0:
+        return False
+    px = patch.reshape(-1, 3).astype(np.int16)
+    med = np.median(px, axis=0)
+    if np.any(np.abs(med - np.asarray(tuple(fill), np.float64)) > FILL_TOLERANCE):
+        return False
+    flat = np.all(np.abs(px - med) <= FLAT_TOLERANCE, axis=1)
+    return float(flat.mean()) >= FLAT_SHARE
+
+
+def _sort(
+    faces: Faces,
+    rgb: np.ndarray,
+    file: str,
+    fc: FileCheck,
+    min_score: float,
+    fill: tuple[int, int, int],
+    frame: int | None = None,
+    t: float | None = None,
+) -> None:
+    for box, score in zip(faces.boxes, faces.scores):
+        if score < min_score:
+            fc.below_threshold += 1
+            continue
+        f = Finding(file, tuple(float(v) for v in box), float(score), frame, t)  # type: ignore[arg-type]
+        if on_solid_cover(rgb, box, fill):
+            fc.excused.append(Finding(f.file, f.box, f.score, frame, t, on_cover=True))
+        else:
+            fc.findings.append(f)
+
+
+def check_settings(settings: Settings | None) -> Settings:
+    """The thorough preset, keeping only the caller's device, threads, limits and fill colour."""
+    base = settings or Settings()
+    return Settings(
+        preset="thorough",
+        device=base.device,
+        threads=base.threads,
+        max_pixels=base.max_pixels,
+        allow_damaged=base.allow_damaged,
+        fill=base.fill,
+    )
+
+
+def check_image(path: Path, settings: Settings | None = None, *, min_score: float = MIN_SCORE, detector: Any = None) -> FileCheck:
+    """Re-scan one photo (orientation applied, as it is displayed)."""
+    from ..media.image_io import read_image
+    from .api import detector_for
+
+    s = check_settings(settings)
+    fc = FileCheck(str(path), "image")
+    try:
+        loaded = read_image(path, max_pixels=s.max_pixels)
+        rgb = np.ascontiguousarray(loaded.pixels[..., :3])
+        det = detector or detector_for(s)
+        _sort(det.detect(rgb), rgb, str(path), fc, min_score, s.fill)
+        fc.frames = 1
+    except UnseenError as err:
+        fc.error = err.with_path(path)
+    return fc
+
+
+def _video_frames(path: Path, settings: Settings) -> Iterator[tuple[int, float, np.ndarray]]:
+    """Every decoded frame of ``path`` as displayed (rotation applied), with index and time."""
+    from ..media.video_reader import DecodedFrame, VideoReader, probe_video
+    from ..media.video_writer import to_rgb
+    from .video import upright
+
+    info = probe_video(path, max_pixels=settings.max_pixels)
+    with VideoReader(info, allow_damaged=settings.allow_damaged) as reader:
+        for item in reader.items():
+            if not isinstance(item, DecodedFrame):
+                continue
+            rgb, _k = upright(to_rgb(item.frame, info), info.rotation)
+            yield item.index, item.time, rgb
+
+
+def check_video(
+    path: Path,
+    settings: Settings | None = None,
+    *,
+    min_score: float = MIN_SCORE,
+    detector: Any = None,
+    step: int = 1,
+) -> FileCheck:
+    """Re-scan every ``step``-th frame of a video (every frame by default)."""
+    from .api import detector_for
+
+    s = check_settings(settings)
+    fc = FileCheck(str(path), "video")
+    try:
+        det = detector or detector_for(s)
+        for index, t, rgb in _video_frames(path, s):
+            if index % step:
+                continue
+            _sort(det.detect(rgb), rgb, str(path), fc, min_score, s.fill, index, t)
+            fc.frames += 1
+    except UnseenError as err:
+        fc.error = err.with_path(path)
+    return fc
+
+
+def _expand(paths: Iterable[Path]) -> Iterator[tuple[Path, str | None]]:
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            for root, dirs, files in os.walk(p):
+                dirs.sort()
+                for name in sorted(files):
+                    q = Path(root) / name
+                    kind = media_kind(q)
+                    if kind is not None:
+                        yield q, kind
+        else:
+            yield p, media_kind(p)
+
+
+def check_paths(paths: Iterable[str | Path], settings: Settings | None = None, *, min_score: float = MIN_SCORE) -> CheckReport:
+    """Check photos and videos (folders are walked for both). Never raises for a bad file: each
+    file's error is recorded in its :class:`FileCheck` and sets the report's exit status."""
+    report = CheckReport(min_score=min_score)
+    for path, kind in _expand(Path(p) for p in paths):
+        if kind == "image":
+            report.files.append(check_image(path, settings, min_score=min_score))
+        elif kind == "video":
+            report.files.append(check_video(path, settings, min_score=min_score))
+        else:
+            fc = FileCheck(str(path), "unknown")
+            err: UnseenError = (
+                InputNotFound("no such file", path=path)
+                if not path.exists()
+                else UnsupportedFormat("not a photo or video unseen knows (by its suffix)", path=path)
+            )
+            fc.error = err
+            report.files.append(fc)
+    return report
+
+
+def verify_output(path: str | Path, kind: str, settings: Settings | None = None, *, min_score: float = MIN_SCORE) -> None:
+    """Fail closed: raise :class:`VerificationError` when a face is still visible in ``path``.
+
+    Raises:
+        VerificationError: a visible face (the message says where and how sure), or the file
+            could not be re-read for the check.
+    """
+    path = Path(path)
+    if kind == "image":
+        fc = check_image(path, settings, min_score=min_score)
+    elif kind == "video":
+        fc = check_video(path, settings, min_score=min_score)
+    else:
+        raise VerificationError(f"cannot verify a {kind!r} output", path=path)
+    if fc.error is not None:
+        raise VerificationError(f"the output could not be re-read for checking: {fc.error.reason}", path=path)
+    if fc.findings:
+        f = max(fc.findings, key=lambda f: f.score)
+        box = ", ".join(f"{v:.0f}" for v in f.box)
+        more = f" (and {len(fc.findings) - 1} more)" if len(fc.findings) > 1 else ""
+        raise VerificationError(
+            f"a face is still visible at box ({box}), score {f.score:.2f}{more}; nothing was written",
+            path=path,
+            where=f.where() or None,
+        )
