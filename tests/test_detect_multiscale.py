@@ -183,3 +183,10 @@ def test_wrong_input_is_rejected():
         det.detect(np.zeros((10, 10), np.uint8))
     with pytest.raises(ValueError):
         det.detect(np.zeros((10, 10, 3), np.float32))
+
+
+def test_mirrored_pass_maps_boxes_back():
+    net = FakeNet()
+    det = MultiScaleDetector({"fake": net}, [Pass("fake", 1, 0.5, flip=True)], name="t", context=False)
+    faces = det.detect(_image_with_squares(50, 100, [(5, 10, 12)]))
+    assert faces.boxes.astype(int).tolist() == [[5, 10, 17, 22]]

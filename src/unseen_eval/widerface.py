@@ -159,6 +159,7 @@ class Summary:
     collateral: float
     seconds_per_image: float
     images: int
+    cpu_per_image: float = float("nan")  # CPU seconds (all threads), when the caller measured it
 
     def rate(self, group: str, bins: Iterable[str]) -> float:
         c = sum(self.covered[(group, b)] for b in bins)
@@ -221,9 +222,9 @@ def score_arrays(truth: ImageTruth, original: np.ndarray, output: np.ndarray, fi
 def table(rows: Sequence[tuple[str, Summary]], baseline: str | None = None) -> str:
     """A Markdown table: one row per tool/preset; ratios of time to ``baseline``'s row."""
     base = dict(rows).get(baseline) if baseline else None
-    head = ["tool", *[b[0] for b in BINS], ">=16", "easy", "medium", "hard", "collateral", "s/image"]
+    head = ["tool", *[b[0] for b in BINS], ">=16", "easy", "medium", "hard", "collateral %", "s/image", "CPU s/image"]
     if base:
-        head.append(f"time / {baseline}")
+        head += [f"time / {baseline}", f"CPU / {baseline}"]
     out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for label, s in rows:
         cells = [label]
@@ -232,8 +233,10 @@ def table(rows: Sequence[tuple[str, Summary]], baseline: str | None = None) -> s
         cells += [f"{100 * s.setting_rate(g):.1f}" for g in SETTINGS]
         cells.append(f"{100 * s.collateral:.2f}")
         cells.append(f"{s.seconds_per_image:.3f}")
+        cells.append(f"{s.cpu_per_image:.3f}")
         if base:
             cells.append(f"{s.seconds_per_image / base.seconds_per_image:.2f}" if base.seconds_per_image else "-")
+            cells.append(f"{s.cpu_per_image / base.cpu_per_image:.2f}" if base.cpu_per_image else "-")
         out.append("| " + " | ".join(cells) + " |")
     return "\n".join(out)
 

@@ -35,12 +35,18 @@ class SinglePassNet(Protocol):
 
 @dataclass(frozen=True)
 class Pass:
-    """One network at one scale. ``max_height``: keep only boxes at most this tall (native px)."""
+    """One network at one scale, optionally on the mirrored image.
+
+    ``max_height``: keep only boxes at most this tall (native pixels); upscaled passes use it to
+    add small faces without adding the false positives they make at large sizes. ``flip``: run on
+    the horizontally mirrored image (the networks miss different faces in the mirror image).
+    """
 
     net: str
     scale: float
     threshold: float
     max_height: float | None = None
+    flip: bool = False
 
 
 # --- tiling ---------------------------------------------------------------------------------
@@ -209,6 +215,8 @@ class MultiScaleDetector:
             sw, sh = max(1, round(w * p.scale)), max(1, round(h * p.scale))
             interp = cv2.INTER_LINEAR if p.scale > 1 else cv2.INTER_AREA
             scaled = cv2.resize(image, (sw, sh), interpolation=interp)
+        if p.flip:
+            scaled = scaled[:, ::-1]
         sh, sw = scaled.shape[:2]
         parts = []
         for x1, y1, x2, y2 in tiles(sh, sw, self.tile, self.overlap):
@@ -216,6 +224,10 @@ class MultiScaleDetector:
             if len(found):
                 parts.append(found.shifted(x1, y1))
         faces = Faces.merge(parts)
+        if p.flip and len(faces):
+            b = faces.boxes.copy()
+            b[:, [0, 2]] = sw - faces.boxes[:, [2, 0]]
+            faces = Faces(b, faces.scores)
         if p.scale != 1 and len(faces):
             faces = faces.scaled(w / sw, h / sh)
         return faces

@@ -7,6 +7,8 @@ the WIDER FACE dev subset; see docs/BENCHMARKS.md). A backend that cannot be bui
 
 from __future__ import annotations
 
+import dataclasses
+
 from ..errors import ModelError
 from ..settings import Settings
 from .base import FaceDetector
@@ -18,20 +20,57 @@ BACKENDS = ("centerface", "yunet")
 # (preset, backend) -> passes. "auto" is the preset's own choice of networks.
 # Thresholds here are the defaults; Settings.threshold (when > 0) replaces every pass's threshold.
 _PASSES: dict[tuple[str, str], tuple[Pass, ...]] = {
-    ("default", "auto"): (Pass("centerface", 1, 0.2), Pass("yunet", 2, 0.5, max_height=64)),
-    ("default", "centerface"): (Pass("centerface", 1, 0.2), Pass("centerface", 2, 0.3, max_height=64)),
-    ("default", "yunet"): (Pass("yunet", 1, 0.5), Pass("yunet", 2, 0.5, max_height=64)),
-    ("fast", "auto"): (Pass("yunet", 1, 0.5), Pass("yunet", 2, 0.5, max_height=64)),
-    ("fast", "centerface"): (Pass("centerface", 1, 0.2),),
-    ("fast", "yunet"): (Pass("yunet", 1, 0.5), Pass("yunet", 2, 0.5, max_height=64)),
-    ("thorough", "auto"): (
-        Pass("centerface", 1, 0.15),
-        Pass("yunet", 1, 0.4),
-        Pass("centerface", 2, 0.25, max_height=96),
-        Pass("yunet", 2, 0.4, max_height=96),
+    # default: CenterFace at 1x on the image and its mirror, YuNet at 2x (small faces only).
+    ("default", "auto"): (
+        Pass("centerface", 1, 0.08),
+        Pass("centerface", 1, 0.08, flip=True),
+        Pass("yunet", 2, 0.3, max_height=64),
+        Pass("yunet", 2, 0.3, max_height=64, flip=True),
     ),
-    ("thorough", "centerface"): (Pass("centerface", 1, 0.15), Pass("centerface", 2, 0.25, max_height=96)),
-    ("thorough", "yunet"): (Pass("yunet", 1, 0.4), Pass("yunet", 2, 0.4, max_height=96)),
+    ("default", "centerface"): (
+        Pass("centerface", 1, 0.1),
+        Pass("centerface", 1, 0.1, flip=True),
+        Pass("centerface", 2, 0.2, max_height=64),
+    ),
+    ("default", "yunet"): (
+        Pass("yunet", 1, 0.35),
+        Pass("yunet", 1, 0.35, flip=True),
+        Pass("yunet", 2, 0.3, max_height=64),
+        Pass("yunet", 2, 0.3, max_height=64, flip=True),
+    ),
+    # fast: YuNet only (about a tenth of CenterFace's cost per pixel), still 1x and 2x.
+    ("fast", "auto"): (
+        Pass("yunet", 1, 0.4),
+        Pass("yunet", 1, 0.4, flip=True),
+        Pass("yunet", 2, 0.35, max_height=96),
+        Pass("yunet", 2, 0.35, max_height=96, flip=True),
+    ),
+    ("fast", "centerface"): (Pass("centerface", 1, 0.1),),
+    ("fast", "yunet"): (
+        Pass("yunet", 1, 0.4),
+        Pass("yunet", 1, 0.4, flip=True),
+        Pass("yunet", 2, 0.35, max_height=96),
+        Pass("yunet", 2, 0.35, max_height=96, flip=True),
+    ),
+    # thorough: every pass, lower thresholds (more false positives; used to check outputs).
+    ("thorough", "auto"): (
+        Pass("centerface", 1, 0.06),
+        Pass("centerface", 1, 0.06, flip=True),
+        Pass("centerface", 2, 0.2, max_height=64),
+        Pass("yunet", 2, 0.25, max_height=96),
+        Pass("yunet", 2, 0.25, max_height=96, flip=True),
+    ),
+    ("thorough", "centerface"): (
+        Pass("centerface", 1, 0.06),
+        Pass("centerface", 1, 0.06, flip=True),
+        Pass("centerface", 2, 0.2, max_height=64),
+    ),
+    ("thorough", "yunet"): (
+        Pass("yunet", 1, 0.3),
+        Pass("yunet", 1, 0.3, flip=True),
+        Pass("yunet", 2, 0.25, max_height=96),
+        Pass("yunet", 2, 0.25, max_height=96, flip=True),
+    ),
 }
 
 
@@ -49,7 +88,7 @@ def passes_for(settings: Settings) -> tuple[Pass, ...]:
     except KeyError as exc:
         raise ModelError(f"no detector for preset {settings.preset!r} with backend {settings.backend!r}") from exc
     if settings.threshold > 0:
-        passes = tuple(Pass(p.net, p.scale, settings.threshold, p.max_height) for p in passes)
+        passes = tuple(dataclasses.replace(p, threshold=settings.threshold) for p in passes)
     return passes
 
 
