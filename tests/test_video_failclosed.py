@@ -114,13 +114,21 @@ def test_truncated_mkv_is_an_error(tmp_path):
     _no_output(tmp_path, clip.path, bad)
 
 
-def test_corrupt_frame_is_an_error(tmp_path):
-    clip = make_clip(tmp_path / "ok.mkv", n=30, width=96, height=64, codec="mpeg4", pix_fmt="yuv420p", bframes=0)
-    bad = corrupt_frame(clip.path, tmp_path / "bad.mkv", frame=12)
+@pytest.mark.parametrize("suffix,codec", [(".mkv", "mpeg4"), (".mp4", "libx264")])
+def test_corrupt_frame_is_an_error(tmp_path, suffix, codec):
+    clip = make_clip(tmp_path / f"ok{suffix}", n=30, width=96, height=64, codec=codec, pix_fmt="yuv420p", bframes=0)
+    bad = corrupt_frame(clip.path, tmp_path / f"bad{suffix}", frame=12)
     with pytest.raises(CorruptInput) as e:
         process_video(bad, None, S, detector=MagentaDetector())
-    assert "frame" in e.value.message
+    assert "frame 1" in e.value.message and "0.4" in e.value.message  # packet 12 at 0.400 s
     _no_output(tmp_path, clip.path, bad)
+
+
+def test_corrupt_frame_accepted_when_allowed_and_reported(tmp_path):
+    clip = make_clip(tmp_path / "ok.mp4", n=30, width=96, height=64, bframes=0)
+    bad = corrupt_frame(clip.path, tmp_path / "bad.mp4", frame=12)
+    report = process_video(bad, tmp_path / "o.mp4", S.replace(allow_damaged=True), detector=MagentaDetector())
+    assert report.details["damage"] and "undecodable" in report.details["damage"][0]
 
 
 def _within(seconds: float, fn):

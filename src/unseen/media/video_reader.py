@@ -238,6 +238,7 @@ class VideoReader:
         self.passthrough = frozenset(passthrough)
         self.allow_damaged = allow_damaged
         self.damage: list[str] = []  # what was lost, when allow_damaged
+        self.notes: list[str] = []  # oddities that lose nothing
         self.frames_decoded = 0
         self._container = _open(info.path)
         self.input_streams = {s.index: s for s in self._container.streams}
@@ -277,7 +278,9 @@ class VideoReader:
                 try:
                     frames = packet.decode()
                 except av.error.FFmpegError as exc:
-                    self._damaged(f"undecodable video data ({exc.strerror or exc})", self.frames_decoded, last_time)
+                    # Name the damaged packet itself: its place in the stream and its own time.
+                    at = info.seconds(packet.pts) if packet.pts is not None else last_time
+                    self._damaged(f"undecodable video data ({exc.strerror or exc})", max(packets - 1, 0), at)
                     continue
                 for frame in frames:
                     yield from self._frame(frame)
@@ -312,21 +315,27 @@ class VideoReader:
         n = self.frames_decoded
         if n == 0:
             raise CorruptInput("no video frame could be decoded (zero-length or damaged video)", path=info.path)
-        if info.stated_frames is not None and n < info.stated_frames:
-            self._damaged(
-                f"only {n} of the {info.stated_frames} frames the container states could be decoded (truncated?)",
-                n,
-                last_time,
-            )
-        elif info.stated_duration is not None:
+        short_in_time = False
+        end = None
+        if info.stated_duration is not None:
             end = info.start_time + info.stated_duration
-            slack = max(3.0 / info.fps, 0.25)
-            if last_time + slack < end:
+            short_in_time = last_time + max(3.0 / info.fps, 0.25) < end
+        if info.stated_frames is not None and n < info.stated_frames:
+            if short_in_time or end is None:
                 self._damaged(
-                    f"video stops at {last_time:.3f} s but the container states {end:.3f} s (truncated?)",
+                    f"only {n} of the {info.stated_frames} frames the container states could be decoded (truncated?)",
                     n,
                     last_time,
                 )
+            else:
+                # The video reaches its stated end: frames outside an edit list, not lost ones.
+                self.notes.append(f"{info.stated_frames - n} frame(s) the container lists lie outside its edit list")
+        elif short_in_time:
+            self._damaged(
+                f"video stops at {last_time:.3f} s but the container states {end:.3f} s (truncated?)",
+                n,
+                last_time,
+            )
 
 
 __all__ = [

@@ -344,6 +344,7 @@ def process_video(
     report.faces = run.detections
     report.metadata_removed = removed_metadata(info, set(keep))
     report.warnings.extend(writer.notes)
+    report.warnings.extend(reader.notes)
     if reader.damage:
         report.warnings.append(f"damaged input accepted (allow_damaged): {len(reader.damage)} problem(s)")
     if not settings.audio and any(s.role == AUDIO for s in info.others):
