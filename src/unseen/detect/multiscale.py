@@ -99,63 +99,78 @@ def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.where(union > 0, inter / np.maximum(union, 1e-9), 0.0)
 
 
+def _greedy_keep(faces: Faces, iou: float) -> np.ndarray:
+    """Indices kept by greedy suppression, best score first (OpenCV's implementation, float boxes)."""
+    b = faces.boxes.astype(np.float64)
+    xywh = np.stack([b[:, 0], b[:, 1], b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]], axis=1)
+    keep = np.asarray(cv2.dnn.NMSBoxes(xywh, faces.scores.astype(np.float32), 0.0, float(iou)), np.int64).reshape(-1)
+    return keep[np.argsort(-faces.scores[keep], kind="stable")]
+
+
 def nms(faces: Faces, iou: float) -> Faces:
     """Greedy suppression: keep the best-scoring box of every group overlapping above ``iou``."""
-    n = len(faces)
-    if n <= 1:
+    if len(faces) <= 1:
         return faces
-    boxes = faces.boxes.astype(np.float64)
-    order = np.argsort(-faces.scores, kind="stable")
-    keep: list[int] = []
-    while order.size:
-        i = order[0]
-        keep.append(int(i))
-        if order.size == 1:
-            break
-        ov = iou_matrix(boxes[i : i + 1], boxes[order[1:]])[0]
-        order = order[1:][ov <= iou]
-    return faces[np.asarray(keep)]
+    return faces[_greedy_keep(faces, iou)]
 
 
 def merge(faces: Faces, iou: float = 0.5, contain_tol: float = 1.0) -> Faces:
     """Union boxes found by several passes into one set, losing no covered pixel.
 
-    Boxes overlapping the best remaining box above ``iou`` are replaced by their enclosing box
-    (score: the best). Then a box lying inside another (within ``contain_tol`` px) is dropped: the
+    Greedy suppression picks group leaders; every box joins the best leader it overlaps above
+    ``iou`` (the one that suppressed it) and each group is replaced by its enclosing box (score:
+    the leader's). Then a box lying inside another (within ``contain_tol`` px) is dropped: the
     head region grown from the outer box contains the one grown from the inner box.
     """
     n = len(faces)
     if n <= 1:
         return faces
     boxes = faces.boxes.astype(np.float64)
-    order = np.argsort(-faces.scores, kind="stable")
-    out_boxes, out_scores = [], []
-    while order.size:
-        i = order[0]
-        ov = iou_matrix(boxes[i : i + 1], boxes[order])[0]
-        group = order[ov > iou]
-        group = np.union1d(group, [i])
-        g = boxes[group]
-        out_boxes.append([g[:, 0].min(), g[:, 1].min(), g[:, 2].max(), g[:, 3].max()])
-        out_scores.append(float(faces.scores[i]))
-        order = order[~np.isin(order, group)]
-    b = np.asarray(out_boxes)
-    s = np.asarray(out_scores, np.float32)
-    # containment: box j inside box k (k != j); ties (identical boxes) keep the first.
-    t = contain_tol
-    inside = (
-        (b[:, None, 0] >= b[None, :, 0] - t)
-        & (b[:, None, 1] >= b[None, :, 1] - t)
-        & (b[:, None, 2] <= b[None, :, 2] + t)
-        & (b[:, None, 3] <= b[None, :, 3] + t)
-    )
-    np.fill_diagonal(inside, False)
+    leaders = _greedy_keep(faces, iou)
+    group = np.full(n, -1, np.int64)
+    group[leaders] = np.arange(len(leaders))  # a leader leads itself
+    others = np.setdiff1d(np.arange(n), leaders)
+    lead_boxes = boxes[leaders]
+    for lo in range(0, len(others), _CHUNK):  # chunks bound the memory of the IoU matrix
+        rows = others[lo : lo + _CHUNK]
+        ov = iou_matrix(boxes[rows], lead_boxes) > iou
+        g = np.argmax(ov, axis=1)  # the first (best) leader it overlaps
+        g[~ov.any(axis=1)] = -1  # none (rounding): it stays a box of its own
+        group[rows] = g
+    orphans = np.nonzero(group < 0)[0]
+    group[orphans] = len(leaders) + np.arange(len(orphans))
+    heads = np.concatenate([leaders, orphans])
+    enc = boxes[heads].copy()
+    np.minimum.at(enc[:, 0], group, boxes[:, 0])
+    np.minimum.at(enc[:, 1], group, boxes[:, 1])
+    np.maximum.at(enc[:, 2], group, boxes[:, 2])
+    np.maximum.at(enc[:, 3], group, boxes[:, 3])
+    keep = ~_contained(enc, contain_tol)
+    return Faces(enc[keep], faces.scores[heads][keep])
+
+
+_CHUNK = 2048
+
+
+def _contained(b: np.ndarray, tol: float) -> np.ndarray:
+    """Per box: does it lie inside a larger box (or an identical earlier one), within ``tol`` px?"""
+    n = len(b)
+    out = np.zeros(n, bool)
     area = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
-    # j is dropped if inside a strictly larger box, or an equal one that comes earlier.
-    larger = area[None, :] > area[:, None]
-    earlier = np.tri(len(b), k=-1, dtype=bool)
-    drop = np.any(inside & (larger | earlier), axis=1)
-    return Faces(b[~drop], s[~drop])
+    idx = np.arange(n)
+    for lo in range(0, n, _CHUNK):
+        hi = min(n, lo + _CHUNK)
+        c = b[lo:hi]
+        inside = (
+            (c[:, None, 0] >= b[None, :, 0] - tol)
+            & (c[:, None, 1] >= b[None, :, 1] - tol)
+            & (c[:, None, 2] <= b[None, :, 2] + tol)
+            & (c[:, None, 3] <= b[None, :, 3] + tol)
+        )
+        me = idx[lo:hi, None]
+        bigger = (area[None, :] > area[lo:hi, None]) | ((area[None, :] == area[lo:hi, None]) & (idx[None, :] < me))
+        out[lo:hi] = np.any(inside & bigger & (idx[None, :] != me), axis=1)
+    return out
 
 
 # --- the detector ---------------------------------------------------------------------------
