@@ -173,3 +173,21 @@ def test_moving_square_is_not_a_cut():
         f = bg.copy()
         f[10:26, i : i + 16] = (255, 0, 255)
         assert not det.is_cut(f)
+
+
+def test_partial_detection_does_not_shrink_the_held_cover():
+    """Regression (generated 'turns' clip): a small, partial detection of a turning face took over
+    the track and the larger box stopped being held, leaving most of the face visible."""
+    big, small = _box(100, 100, 40), [100, 100, 112, 118]
+    dets = [[big] if i <= 10 else [small] if i == 14 else [] for i in range(40)]
+    out = _run(dets, hold_before=0.5, hold_after=0.5)
+    for i in range(10, 26):  # 0.5 s after the last big box
+        assert _covers_point(out[i], 135, 135), f"frame {i}: big box no longer held"
+
+
+def test_every_detection_is_held_not_only_track_ends():
+    dets = [[_box(10 + 10 * i, 50)] for i in range(30)]  # a fast face, detected every frame
+    out = _run(dets, hold_before=0.5, hold_after=0.5)
+    # frame 20 also carries where the face was 0.5 s earlier and will be 0.3 s later
+    assert _covers_point(out[20], 10 + 10 * 5 + 10, 60)
+    assert _covers_point(out[20], 10 + 10 * 29 + 10, 60)

@@ -6,10 +6,12 @@ frames whose cover is final, each with the boxes to cover, delayed by a bounded 
 
 * **gap filling** (``Origin.INTERPOLATED``): a track seen again within ``max_gap`` seconds gets
   boxes interpolated over the frames it was missed in;
-* **hold before** (``Origin.DILATED``): a new track's first box, grown, is put on the frames of
-  the ``hold_before`` seconds before it (a face is usually there before a detector finds it);
-* **hold after** (``Origin.DILATED``): a track not seen in a frame keeps its last box, moved along
-  its measured velocity and grown, for ``hold_after`` seconds.
+* **hold** (``Origin.DILATED``): every detected box, grown a little per second away, is also put
+  on the frames of the ``hold_before`` seconds before it and the ``hold_after`` seconds after it
+  (a face is there before a detector finds it and after it loses it; a partial or shifted
+  detection cannot shrink the cover, because the earlier, larger box is still held);
+* **coast** (``Origin.DILATED``): a track not seen in a frame also keeps its last box moved along
+  its measured velocity, for ``hold_after`` seconds.
 
 A shot cut (``cut=True``) ends every track and stops every hold at the cut.
 """
@@ -40,10 +42,11 @@ class _Slot(Generic[P]):
     segment: int
     parts: list[Faces] = field(default_factory=list)
 
-    def add(self, boxes: np.ndarray, origin: Origin, track_id: int) -> None:
+    def add(self, boxes: np.ndarray, origin: Origin, track_ids: np.ndarray | int) -> None:
         n = len(boxes)
         if n:
-            self.parts.append(Faces(boxes, np.zeros(n, np.float32), np.full(n, origin, np.uint8), np.full(n, track_id, np.int64)))
+            ids = np.broadcast_to(np.asarray(track_ids, np.int64), (n,))
+            self.parts.append(Faces(boxes, np.zeros(n, np.float32), np.full(n, origin, np.uint8), ids))
 
 
 @dataclass
@@ -74,6 +77,15 @@ def grown(box: np.ndarray, dt: float, velocity: np.ndarray | None = None) -> np.
     return out + np.array([-g * w, -g * h, g * w, g * h])
 
 
+def grown_all(boxes: np.ndarray, dt: float) -> np.ndarray:
+    """Every box of ``boxes (N, 4)`` grown by :data:`GROWTH` of its size per second of ``dt``."""
+    b = boxes.astype(np.float64)
+    g = GROWTH * abs(dt)
+    w = (b[:, 2] - b[:, 0]) * g
+    h = (b[:, 3] - b[:, 1]) * g
+    return b + np.stack([-w, -h, w, h], axis=1)
+
+
 class TemporalCover(Generic[P]):
     """Streaming link / fill / hold stage. Output boxes always include every input box."""
 
@@ -86,6 +98,7 @@ class TemporalCover(Generic[P]):
         self.lookahead = max(hold_before, max_gap)
         self._slots: deque[_Slot[P]] = deque()
         self._tracks: list[_Track] = []
+        self._recent: deque[tuple[float, int, np.ndarray, np.ndarray]] = deque()  # detections to hold after
         self._segment = 0
         self._next_id = 0
         self._index = 0
@@ -123,13 +136,13 @@ class TemporalCover(Generic[P]):
                 self._next_id += 1
                 self._tracks.append(track)
                 ids[drow] = track.id
-                self._hold_before(track)
         for trow, track in enumerate(self._tracks):
             if trow in matched_tracks or track.index == slot.index:
                 continue
             dt = slot.time - track.time
             if dt <= self.hold_after + _EPS:
                 slot.add(grown(track.box, dt, track.velocity)[None], Origin.DILATED, track.id)
+        self._hold(slot, boxes, ids)
 
         slot.parts.insert(0, Faces(detections.boxes, detections.scores, detections.origin, ids))
         self._slots.append(slot)
@@ -164,12 +177,24 @@ class TemporalCover(Generic[P]):
         track.time = slot.time
         track.index = slot.index
 
-    def _hold_before(self, track: _Track) -> None:
-        for s in reversed(self._slots):
-            dt = track.time - s.time
-            if dt > self.hold_before + _EPS or s.segment != track.segment:
-                break
-            s.add(grown(track.box, dt)[None], Origin.DILATED, track.id)
+    def _hold(self, slot: _Slot[P], boxes: np.ndarray, ids: np.ndarray) -> None:
+        """Hold this frame's detections back over earlier frames, and earlier ones onto this."""
+        while self._recent and (
+            slot.time - self._recent[0][0] > self.hold_after + _EPS or self._recent[0][1] != slot.segment
+        ):
+            self._recent.popleft()
+        for t, _, b, i in self._recent:
+            slot.add(grown_all(b, slot.time - t), Origin.DILATED, i)
+        if len(boxes) == 0:
+            return
+        if self.hold_before > 0:
+            for s in reversed(self._slots):
+                dt = slot.time - s.time
+                if dt > self.hold_before + _EPS or s.segment != slot.segment:
+                    break
+                s.add(grown_all(boxes, dt), Origin.DILATED, ids)
+        if self.hold_after > 0:
+            self._recent.append((slot.time, slot.segment, boxes.copy(), ids.copy()))
 
 
-__all__ = ["TemporalCover", "grown", "MAX_GAP", "GROWTH"]
+__all__ = ["TemporalCover", "grown", "grown_all", "MAX_GAP", "GROWTH"]
