@@ -216,3 +216,16 @@ def test_boxes_map_back_from_upright_view(k):
     f = Faces(np.array([[xs.min(), ys.min(), xs.max() + 1, ys.max() + 1]], np.float32))
     back = boxes_to_stored(f, k, 50, 30).boxes[0]
     assert back.tolist() == [30, 5, 40, 9]
+
+
+@pytest.mark.parametrize("pix_fmt", ["yuv422p", "yuv420p10le", "yuvj420p"])
+def test_pixel_format_and_range_kept(tmp_path, pix_fmt):
+    clip = make_clip(tmp_path / "p.mkv", n=8, pix_fmt=pix_fmt, bframes=0)
+    with av.open(str(clip.path)) as c:
+        cc = c.streams.video[0].codec_context
+        src = (cc.pix_fmt, cc.color_range)
+    report = process_video(clip.path, None, S, detector=MagentaDetector())
+    with av.open(report.output) as c:
+        cc = c.streams.video[0].codec_context
+        assert (cc.pix_fmt, cc.color_range) == src
+    _assert_every_square_covered(clip, Path(report.output))
