@@ -60,6 +60,10 @@ def _chunks(data: bytes, kind: str) -> list[bytes] | None:
         idx = [i for i in range(2, len(data) - 1) if data[i] == 0xFF and data[i + 1] not in (0x00, 0xFF) and not 0xD0 <= data[i + 1] <= 0xD7]
         cuts = [0, 2] + idx + [len(data)]
         return [data[a:b] for a, b in zip(cuts, cuts[1:]) if b > a]
+    if kind == "mkv" and data[:4] == b"\x1aE\xdf\xa3":
+        from .fuzz_video import mkv_clusters
+
+        return mkv_clusters(data)
     if kind == "mp4" and data[4:8] in (b"ftyp", b"moov", b"mdat", b"free"):
         i = 0
         while i + 8 <= len(data):
@@ -114,10 +118,26 @@ def huge_metadata(data: bytes, rng: np.random.Generator, kind: str) -> bytes:
     if kind == "jpeg" and data[:2] == b"\xff\xd8":
         segs = b"".join(b"\xff\xfe" + struct.pack(">H", 65535) + blob[i : i + 65533] for i in range(0, 64 * 65533, 65533))
         return data[:2] + segs + data[2:]
+    if kind == "mp4":
+        from .fuzz_video import mp4_huge_metadata
+
+        return mp4_huge_metadata(data, rng, megabytes=4)
     return insert_garbage(data, rng)
 
 
 def mutators_for(kind: str) -> dict[str, Mutator]:
+    from .fuzz_video import video_mutators
+
+    if kind in ("mp4", "mkv"):  # the generic byte mutators, then the container-aware ones
+        return {
+            "bitflip": bitflip,
+            "truncate": truncate,
+            "overwrite": overwrite,
+            "insert_garbage": insert_garbage,
+            "shuffle_chunks": lambda d, r: shuffle_chunks(d, r, kind),
+            "huge_metadata": lambda d, r: huge_metadata(d, r, kind),
+            **video_mutators(kind),
+        }
     return {
         "bitflip": bitflip,
         "truncate": truncate,
@@ -131,7 +151,10 @@ def mutators_for(kind: str) -> dict[str, Mutator]:
 
 def kind_of(path: Path) -> str:
     s = path.suffix.lower()
-    return {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".mp4": "mp4", ".mov": "mp4"}.get(s, "other")
+    return {
+        ".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".mp4": "mp4", ".m4v": "mp4", ".mov": "mp4",
+        ".mkv": "mkv", ".webm": "mkv",
+    }.get(s, "other")  # fmt: skip
 
 
 @dataclass
@@ -149,26 +172,43 @@ def mutate(data: bytes, kind: str, seed: int) -> tuple[str, bytes]:
     return name, muts[name](data, rng)
 
 
-def run_case(seed: int, original: Path, workdir: Path, settings, detector=None) -> Case:
-    """Mutate ``original`` with ``seed``, run it through the API, classify the outcome."""
-    import unseen
+def run_case(
+    seed: int,
+    original: Path,
+    workdir: Path,
+    settings,
+    detector=None,
+    *,
+    via: str = "api",
+    leak_check: Callable[[Path], str | None] | None = None,
+) -> Case:
+    """Mutate ``original`` with ``seed``, run it through the API (or the CLI), classify the outcome.
+
+    ``via="cli"`` runs ``unseen IN -o OUT`` in-process and also requires a non-zero exit status and
+    exactly one ``unseen: error:`` line on stderr for a failure. ``leak_check(output)`` may return a
+    reason the output is not anonymized (outcome ``UNMASKED``).
+    """
     from unseen.errors import UnseenError
-    from unseen.media.kinds import media_kind
 
     kind = kind_of(original)
     name, data = mutate(original.read_bytes(), kind, seed)
-    case_dir = workdir / f"case{seed}"
+    case_dir = workdir / f"{original.name}-{via}-{seed}"
     case_dir.mkdir(parents=True, exist_ok=True)
     src = case_dir / f"in{original.suffix}"
     src.write_bytes(data)
     out_dir = case_dir / "out"
-    out_dir.mkdir()
+    out_dir.mkdir(exist_ok=True)
     dst = out_dir / f"out{original.suffix}"
     try:
-        if media_kind(src) == "video":
-            unseen.anonymize_video(src, dst, settings, detector=detector)
+        if via == "cli":
+            failure = _run_cli(src, dst, settings, detector)
+            if failure is not None:
+                left = list(out_dir.iterdir())
+                if left:
+                    return Case(seed, name, "LEFT-OUTPUT", f"{failure[1]}; left {[p.name for p in left]}")
+                return Case(seed, name, failure[0], failure[1])
         else:
-            unseen.anonymize_image(src, dst, settings, detector=detector)
+            _run_api(src, dst, settings, detector)
     except UnseenError as err:
         left = list(out_dir.iterdir())
         if left:
@@ -178,4 +218,51 @@ def run_case(seed: int, original: Path, workdir: Path, settings, detector=None) 
         return Case(seed, name, f"BUG:{type(exc).__name__}", str(exc)[:300])
     if [p.name for p in out_dir.iterdir()] != [dst.name]:
         return Case(seed, name, "LEFT-OUTPUT", f"unexpected files {[p.name for p in out_dir.iterdir()]}")
+    if leak_check is not None:
+        problem = leak_check(dst)
+        if problem:
+            return Case(seed, name, "UNMASKED", problem)
     return Case(seed, name, "ok")
+
+
+def _run_api(src: Path, dst: Path, settings, detector) -> None:
+    import unseen
+    from unseen.media.kinds import media_kind
+
+    if media_kind(src) == "video":
+        unseen.anonymize_video(src, dst, settings, detector=detector)
+    else:
+        unseen.anonymize_image(src, dst, settings, detector=detector)
+
+
+def _run_cli(src: Path, dst: Path, settings, detector) -> tuple[str, str] | None:
+    """None on success; else (outcome, message). The CLI must fail with one line and exit != 0."""
+    import contextlib
+    import io
+
+    from unseen import cli
+    from unseen.errors import ExitStatus
+    from unseen.pipeline import api
+
+    argv = [str(src), "-o", str(dst), "-q", "--threads", str(settings.threads or 1)]
+    argv += ["--max-pixels", str(settings.max_pixels)]
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.ExitStack() as stack:
+        if detector is not None:
+            saved = api.detector_for
+            api.detector_for = lambda s: detector
+            stack.callback(setattr, api, "detector_for", saved)
+        code = cli.main(argv, stdout=out, stderr=err)
+    lines = err.getvalue().splitlines()
+    if code == 0:
+        return None
+    bad_lines = [ln for ln in lines if not ln.startswith("unseen: error: ")]
+    if not lines or bad_lines:
+        return "BUG:stderr", f"exit {code}; stderr {err.getvalue()[:300]!r}"
+    try:
+        status = ExitStatus(code).name
+    except ValueError:
+        return "BUG:exit", f"exit status {code}: {lines[0]}"
+    if code in (ExitStatus.FAILURE,) and "internal error" in lines[0]:
+        return "BUG:internal", lines[0][:300]
+    return f"exit:{status}", lines[0][len("unseen: error: ") :][:300]
