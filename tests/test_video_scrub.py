@@ -144,3 +144,21 @@ def test_verify_rejects_chapters(tmp_path):
     pts = [int(round(t / tb)) for t in [i / 30 for i in range(5)]]
     with pytest.raises(VerificationError, match="chapter"):
         verify_video(out, Expected(64, 48, Fraction(tb), pts, {"video": 1}, frame_tolerance=0.002))
+
+
+def test_exiftool_cross_check_finds_no_identifying_metadata(tmp_path):
+    """An independent reader (exiftool) sees no place, camera, date or title in the output."""
+    import shutil
+    import subprocess
+
+    if shutil.which("exiftool") is None:
+        pytest.skip("exiftool not installed (CI installs it for this cross-check)")
+    clip = make_clip(tmp_path / "t.mov", n=10, audio=True, container_tags=TAGS, stream_tags=STREAM_TAGS, timecode=True)
+    before = subprocess.run(["exiftool", "-a", "-G1", "-s", str(clip.path)], capture_output=True, text=True).stdout
+    assert "2021:06:01" in before and "Apple" in before  # exiftool sees them in the input
+    report = process_video(clip.path, None, S, detector=MagentaDetector())
+    out = subprocess.run(["exiftool", "-a", "-G1", "-s", report.output], capture_output=True, text=True, check=True).stdout
+    for word in ("GPS", "Make", "Model", "2021:06:01", "Anna", "C02XK1", "iPhone", "Core Media", "TimeCode"):
+        assert word not in out, f"exiftool still reports {word}:\n{out}"
+    dates = [line for line in out.splitlines() if "Date" in line and "[System]" not in line]
+    assert all("0000:00:00 00:00:00" in line for line in dates), dates

@@ -10,7 +10,7 @@ input. :func:`removed_metadata` lists, for the report, what of the input was lef
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Callable
@@ -71,12 +71,10 @@ class Expected:
     pts: list[int]  # every frame written, in order
     streams: dict[str, int]  # type -> count, e.g. {"video": 1, "audio": 1}
     rotation: int = 0
-    duration: float | None = None  # seconds of video the input states (None: do not check)
     frame_tolerance: float = 0.0  # seconds two timestamps may differ (the output's tick)
     # AVI stores no timestamps, only frame order; FFmpeg's AVI reader guesses a one-frame H.264
     # delay, so the whole sequence may be shifted by up to this many seconds (spacing still exact).
     max_offset: float = 0.0
-    notes: list[str] = field(default_factory=list)
 
 
 def _bad_tags(tags: dict[str, str], allowed: dict[str, Callable[[str], bool]]) -> list[str]:
