@@ -229,3 +229,20 @@ def test_pixel_format_and_range_kept(tmp_path, pix_fmt):
         cc = c.streams.video[0].codec_context
         assert (cc.pix_fmt, cc.color_range) == src
     _assert_every_square_covered(clip, Path(report.output))
+
+
+def test_face_at_the_frame_edge_is_covered_to_the_last_pixel(tmp_path):
+    clip = make_clip(tmp_path / "e.mp4", width=64, height=48, n=10, draw=static_square(52, 36, 12))
+    process_video(clip.path, tmp_path / "o.mp4", S, detector=MagentaDetector())
+    frames, _ = read_frames(tmp_path / "o.mp4")
+    for f in frames:
+        assert covered(f, np.array([52, 36, 64, 48])) == 1.0
+
+
+@pytest.mark.parametrize("mode", ["mosaic", "blur"])
+def test_weaker_modes_change_the_face_on_every_frame(tmp_path, mode):
+    clip = make_clip(tmp_path / "m.mp4", n=12, width=96, height=64, draw=static_square(30, 20, 24))
+    process_video(clip.path, tmp_path / "o.mp4", S.replace(mode=mode), detector=MagentaDetector())
+    frames, _ = read_frames(tmp_path / "o.mp4")
+    for src, out in zip(clip.frames, frames):
+        assert len(magenta_boxes(out, min_area=40)) == 0 or np.abs(out[20:44, 30:54].astype(int) - src[20:44, 30:54]).mean() > 20
