@@ -76,6 +76,8 @@ def make_session(model_bytes: bytes, *, device: str, threads: int, name: str):  
     so.log_severity_level = 3  # errors only: these models warn about unused initializers
     so.intra_op_num_threads = max(1, int(threads))
     so.inter_op_num_threads = 1
+    # No busy-waiting between operators: the decode/encode threads of a video need those cores.
+    so.add_session_config_entry("session.intra_op.allow_spinning", "0")
     so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     try:

@@ -25,7 +25,6 @@ _PASSES: dict[tuple[str, str], tuple[Pass, ...]] = {
         Pass("centerface", 1, 0.08),
         Pass("centerface", 1, 0.08, flip=True),
         Pass("yunet", 2, 0.3, max_height=64),
-        Pass("yunet", 2, 0.3, max_height=64, flip=True),
     ),
     ("default", "centerface"): (
         Pass("centerface", 1, 0.1),
@@ -38,19 +37,19 @@ _PASSES: dict[tuple[str, str], tuple[Pass, ...]] = {
         Pass("yunet", 2, 0.3, max_height=64),
         Pass("yunet", 2, 0.3, max_height=64, flip=True),
     ),
-    # fast: YuNet only (about a tenth of CenterFace's cost per pixel), still 1x and 2x.
+    # fast: YuNet only (about a tenth of CenterFace's cost per pixel) at 1x and 1.5x, and mirrored.
     ("fast", "auto"): (
-        Pass("yunet", 1, 0.4),
-        Pass("yunet", 1, 0.4, flip=True),
-        Pass("yunet", 2, 0.35, max_height=96),
-        Pass("yunet", 2, 0.35, max_height=96, flip=True),
+        Pass("yunet", 1, 0.3),
+        Pass("yunet", 1, 0.3, flip=True),
+        Pass("yunet", 1.5, 0.3, max_height=64),
+        Pass("yunet", 1.5, 0.3, max_height=64, flip=True),
     ),
     ("fast", "centerface"): (Pass("centerface", 1, 0.1),),
     ("fast", "yunet"): (
-        Pass("yunet", 1, 0.4),
-        Pass("yunet", 1, 0.4, flip=True),
-        Pass("yunet", 2, 0.35, max_height=96),
-        Pass("yunet", 2, 0.35, max_height=96, flip=True),
+        Pass("yunet", 1, 0.3),
+        Pass("yunet", 1, 0.3, flip=True),
+        Pass("yunet", 1.5, 0.3, max_height=64),
+        Pass("yunet", 1.5, 0.3, max_height=64, flip=True),
     ),
     # thorough: every pass, lower thresholds (more false positives; used to check outputs).
     ("thorough", "auto"): (
