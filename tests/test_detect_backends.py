@@ -122,3 +122,24 @@ def test_fast_detector_covers_the_face_in_a_real_photo(backend):
     cx, cy = (b[0] + b[2]) / 2, (b[1] + b[3]) / 2
     h, w = img.shape[:2]
     assert 0.2 * w < cx < 0.8 * w and 0.1 * h < cy < 0.7 * h
+
+
+def test_default_detector_covers_a_real_crowd_photo():
+    """Regression guard on one WIDER dev image (39 faces, most 10-30 px high)."""
+    from PIL import Image
+
+    from unseen.cover import apply_cover
+    from unseen_eval import widerface as wf
+
+    root = shared_data("widerface_dev")
+    name = "0--Parade/0_Parade_Parade_0_102.jpg"
+    truth = next(t for t in wf.load(root) if t.name == name)
+    with Image.open(root / "WIDER_val" / "images" / name) as im:
+        rgb = np.asarray(im.convert("RGB"))
+    settings = Settings(threads=1)
+    out = rgb.copy()
+    apply_cover(out, build_detector(settings).detect(rgb), settings)
+    score = wf.score_arrays(truth, rgb, out)
+    valid = ~truth.invalid & (truth.heights >= 10)
+    assert score.covered[valid].mean() >= 0.9, f"{score.covered[valid].sum()} of {valid.sum()} faces covered"
+    assert score.collateral < 0.05
