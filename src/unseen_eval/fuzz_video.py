@@ -415,3 +415,92 @@ def video_mutators(kind: str) -> dict:
     if kind == "mkv":
         return {"mkv_dimensions": mkv_dimensions, "mkv_timestamps": mkv_timestamps}
     return {}
+
+
+# --- H.264 parameter sets --------------------------------------------------------------------
+def _ue(bits: str, i: int) -> tuple[int, int]:
+    z = 0
+    while bits[i + z] == "0":
+        z += 1
+    return int(bits[i + z : i + 2 * z + 1], 2) - 1, i + 2 * z + 1
+
+
+def _ue_bits(v: int) -> str:
+    b = bin(v + 1)[2:]
+    return "0" * (len(b) - 1) + b
+
+
+def _unescape(nal: bytes) -> bytes:
+    return nal.replace(b"\x00\x00\x03", b"\x00\x00")
+
+
+def _escape(rbsp: bytes) -> bytes:
+    out, zeros = bytearray(), 0
+    for byte in rbsp:
+        if zeros >= 2 and byte <= 3:
+            out.append(3)
+            zeros = 0
+        out.append(byte)
+        zeros = zeros + 1 if byte == 0 else 0
+    return bytes(out)
+
+
+def sps_with_size(sps: bytes, width_mbs: int, height_mbs: int) -> bytes:
+    """An H.264 SPS NAL unit with ``pic_width_in_mbs`` / ``pic_height_in_map_units`` replaced."""
+    raw = _unescape(sps)
+    bits = "".join(f"{b:08b}" for b in raw)
+    profile = raw[1]
+    i = 32  # NAL header, profile, constraints, level
+    _, i = _ue(bits, i)  # seq_parameter_set_id
+    if profile in (100, 110, 122, 244, 44, 83, 86, 118, 128, 138, 139, 134, 135):
+        chroma, i = _ue(bits, i)
+        if chroma == 3:
+            i += 1
+        _, i = _ue(bits, i)
+        _, i = _ue(bits, i)
+        i += 1  # qpprime_y_zero_transform_bypass
+        if bits[i] == "1":
+            raise ValueError("SPS with scaling matrices is not handled")
+        i += 1
+    _, i = _ue(bits, i)  # log2_max_frame_num_minus4
+    poc, i = _ue(bits, i)
+    if poc == 0:
+        _, i = _ue(bits, i)
+    elif poc == 1:
+        raise ValueError("pic_order_cnt_type 1 is not handled")
+    _, i = _ue(bits, i)  # max_num_ref_frames
+    i += 1  # gaps_in_frame_num_value_allowed_flag
+    start = i
+    _, i = _ue(bits, i)
+    _, i = _ue(bits, i)
+    rest = bits[i:].rstrip("0")  # ends with the stop bit
+    new = bits[:start] + _ue_bits(width_mbs - 1) + _ue_bits(height_mbs - 1) + rest
+    new += "0" * (-len(new) % 8)
+    return raw[:1] + _escape(bytes(int(new[k : k + 8], 2) for k in range(8, len(new), 8)))
+
+
+def mp4_h264_size(data: bytes, width: int, height: int) -> bytes:
+    """The MP4's H.264 stream re-declared as ``width`` x ``height`` (multiples of 16) in its SPS
+    (avcC), sample entry and track header: a decompression bomb the way a decoder sees it."""
+    boxes = parse_boxes(data)
+    for stsd in find_all(boxes or [], b"stsd"):
+        p = stsd.payload
+        if p[12:16] != b"avc1":
+            continue
+        entry_end = 8 + struct.unpack(">I", p[8:12])[0]
+        kids = parse_boxes(p, 8 + 86, entry_end)
+        for k in kids or []:
+            if k.type == b"avcC":
+                c = k.payload
+                n = struct.unpack(">H", c[6:8])[0]
+                sps = sps_with_size(c[8 : 8 + n], width // 16, height // 16)
+                k.payload = c[:6] + struct.pack(">H", len(sps)) + sps + c[8 + n :]
+        fields = bytearray(p[16 : 8 + 86])
+        fields[24:28] = struct.pack(">HH", width & 0xFFFF, height & 0xFFFF)
+        entry_body = bytes(fields) + b"".join(k.to_bytes() for k in kids or [])
+        stsd.payload = p[:8] + struct.pack(">I4s", 8 + len(entry_body), b"avc1") + entry_body + p[entry_end:]
+    for tk in find_all(boxes or [], b"tkhd"):
+        off = 76 if tk.payload[:1] == b"\x00" else 88
+        _put(tk, off, ">I", width << 16)
+        _put(tk, off + 4, ">I", height << 16)
+    return serialize(boxes, data) if boxes else data

@@ -51,6 +51,7 @@ from ..errors import (
 )
 from ..scrub.exif import exif_orientation
 from ..scrub.image import describe_bytes, sniff
+from .image_limits import MAX_METADATA_BYTES, check_metadata_size
 from .image_modes import _reason, to_rgb8
 
 SUPPORTED_FORMATS = ("JPEG", "PNG", "WEBP", "TIFF", "BMP", "HEIF")
@@ -133,7 +134,7 @@ def normalize_format(fmt: str) -> str:
 # --- reading --------------------------------------------------------------------------------
 
 
-def read_image(path: Path, *, max_pixels: int) -> LoadedImage:
+def read_image(path: Path, *, max_pixels: int, max_metadata: int = MAX_METADATA_BYTES) -> LoadedImage:
     """Decode the photo at ``path`` fully into 8-bit RGB/RGBA with its orientation applied.
 
     Raises:
@@ -141,19 +142,21 @@ def read_image(path: Path, *, max_pixels: int) -> LoadedImage:
         InputError: a folder, not a regular file, or not readable (permissions).
         CorruptInput: empty, truncated or undecodable.
         UnsupportedFormat: not an image, a format unseen does not handle, or animated/multi-page.
-        LimitExceeded: more than ``max_pixels`` pixels (checked from the header, before decoding).
+        LimitExceeded: more than ``max_pixels`` pixels (checked from the header, before decoding),
+            or metadata blocks over ``max_metadata`` bytes (checked from block headers, before
+            reading the file whole).
     """
     path = Path(path)
     try:
-        return _read(path, max_pixels)
+        return _read(path, max_pixels, max_metadata)
     except UnseenError as err:
         raise err.with_path(path)
 
 
-def _read(path: Path, max_pixels: int) -> LoadedImage:
+def _read(path: Path, max_pixels: int, max_metadata: int) -> LoadedImage:
     if ImageFile.LOAD_TRUNCATED_IMAGES:
         raise CorruptInput("Pillow is set to accept truncated images (LOAD_TRUNCATED_IMAGES); refusing to read")
-    data = _read_bytes(path)
+    data = _read_bytes(path, max_metadata)
     container = sniff(data)
     if container not in SUPPORTED_FORMATS:
         what = f"a {container} file" if container else "not an image"
@@ -197,7 +200,7 @@ def _supported_names() -> list[str]:
     return [f for f in SUPPORTED_FORMATS if f != "HEIF" or heif_available()]
 
 
-def _read_bytes(path: Path) -> bytes:
+def _read_bytes(path: Path, max_metadata: int) -> bytes:
     try:
         st = path.stat()
     except FileNotFoundError as exc:
@@ -212,6 +215,8 @@ def _read_bytes(path: Path) -> bytes:
         raise CorruptInput("empty file (0 bytes)")
     try:
         with open(path, "rb") as fh:
+            check_metadata_size(fh, st.st_size, max_metadata)
+            fh.seek(0)
             data = fh.read()
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror or exc}") from exc
