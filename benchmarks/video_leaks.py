@@ -207,7 +207,7 @@ def run_one(src: Path, folder: Path, truth: list[np.ndarray | None] | None = Non
         "covered_frames": report.details["face_frames"],
         "cuts": report.details["shot_cuts"],
         "seconds": round(seconds, 1),
-        "leaks": [(lk.frame, lk.source, lk.covered) for lk in rep.leaks[:5]],
+        "leaks": [(lk.frame, lk.source, lk.box, lk.score, lk.covered) for lk in rep.leaks[:10]],
     }
 
 

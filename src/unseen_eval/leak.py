@@ -39,6 +39,7 @@ class Leak:
     box: list[float]
     covered: float
     source: str  # "detector" or "truth"
+    score: float = 1.0  # the thorough detector's confidence (1.0 for truth)
 
 
 @dataclass
@@ -113,12 +114,14 @@ def leak_check(
         h, w = orig.shape[:2]
         view, k = upright(orig, rot)
         found = boxes_to_stored(detector.detect(view), k, w, h).clipped(w, h)
-        for box in found.boxes:
+        for box, score in zip(found.boxes, found.scores):
             rep.face_frames += 1
             share = covered_share(orig, out, box)
             if share < min_cover:
                 rep.leaked += 1
-                rep.leaks.append(Leak(i, round(t, 3), [round(float(v), 1) for v in box], round(share, 3), "detector"))
+                rep.leaks.append(
+                    Leak(i, round(t, 3), [round(float(v), 1) for v in box], round(share, 3), "detector", round(float(score), 3))
+                )
         if truth is not None:
             for box in truth(i).clipped(w, h).boxes:
                 rep.truth_face_frames += 1
@@ -146,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(f"{args.original.name}: {rep.frames} frames, {rep.face_frames} face-frames found, {rep.leaked} leaked")
         for leak in rep.leaks[:20]:
-            print(f"  frame {leak.frame} ({leak.time:.3f} s) box {leak.box} covered {leak.covered:.0%}")
+            print(f"  frame {leak.frame} ({leak.time:.3f} s) box {leak.box} score {leak.score:.2f} covered {leak.covered:.0%}")
     return 1 if rep.leaked else 0
 
 
