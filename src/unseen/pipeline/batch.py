@@ -106,8 +106,8 @@ def process_path(
         target = dst
         if dst is not None and dst.is_dir():
             target = dst / src.name
-        if target is not None:
-            clean_stale_temps(target.parent)
+        # The default output goes beside the input: a killed run left its temporary file there.
+        clean_stale_temps((target if target is not None else src).parent)
         batch.files.append(_run_one(src, target, settings, detector, _video_progress(progress)))
         return batch
 
@@ -126,6 +126,7 @@ def process_path(
         else:
             todo.append(p)
     bar = _bar(len(todo)) if progress else None
+    cleaned: set[Path] = set()  # each output folder once, not once per file
     try:
         for p in todo:
             target = out_root / p.relative_to(src)
@@ -134,7 +135,9 @@ def process_path(
             except UnseenError as err:
                 batch.files.append(FileReport(input=str(p), kind=media_kind(p) or "unknown").fail(err))
                 continue
-            clean_stale_temps(target.parent)
+            if target.parent not in cleaned:
+                clean_stale_temps(target.parent)
+                cleaned.add(target.parent)
             batch.files.append(_run_one(p, target, settings, detector, None))
             if bar is not None:
                 bar.update(1)

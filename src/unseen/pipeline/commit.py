@@ -14,9 +14,12 @@ import secrets
 from pathlib import Path
 from typing import Iterator
 
-from ..errors import OutputExists, OutputNotWritable
+from ..errors import OutputExists, OutputNotWritable, UnseenError
 
 TMP_MARK = ".unseen-tmp-"
+# errno values that mean "the output cannot be written" wherever they come from (a full disk, a
+# quota, a file size limit, a read-only mount): reported as OutputNotWritable, not as a crash.
+_OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS})
 
 
 def temp_path_for(final: Path) -> Path:
@@ -53,7 +56,9 @@ def check_output_target(src: Path, final: Path, overwrite: bool) -> None:
 def staged_output(final: Path, *, overwrite: bool) -> Iterator[Path]:
     """Yield a temporary path; on clean exit move it to ``final``; on any error delete it.
 
-    The caller writes and verifies the temporary file inside the ``with`` block.
+    The caller writes and verifies the temporary file inside the ``with`` block. Errors never
+    name the temporary file (it is gone): they name ``final``. A full disk, quota, file size limit
+    or read-only mount met anywhere inside the block becomes :class:`OutputNotWritable`.
     """
     tmp = temp_path_for(final)
     try:
@@ -61,10 +66,41 @@ def staged_output(final: Path, *, overwrite: bool) -> Iterator[Path]:
         if not tmp.exists():
             raise OutputNotWritable("nothing was written", path=final)
         _commit(tmp, final, overwrite)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise
+        full = _output_oserror(exc)
+        if full is not None and not isinstance(exc, OutputNotWritable):
+            where = exc.where if isinstance(exc, UnseenError) else None
+            raise OutputNotWritable(f"cannot write the output: {os.strerror(full)}", path=final, where=where) from exc
+        if isinstance(exc, UnseenError):
+            _name_final(exc, tmp, final)
         raise
+
+
+def _output_oserror(exc: BaseException) -> int | None:
+    """The errno of an output-side OSError in ``exc`` or its causes (ENOSPC ...), else None."""
+    seen = 0
+    cur: BaseException | None = exc
+    while cur is not None and seen < 8:
+        if isinstance(cur, OSError) and cur.errno in _OUTPUT_ERRNOS:
+            return cur.errno
+        cur = cur.__cause__ or cur.__context__
+        seen += 1
+    return None
+
+
+def _name_final(err: UnseenError, tmp: Path, final: Path) -> None:
+    """Replace the (deleted) temporary file's name by the output's in an error's path and text."""
+    changed = False
+    if err.path == str(tmp):
+        err.path, changed = str(final), True
+    if str(tmp) in err.reason:
+        err.reason, changed = err.reason.replace(str(tmp), str(final)), True
+    if changed:
+        err.args = (err.message,)
 
 
 def _commit(tmp: Path, final: Path, overwrite: bool) -> None:
