@@ -148,3 +148,58 @@ def test_unknown_video_codec_fourcc_is_unsupported_format(tmp_path, clips):
     with pytest.raises(UnsupportedFormat):
         process_video(bad, tmp_path / "o.mp4", S, detector=MagentaDetector())
     assert not (tmp_path / "o.mp4").exists()
+
+
+def _audio_trak_box(boxes, typ):
+    from unseen_eval.fuzz_video import find_all
+
+    audio = [t for t in find_all(boxes, b"trak") if b"soun" in t.to_bytes()[:400]]
+    return find_all(audio, typ)[0]
+
+
+@pytest.fixture(scope="module")
+def mov_with_audio(tmp_path_factory):
+    return make_clip(tmp_path_factory.mktemp("a") / "a.mov", width=96, height=64, n=24, audio=True, keep_frames=False).path
+
+
+@pytest.mark.xfail(strict=True, reason="video_writer._add_passthrough reads ins.codec_context.sample_rate of an audio "
+                   "stream FFmpeg could not identify (codec_context None): PipelineError 'AttributeError ...', exit 1")
+def test_audio_stream_without_codec_parameters_is_a_clean_input_error(tmp_path, mov_with_audio):
+    """Found by the fuzzer (truncated MOV, seed 99): an audio sample description cut short."""
+    from unseen.errors import InputError
+    from unseen_eval.fuzz import internal_error
+
+    data = mov_with_audio.read_bytes()
+    boxes = parse_boxes(data)
+    stsd = _audio_trak_box(boxes, b"stsd")
+    stsd.payload = stsd.payload[:8]  # says one entry, holds none
+    bad = tmp_path / "bad.mov"
+    bad.write_bytes(serialize(boxes, data))
+    try:
+        report = process_video(bad, tmp_path / "o.mov", S, detector=MagentaDetector())
+    except InputError as err:
+        assert not internal_error(err.reason), err.message
+    else:
+        assert report.ok
+    assert [p.name for p in tmp_path.iterdir() if p.name != "bad.mov"] in ([], ["o.mov"])
+
+
+@pytest.mark.xfail(strict=True, reason="audio packets with repeated dts are passed to the muxer unchecked; FFmpeg's "
+                   "EINVAL surfaces as PipelineError 'ArgumentError: Invalid argument: <temp file>' (exit 1), "
+                   "not a CorruptInput naming the audio stream")
+def test_audio_timestamps_that_do_not_increase_are_a_clean_input_error(tmp_path, mov_with_audio):
+    """Found by the fuzzer (mp4_timestamps on MOV, seed 266): audio decode times all equal."""
+    from unseen.errors import InputError
+    from unseen.pipeline.commit import TMP_MARK
+    from unseen_eval.fuzz_video import _get, _set_stts
+
+    data = mov_with_audio.read_bytes()
+    boxes = parse_boxes(data)
+    n = _get(_audio_trak_box(boxes, b"stsz"), 8, ">I")
+    _set_stts(_audio_trak_box(boxes, b"stts"), [0] * n)
+    bad = tmp_path / "bad.mov"
+    bad.write_bytes(serialize(boxes, data))
+    with pytest.raises(InputError) as e:
+        process_video(bad, tmp_path / "o.mov", S, detector=MagentaDetector())
+    assert "audio" in e.value.message and TMP_MARK not in e.value.message
+    assert not (tmp_path / "o.mov").exists()

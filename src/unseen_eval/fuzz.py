@@ -213,6 +213,8 @@ def run_case(
         left = list(out_dir.iterdir())
         if left:
             return Case(seed, name, "LEFT-OUTPUT", f"{err.message}; left {[p.name for p in left]}")
+        if internal_error(err.reason):
+            return Case(seed, name, "BUG:internal", err.message[:300])
         return Case(seed, name, f"error:{type(err).__name__}", err.message)
     except Exception as exc:  # noqa: BLE001 - this is what the fuzzer hunts for
         return Case(seed, name, f"BUG:{type(exc).__name__}", str(exc)[:300])
@@ -223,6 +225,16 @@ def run_case(
         if problem:
             return Case(seed, name, "UNMASKED", problem)
     return Case(seed, name, "ok")
+
+
+# A Python exception's name at the start of a reason: a bug wrapped as PipelineError, not a reason.
+_INTERNAL = ("AttributeError", "TypeError", "KeyError", "IndexError", "NameError", "UnboundLocalError",
+             "ZeroDivisionError", "AssertionError", "RecursionError", "OverflowError", "internal error")
+
+
+def internal_error(reason: str) -> bool:
+    """Whether an error's reason is an internal exception passed through (a bug to fix)."""
+    return reason.startswith(_INTERNAL) or any(f": {name}:" in reason for name in _INTERNAL)
 
 
 def _run_api(src: Path, dst: Path, settings, detector) -> None:
@@ -263,6 +275,6 @@ def _run_cli(src: Path, dst: Path, settings, detector) -> tuple[str, str] | None
         status = ExitStatus(code).name
     except ValueError:
         return "BUG:exit", f"exit status {code}: {lines[0]}"
-    if code in (ExitStatus.FAILURE,) and "internal error" in lines[0]:
+    if code == ExitStatus.FAILURE and internal_error(lines[0]):
         return "BUG:internal", lines[0][:300]
     return f"exit:{status}", lines[0][len("unseen: error: ") :][:300]
