@@ -74,9 +74,19 @@ def _clean(case) -> bool:
     return case.outcome == "ok" or case.outcome.startswith(("error:", "exit:"))
 
 
+# Cases that hit a known bug in a module being fixed by its owner: strict xfail until then.
+_AUDIO_NO_CODEC = "video_writer: audio stream without codec parameters -> AttributeError (see the test below)"
+KNOWN_BUGS = {("c.mov", 7): _AUDIO_NO_CODEC}
+
+
+def _cases(pairs):
+    return [pytest.param(name, seed, marks=pytest.mark.xfail(strict=True, reason=KNOWN_BUGS[(name, seed)]))
+            if (name, seed) in KNOWN_BUGS else (name, seed) for name, seed in pairs]
+
+
 # Two rounds of every mutator through the API, one through the CLI.
-API_CASES = [(name, seed) for name, n in (("c.mp4", 20), ("c.mov", 20), ("c.mkv", 16)) for seed in range(n)]
-CLI_CASES = [(name, seed) for name, lo, hi in (("c.mp4", 20, 30), ("c.mkv", 16, 24)) for seed in range(lo, hi)]
+API_CASES = _cases((name, seed) for name, n in (("c.mp4", 20), ("c.mov", 20), ("c.mkv", 16)) for seed in range(n))
+CLI_CASES = _cases((name, seed) for name, lo, hi in (("c.mp4", 20, 30), ("c.mkv", 16, 24)) for seed in range(lo, hi))
 
 
 @pytest.mark.parametrize("name,seed", API_CASES)
