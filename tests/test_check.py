@@ -219,3 +219,11 @@ def test_dim_textured_face_is_not_excused():
     rng = np.random.default_rng(3)
     dim = rng.integers(0, 40, (100, 100, 3), dtype=np.uint8)  # dark but with detail
     assert not on_solid_cover(dim, (20, 20, 80, 80))
+
+
+def test_step_checks_every_nth_frame(tmp_path, use_detector):
+    clip = make_clip(tmp_path / "v.mp4", n=12, fps=10, bframes=0)
+    det = OnCall({})
+    use_detector(det)
+    report = check_paths([clip.path], step=4)
+    assert report.files[0].frames == 3 and det.calls == 3
