@@ -37,7 +37,7 @@ import cv2
 import numpy as np
 
 from unseen.detect import FaceDetector, FixedDetector
-from unseen.pipeline.api import anonymize_array
+from unseen.pipeline.api import anonymize_array, detector_for
 from unseen.settings import Settings
 from unseen.types import Faces
 
@@ -59,6 +59,7 @@ class Sample:
     identity: str
     image: np.ndarray  # RGB uint8
     box: tuple[int, int, int, int]  # dlib's face box in the clean photo
+    faces: Faces | None = None  # what unseen's detector finds in the clean photo (cached)
 
 
 def _read_rgb(path: Path, max_side: int) -> np.ndarray:
@@ -130,6 +131,7 @@ def default_covers() -> list[Cover]:
                     f"{mode}{blocks}/rect/x1.3",
                 )
             )
+        for blocks in (2, 4, 6, 8):
             covers.append(
                 Cover(
                     f"{mode}{blocks}/rect/x1.6",
@@ -183,10 +185,17 @@ class CoverEmbeddings:
     seconds: float = 0.0
 
 
-def _face_detector(sample: Sample, kind: str, settings: Settings) -> FaceDetector | None:
+def _face_detector(sample: Sample, kind: str, settings: Settings) -> FaceDetector:
+    """What covers the faces: dlib's own box ("fixed") or unseen's detector ("unseen").
+
+    Detection does not depend on the cover mode, so unseen's answer is computed once per photo
+    (with the cover's detection settings) and replayed for every cover.
+    """
     if kind == "fixed":
         return FixedDetector(Faces(np.asarray([sample.box], np.float32)))
-    return None  # unseen's own detector for these settings
+    if sample.faces is None:
+        sample.faces = detector_for(settings).detect(sample.image)
+    return FixedDetector(sample.faces)
 
 
 CONTEXT_SCALE = 2.0
