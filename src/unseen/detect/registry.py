@@ -37,17 +37,19 @@ _PASSES: dict[tuple[str, str], tuple[Pass, ...]] = {
         Pass("yunet", 2, 0.3, max_height=64),
         Pass("yunet", 2, 0.3, max_height=64, flip=True),
     ),
-    # fast: YuNet only (about a tenth of CenterFace's cost per pixel): 1x and its mirror, 1.5x.
+    # fast: YuNet only (about a tenth of CenterFace's cost per pixel): 1x and its mirror, 1.5x, 0.5x.
     ("fast", "auto"): (
         Pass("yunet", 1, 0.3),
         Pass("yunet", 1, 0.3, flip=True),
         Pass("yunet", 1.5, 0.25, max_height=64),
+        Pass("yunet", 0.5, 0.5),  # added, never instead of 1x: very large faces
     ),
     ("fast", "centerface"): (Pass("centerface", 1, 0.1),),
     ("fast", "yunet"): (
         Pass("yunet", 1, 0.3),
         Pass("yunet", 1, 0.3, flip=True),
         Pass("yunet", 1.5, 0.25, max_height=64),
+        Pass("yunet", 0.5, 0.5),  # added, never instead of 1x: very large faces
     ),
     # thorough: every pass, lower thresholds (more false positives; used to check outputs).
     ("thorough", "auto"): (
