@@ -1,6 +1,7 @@
 """Longer fuzz run over photos and videos; prints outcome tables (for docs/RELIABILITY.md).
 
-    python benchmarks/fuzz.py --cases 400                 # photos (JPEG, PNG; 160 and 512 px)
+    python benchmarks/fuzz.py --cases 400                 # photos (JPEG, PNG at 160 and 512 px;
+                                                          #  WebP, TIFF, BMP, HEIC at 160 px)
     python benchmarks/fuzz.py --cases 300 --video-only    # videos (MP4, MOV with audio, MKV)
     python benchmarks/fuzz.py --cases 300 --video         # both
 
@@ -73,6 +74,15 @@ def _originals(tmp: Path, photos: bool, video: bool) -> list[Path]:
             im.resize((size, size)).save(j, quality=90)
             im.resize((size, size)).save(p)
             out += [j, p]
+        small = im.resize((160, 160))
+        for suffix, opts in ((".webp", {"quality": 90}), (".tif", {"compression": "tiff_lzw"}), (".bmp", {}), (".heic", {})):
+            if suffix == ".heic":
+                from unseen.media.image_io import heif_available
+
+                if not heif_available():
+                    continue
+            small.save(tmp / f"a160{suffix}", **opts)
+            out.append(tmp / f"a160{suffix}")
     if video:
         sys.path.insert(0, str(REPO))
         from tests.video_factory import make_clip  # type: ignore
@@ -93,6 +103,7 @@ def main() -> int:
     counts: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
     by_mutator: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
     bad: list[str] = []
+    examples: dict[str, str] = {}  # first message of each failure outcome, per input
     started = time.time()
     with tempfile.TemporaryDirectory() as t:
         tmp = Path(t)
@@ -115,6 +126,8 @@ def main() -> int:
                     ex = ProcessPoolExecutor(max_workers=1)
                 counts[orig.name][outcome] += 1
                 by_mutator[f"{orig.suffix[1:]} {mut}"][outcome] += 1
+                if outcome != "ok":
+                    examples.setdefault(f"{orig.name} {outcome}", f"seed={seed} {mut}: {msg[:160]}")
                 if not (outcome == "ok" or outcome.startswith(("error:", "exit:"))):
                     bad.append(f"{orig.name} seed={seed} {mut}: {outcome} {msg}")
         ex.shutdown()
@@ -125,6 +138,9 @@ def main() -> int:
     print("\n| format, mutator | cases | outcomes |\n| --- | --- | --- |")
     for name, c in sorted(by_mutator.items()):
         print(f"| {name} | {sum(c.values())} | {', '.join(f'{k} {v}' for k, v in sorted(c.items()))} |")
+    print("\nfirst message of each failure outcome:")
+    for key, msg in sorted(examples.items()):
+        print(f"  {key}: {msg}")
     print(f"\n{total} cases in {time.time() - started:.0f} s; {len(bad)} not clean")
     for line in bad:
         print("  " + line)

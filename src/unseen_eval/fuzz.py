@@ -258,14 +258,17 @@ def _run_cli(src: Path, dst: Path, settings, detector) -> tuple[str, str] | None
 
     argv = [str(src), "-o", str(dst), "-q", "--threads", str(settings.threads or 1)]
     argv += ["--max-pixels", str(settings.max_pixels)]
+    from unseen.media.c_stderr import captured_fd2
+
     out, err = io.StringIO(), io.StringIO()
     with contextlib.ExitStack() as stack:
         if detector is not None:
             saved = api.detector_for
             api.detector_for = lambda s: detector
             stack.callback(setattr, api, "detector_for", saved)
-        code = cli.main(argv, stdout=out, stderr=err)
-    lines = err.getvalue().splitlines()
+        with captured_fd2() as native:  # what C libraries print goes to the user's terminal too
+            code = cli.main(argv, stdout=out, stderr=err)
+    lines = err.getvalue().splitlines() + native
     if code == 0:
         return None
     bad_lines = [ln for ln in lines if not ln.startswith("unseen: error: ")]

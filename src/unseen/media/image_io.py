@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import functools
 import io
+import logging
 import os
 import stat
 import struct
@@ -51,8 +52,14 @@ from ..errors import (
 )
 from ..scrub.exif import exif_orientation
 from ..scrub.image import describe_bytes, sniff
+from .c_stderr import captured_fd2
 from .image_limits import MAX_METADATA_BYTES, check_metadata_size
 from .image_modes import _reason, to_rgb8
+
+# Pillow logs some refusals (TIFF "More samples per pixel ...") at ERROR level; with no handler
+# configured, Python's last-resort handler prints them on stderr beside unseen's own one-line
+# error, which already carries the reason. An application that configures logging still sees them.
+logging.getLogger("PIL").addHandler(logging.NullHandler())
 
 SUPPORTED_FORMATS = ("JPEG", "PNG", "WEBP", "TIFF", "BMP", "HEIF")
 ALPHA_FORMATS = frozenset({"PNG", "WEBP", "TIFF", "HEIF"})
@@ -256,15 +263,23 @@ def open_bytes(data: bytes, container: str) -> Image.Image:
 
 
 def _decode(im: Image.Image) -> None:
-    try:
-        im.load()
-    except Image.DecompressionBombError as exc:
-        raise LimitExceeded(f"decompression bomb refused ({exc})") from exc
-    except MemoryError as exc:
-        raise LimitExceeded(f"not enough memory to decode {im.size[0]}x{im.size[1]} pixels") from exc
-    except DECODE_ERRORS as exc:
-        _raise_if_text_bomb(exc)
-        raise CorruptInput(f"cannot decode the image ({_reason(exc)})") from exc
+    failure: BaseException | None = None
+    with captured_fd2(im.format == "TIFF") as said:  # libtiff prints its reasons on fd 2
+        try:
+            im.load()
+        except BaseException as exc:  # examined below, once fd 2 is back
+            failure = exc
+    if failure is None:
+        return
+    detail = f"; {said[0].removeprefix('tempfile.tif: ')[:160]}" if said else ""
+    if isinstance(failure, Image.DecompressionBombError):
+        raise LimitExceeded(f"decompression bomb refused ({failure})") from failure
+    if isinstance(failure, MemoryError):
+        raise LimitExceeded(f"not enough memory to decode {im.size[0]}x{im.size[1]} pixels") from failure
+    if isinstance(failure, DECODE_ERRORS):
+        _raise_if_text_bomb(failure)
+        raise CorruptInput(f"cannot decode the image ({_reason(failure)}{detail})") from failure
+    raise failure
 
 
 def _raise_if_text_bomb(exc: BaseException) -> None:

@@ -57,6 +57,8 @@ def _png(fh: BinaryIO, size: int) -> int:
         if len(hdr) < 8:
             break
         n, typ = struct.unpack(">I4s", hdr)
+        if pos + 12 + n > size:
+            break  # a length past the end is damage for the decoder to report, not metadata
         if typ not in _PNG_PIXELS:
             total += n
         if typ == b"IEND":
@@ -83,6 +85,8 @@ def _jpeg(fh: BinaryIO, size: int) -> int:
         if marker in (0xDA, 0xD9):  # start of scan / end: entropy data follows, headers are over
             break
         n = struct.unpack(">H", hdr[2:4])[0]
+        if pos + 2 + n > size:
+            break
         if marker not in _JPEG_PIXELS and not (marker == 0xE2 and fh.read(12) == _ICC_MARK):
             total += n
         pos += 2 + n
@@ -97,6 +101,8 @@ def _webp(fh: BinaryIO, size: int) -> int:
         if len(hdr) < 8:
             break
         typ, n = hdr[:4], struct.unpack("<I", hdr[4:8])[0]
+        if pos + 8 + n > size:
+            break
         if typ not in _WEBP_PIXELS:
             total += n
         pos += 8 + n + (n % 2)
