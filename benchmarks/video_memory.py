@@ -18,6 +18,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -55,9 +56,30 @@ def run(path: Path, preset: str) -> dict:
 
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     det = FixedDetector(Faces(np.array([[800, 400, 960, 600]], np.float32)))
+    series: list[tuple[int, float]] = []
+    phase = {"loop": True, "loop_max": 0.0, "end_max": 0.0}
+    stop = threading.Event()
+
+    def progress(done: int, total: int | None) -> None:
+        if done % 300 == 0:  # every 10 s of video: current RSS
+            series.append((done, round(_rss_mib(), 1)))
+        if total is not None and done >= total:
+            phase["loop"] = False
+
+    def sample() -> None:  # where the peak happens: in the frame loop, or finishing/verifying
+        while not stop.wait(0.05):
+            key = "loop_max" if phase["loop"] else "end_max"
+            phase[key] = max(phase[key], _rss_mib())
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
     t0 = time.monotonic()
-    report = process_video(path, path.with_suffix(".out.mp4"), Settings(encoder_preset=preset, overwrite=True), detector=det)
+    report = process_video(
+        path, path.with_suffix(".out.mp4"), Settings(encoder_preset=preset, overwrite=True), detector=det, progress=progress
+    )
     seconds = time.monotonic() - t0
+    stop.set()
+    sampler.join()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     path.with_suffix(".out.mp4").unlink()
     return {
@@ -65,15 +87,24 @@ def run(path: Path, preset: str) -> dict:
         "peak_rss_mib": round(peak / 1024, 1),
         "rss_after_imports_mib": round(before / 1024, 1),
         "lookahead_frames": report.details["lookahead_frames"],
-        "seconds": round(seconds, 1),
+        "run_s": round(seconds, 1),
         "fps": round(report.details["frames"] / seconds, 1),
+        "rss_every_10s": series,
+        "loop_max_mib": round(phase["loop_max"], 1),
+        "finish_max_mib": round(phase["end_max"], 1),
     }
+
+
+def _rss_mib() -> float:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * resource.getpagesize() / 2**20
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, nargs="+", default=[10, 120])
     ap.add_argument("--preset", default="ultrafast", help="x264 preset of the anonymized output")
+    ap.add_argument("--cache", type=Path, default=None, help="folder to keep generated clips in (reused when present)")
     ap.add_argument("--run", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.run:
@@ -82,9 +113,10 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     with tempfile.TemporaryDirectory(prefix="unseen-mem-") as tmp:
         for sec in args.seconds:
-            clip = Path(tmp) / f"clip_{int(sec)}s.mp4"
+            clip = (args.cache or Path(tmp)) / f"clip_{int(sec)}s.mp4"
             t0 = time.monotonic()
-            make_clip(clip, sec)
+            if not clip.exists():
+                make_clip(clip, sec)
             made = time.monotonic() - t0
             out = subprocess.run(
                 [sys.executable, __file__, "--run", str(clip), "--preset", args.preset],
@@ -95,11 +127,18 @@ def main(argv: list[str] | None = None) -> int:
             row = {"seconds": sec, "clip_mib": round(clip.stat().st_size / 2**20, 1), "make_s": round(made, 1), **json.loads(out.stdout)}
             rows.append(row)
             print(row, file=sys.stderr, flush=True)
-            clip.unlink()
-    print("| clip (1080p30) | frames | peak RSS (MiB) | RSS after imports (MiB) | look-ahead frames | fps |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+            if args.cache is None:
+                clip.unlink()
+    print(
+        "| clip (1080p30) | frames | peak RSS (MiB) | max RSS in frame loop | max RSS finishing + verifying"
+        " | RSS after imports | look-ahead frames | fps |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for r in rows:
-        print(f"| {r['seconds']:g} s | {r['frames']} | {r['peak_rss_mib']} | {r['rss_after_imports_mib']} | {r['lookahead_frames']} | {r['fps']} |")
+        print(
+            f"| {r['seconds']:g} s | {r['frames']} | {r['peak_rss_mib']} | {r['loop_max_mib']} | {r['finish_max_mib']}"
+            f" | {r['rss_after_imports_mib']} | {r['lookahead_frames']} | {r['fps']} |"
+        )
     if len(rows) >= 2:
         lo, hi = rows[0]["peak_rss_mib"], rows[-1]["peak_rss_mib"]
         print(f"\nlongest vs shortest peak: {100 * (hi - lo) / lo:+.1f} %")
