@@ -252,7 +252,8 @@ class VideoReader:
     def close(self) -> None:
         self._container.close()
 
-    def _damaged(self, reason: str, index: int, time: float) -> None:
+    def damaged(self, reason: str, index: int, time: float) -> None:
+        """Raise ``CorruptInput`` at ``index``/``time``, or record it when damage is allowed."""
         if not self.allow_damaged:
             raise CorruptInput(reason, path=self.info.path, where=where(index, time))
         self.damage.append(f"{where(index, time)}: {reason}")
@@ -274,31 +275,31 @@ class VideoReader:
                 if packet.size:
                     packets += 1
                     if packet.is_corrupt:
-                        self._damaged("packet flagged corrupt by the demuxer", self.frames_decoded, last_time)
+                        self.damaged("packet flagged corrupt by the demuxer", self.frames_decoded, last_time)
                 try:
                     frames = packet.decode()
                 except av.error.FFmpegError as exc:
                     # Name the damaged packet itself: its place in the stream and its own time.
                     at = info.seconds(packet.pts) if packet.pts is not None else last_time
-                    self._damaged(f"undecodable video data ({exc.strerror or exc})", max(packets - 1, 0), at)
+                    self.damaged(f"undecodable video data ({exc.strerror or exc})", max(packets - 1, 0), at)
                     continue
                 for frame in frames:
                     yield from self._frame(frame)
                     last_time = info.seconds(frame.pts)
         except av.error.FFmpegError as exc:
             # The demuxer itself failed (cut-off file, broken index): nothing after this is readable.
-            self._damaged(f"reading stopped: {exc.strerror or exc}", self.frames_decoded, last_time)
+            self.damaged(f"reading stopped: {exc.strerror or exc}", self.frames_decoded, last_time)
         self._check_complete(last_time)
 
     def _frame(self, frame: av.VideoFrame) -> Iterator[DecodedFrame]:
         info = self.info
         index = self.frames_decoded
         if frame.pts is None:
-            self._damaged("decoded frame has no timestamp", index, 0.0)
+            self.damaged("decoded frame has no timestamp", index, 0.0)
             return
         t = info.seconds(frame.pts)
         if frame.is_corrupt:
-            self._damaged("frame decoded with errors (corrupt data)", index, t)
+            self.damaged("frame decoded with errors (corrupt data)", index, t)
             if not self.allow_damaged:
                 return
         if frame.width != info.width or frame.height != info.height:
@@ -322,7 +323,7 @@ class VideoReader:
             short_in_time = last_time + max(3.0 / info.fps, 0.25) < end
         if info.stated_frames is not None and n < info.stated_frames:
             if short_in_time or end is None:
-                self._damaged(
+                self.damaged(
                     f"only {n} of the {info.stated_frames} frames the container states could be decoded (truncated?)",
                     n,
                     last_time,
@@ -331,7 +332,7 @@ class VideoReader:
                 # The video reaches its stated end: frames outside an edit list, not lost ones.
                 self.notes.append(f"{info.stated_frames - n} frame(s) the container lists lie outside its edit list")
         elif short_in_time:
-            self._damaged(
+            self.damaged(
                 f"video stops at {last_time:.3f} s but the container states {end:.3f} s (truncated?)",
                 n,
                 last_time,

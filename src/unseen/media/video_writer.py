@@ -227,6 +227,13 @@ class VideoWriter:
         self._transcode[ins.index] = (dec, enc)
         self.notes.append(f"audio stream {ins.index} ({codec}) re-encoded to {target}: {self.format} cannot hold {codec}")
 
+    def kept_streams(self) -> dict[str, int]:
+        """Stream type -> count the output holds (for the verification)."""
+        counts = {"video": 1}
+        for out in list(self._map.values()) + [enc for _, enc in self._transcode.values()]:
+            counts[out.type] = counts.get(out.type, 0) + 1
+        return counts
+
     # --- writing ---------------------------------------------------------------------------
     def write_frame(self, frame: av.VideoFrame, pts: int) -> None:
         """Encode one frame at input ``pts`` (in the input video's time base)."""
@@ -287,7 +294,7 @@ class VideoWriter:
             pass
 
 
-def output_suffix_for(src: Path, info_format: str | None = None) -> tuple[str, str | None]:
+def output_suffix_for(src: Path) -> tuple[str, str | None]:
     """The suffix the default output keeps, and a warning when it cannot be the input's."""
     if container_for(src.suffix) is not None:
         return src.suffix, None

@@ -241,7 +241,7 @@ class _Run:
                     break
                 if isinstance(item, DecodedFrame):
                     if last_pts is not None and item.pts <= last_pts:
-                        self.reader._damaged("timestamps do not increase", item.index, item.time)
+                        self.reader.damaged("timestamps do not increase", item.index, item.time)
                         continue
                     last_pts = item.pts
                     self._process(item)
@@ -319,11 +319,7 @@ def process_video(
                 except BaseException:
                     writer.abort()
                     raise
-                kept_streams = {"video": 1}
-                for idx in keep:
-                    if idx in writer._map or idx in writer._transcode:
-                        t = reader.input_streams[idx].type
-                        kept_streams[t] = kept_streams.get(t, 0) + 1
+                kept_streams = writer.kept_streams()
             expected = Expected(
                 width=info.width,
                 height=info.height,
