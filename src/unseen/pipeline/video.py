@@ -343,10 +343,9 @@ def process_video(
     report.warnings.extend(reader.notes)
     if reader.damage:
         report.warnings.append(f"damaged input accepted (allow_damaged): {len(reader.damage)} problem(s)")
-    if not settings.audio and any(s.role == AUDIO for s in info.others):
-        report.warnings.append("audio removed (--no-audio); remember that voices can identify people too")
-    elif any(s.role == AUDIO for s in info.others):
-        report.warnings.append("audio kept unchanged: voices can identify people")
+    has_audio = any(s.role == AUDIO for s in info.others)
+    if not settings.audio and has_audio:
+        report.warnings.append("audio removed (--no-audio)")
     report.seconds = round(_time.monotonic() - started, 3)
     report.details = {
         "frames": run.frames_done,
@@ -360,6 +359,7 @@ def process_video(
         "pix_fmt": writer.pix_fmt,
         "container": writer.format,
         "streams_kept": kept_streams,
+        "audio_kept": kept_streams.get("audio", 0) > 0,  # the CLI reminds that voices identify people
         "damage": list(reader.damage),
         "lookahead_frames": run.temporal.max_buffered,
         "detector": getattr(detector, "name", type(detector).__name__),
