@@ -132,9 +132,9 @@ def _open(path: Path) -> Any:
     except av.error.FileNotFoundError as exc:
         raise InputNotFound("no such file", path=path) from exc
     except (av.error.InvalidDataError, av.error.EOFError) as exc:
-        raise CorruptInput(f"not a readable video container (truncated or damaged?): {exc}", path=path) from exc
+        raise CorruptInput(f"not a readable video container (truncated or damaged?): {exc.strerror or exc}", path=path) from exc
     except av.error.FFmpegError as exc:
-        raise UnsupportedFormat(f"cannot open as video: {exc}", path=path) from exc
+        raise UnsupportedFormat(f"cannot open as video: {exc.strerror or exc}", path=path) from exc
 
 
 def _main_video(container: Any, path: Path) -> Any:
