@@ -246,3 +246,25 @@ def test_weaker_modes_change_the_face_on_every_frame(tmp_path, mode):
     frames, _ = read_frames(tmp_path / "o.mp4")
     for src, out in zip(clip.frames, frames):
         assert len(magenta_boxes(out, min_area=40)) == 0 or np.abs(out[20:44, 30:54].astype(int) - src[20:44, 30:54]).mean() > 20
+
+
+def test_shot_cut_stops_the_hold(tmp_path):
+    """A face in shot A is not held into shot B (after a hard cut); it is held up to the cut."""
+
+    def draw(i, t, w, h):
+        if i < 20:
+            img = background(w, h)
+            img[10:26, 8:24] = MAGENTA
+            return img
+        img = np.zeros((h, w, 3), np.uint8)
+        img[:] = (30, 160, 60)
+        img[h // 2 :] = (200, 200, 40)
+        return img
+
+    clip = make_clip(tmp_path / "cut.mp4", n=40, width=96, height=64, draw=draw)
+    report = process_video(clip.path, tmp_path / "o.mp4", S, detector=MagentaDetector())
+    assert report.details["shot_cuts"] == 1
+    frames, _ = read_frames(tmp_path / "o.mp4")
+    box = np.array([8, 10, 24, 26])
+    assert all(covered(f, box) >= 0.95 for f in frames[:20])
+    assert all(covered(f, box) == 0.0 for f in frames[20:])
