@@ -72,6 +72,7 @@ class VideoInfo:
     video_tags: dict[str, str]
     others: tuple[StreamInfo, ...] = field(default_factory=tuple)
     chapters: int = 0
+    max_pixels: int = 200_000_000  # the limit it was probed under (the reader keeps it)
 
     @property
     def fps(self) -> float:
@@ -120,15 +121,18 @@ def _role(stream: Any) -> str:
     return DATA
 
 
-def _open(path: Path) -> Any:
+def _open(path: Path, max_pixels: int | None = None) -> Any:
+    """Open for reading; ``max_pixels`` is also handed to FFmpeg so that probing the streams never
+    decodes a picture bigger than the limit (a forged 16000x16000 SPS would cost ~700 MB)."""
     if not path.exists():
         raise InputNotFound("no such file", path=path)
     if not path.is_file():
         raise InputNotFound("not a regular file", path=path)
     if path.stat().st_size == 0:
         raise CorruptInput("file is empty (0 bytes)", path=path)
+    options = {"max_pixels": str(max_pixels)} if max_pixels else None
     try:
-        return av.open(str(path), "r", metadata_errors="replace")
+        return av.open(str(path), "r", metadata_errors="replace", options=options)
     except av.error.FileNotFoundError as exc:
         raise InputNotFound("no such file", path=path) from exc
     except (av.error.InvalidDataError, av.error.EOFError) as exc:
@@ -138,22 +142,21 @@ def _open(path: Path) -> Any:
 
 
 def _main_video(container: Any, path: Path) -> Any:
-    candidates = [
-        s
-        for s in container.streams.video
-        if not (s.disposition & av.stream.Disposition.attached_pic)
-    ]
+    pictures = [s for s in container.streams.video if not (s.disposition & av.stream.Disposition.attached_pic)]
+    candidates = [s for s in pictures if s.codec_context is not None]
     if not candidates:
+        if pictures:
+            raise UnsupportedFormat("the video stream's codec is not one this FFmpeg knows", path=path)
         kinds = sorted({s.type for s in container.streams}) or ["nothing"]
         raise UnsupportedFormat(f"no video stream (holds {', '.join(kinds)})", path=path)
     # The largest picture is the main video; ties go to the first.
     return max(candidates, key=lambda s: ((s.codec_context.width or 0) * (s.codec_context.height or 0), -s.index))
 
 
-def _first_rotation(path: Path, index: int) -> int:
+def _first_rotation(path: Path, index: int, max_pixels: int) -> int:
     """Display rotation of the first decodable frame (it is carried as frame side data)."""
     try:
-        with av.open(str(path), "r", metadata_errors="replace") as c:
+        with av.open(str(path), "r", metadata_errors="replace", options={"max_pixels": str(max_pixels)}) as c:
             s = c.streams[index]
             s.thread_type = "AUTO"
             for packet in c.demux(s):
@@ -169,7 +172,7 @@ def _first_rotation(path: Path, index: int) -> int:
 
 def probe_video(path: Path, *, max_pixels: int = 200_000_000) -> VideoInfo:
     """Open ``path`` and describe it; raises an :class:`unseen.errors.InputError` when unusable."""
-    container = _open(path)
+    container = _open(path, max_pixels)
     try:
         vs = _main_video(container, path)
         cc = vs.codec_context
@@ -220,10 +223,11 @@ def probe_video(path: Path, *, max_pixels: int = 200_000_000) -> VideoInfo:
             video_tags=_tags(vs.metadata),
             others=others,
             chapters=chapters,
+            max_pixels=max_pixels,
         )
     finally:
         container.close()
-    rotation = _first_rotation(path, info.stream_index)
+    rotation = _first_rotation(path, info.stream_index, max_pixels)
     return VideoInfo(**{**info.__dict__, "rotation": rotation})
 
 
@@ -240,7 +244,7 @@ class VideoReader:
         self.damage: list[str] = []  # what was lost, when allow_damaged
         self.notes: list[str] = []  # oddities that lose nothing
         self.frames_decoded = 0
-        self._container = _open(info.path)
+        self._container = _open(info.path, info.max_pixels)
         self.input_streams = {s.index: s for s in self._container.streams}
 
     def __enter__(self) -> VideoReader:

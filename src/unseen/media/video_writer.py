@@ -18,7 +18,7 @@ import av
 import av.error
 import numpy as np
 
-from ..errors import ConfigError, OutputNotWritable, PipelineError, UnsupportedFormat
+from ..errors import ConfigError, CorruptInput, OutputNotWritable, PipelineError, UnsupportedFormat
 from ..settings import Settings
 from .video_reader import VideoInfo
 
@@ -138,6 +138,9 @@ class VideoWriter:
         self.path = path
         self.info = info
         self.notes: list[str] = []
+        self.damage: list[str] = []  # passthrough packets dropped (only when allow_damaged)
+        self.allow_damaged = settings.allow_damaged
+        self._last_dts: dict[int, int] = {}
         self.frames_written = 0
         self.written_pts: list[int] = []  # input-time_base pts of every frame encoded, in order
         fmt = container_for(path.suffix)
@@ -200,6 +203,8 @@ class VideoWriter:
         return s
 
     def _add_passthrough(self, ins: Any) -> None:
+        if ins.type == "audio" and ins.codec_context is None:
+            raise CorruptInput(f"audio stream {ins.index} has no codec parameters (damaged header?)", path=self.info.path)
         codec = ins.codec_context.name if ins.codec_context else None
         supported = self._out.supported_codecs
         out = None
@@ -255,10 +260,21 @@ class VideoWriter:
     def write_packet(self, packet: av.Packet) -> None:
         """Copy (or re-encode, for audio the container cannot hold) one input packet."""
         idx = packet.stream.index
+        kind = packet.stream.type
+        if packet.dts is not None:
+            last = self._last_dts.get(idx)
+            # Muxers need audio decode times to increase strictly, others not to go back.
+            if last is not None and (packet.dts < last or (packet.dts == last and kind == "audio")):
+                self._bad_packet(packet, f"timestamps do not increase (dts {packet.dts} after {last})")
+                return
+            self._last_dts[idx] = packet.dts
         out = self._map.get(idx)
         if out is not None:
             packet.stream = out
-            self._out.mux(packet)
+            try:
+                self._out.mux(packet)
+            except av.error.FFmpegError as exc:
+                self._bad_packet(packet, f"the muxer rejected a packet ({exc.strerror or exc})")
             return
         pair = self._transcode.get(idx)
         if pair is None:
@@ -268,6 +284,14 @@ class VideoWriter:
             frame.pts = None
             for p in enc.encode(frame):
                 self._out.mux(p)
+
+    def _bad_packet(self, packet: av.Packet, reason: str) -> None:
+        t = float(packet.dts * packet.time_base) if packet.dts is not None and packet.time_base else None
+        where = f"{packet.stream.type} at {t:.3f} s" if t is not None else None
+        message = f"{packet.stream.type} stream {packet.stream.index}: {reason}"
+        if not self.allow_damaged:
+            raise CorruptInput(message, path=self.info.path, where=where)
+        self.damage.append(f"{where or packet.stream.type}: {message} (packet dropped)")
 
     def close(self) -> None:
         """Flush every encoder and finish the file."""

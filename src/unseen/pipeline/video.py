@@ -29,7 +29,7 @@ import numpy as np
 
 from ..cover import apply_cover
 from ..detect.base import FaceDetector
-from ..errors import OutputError, PipelineError, UnseenError, UnsupportedFormat, VerificationError
+from ..errors import CorruptInput, OutputError, PipelineError, UnseenError, UnsupportedFormat, VerificationError
 from ..media.video_reader import AUDIO, DATA, SUBTITLE, DecodedFrame, VideoInfo, VideoReader, probe_video, where
 from ..media.video_writer import VideoWriter, container_for, from_rgb, output_suffix_for, to_rgb
 from ..scrub.container import Expected, removed_metadata, verify_video
@@ -122,10 +122,15 @@ def boxes_to_stored(faces: Faces, k: int, width: int, height: int) -> Faces:
 
 
 # --- planning ------------------------------------------------------------------------------
-def _plan_streams(info: VideoInfo, settings: Settings) -> list[int]:
+def _plan_streams(info: VideoInfo, settings: Settings, report: FileReport) -> list[int]:
     keep = []
     for s in info.others:
         if s.role == AUDIO and settings.audio:
+            if s.codec is None:  # a sample description cut short: nothing to copy or decode
+                if not settings.allow_damaged:
+                    raise CorruptInput(f"audio stream {s.index} has no codec parameters (damaged header?)", path=info.path)
+                report.warnings.append(f"audio stream {s.index} has no codec parameters: dropped (allow_damaged)")
+                continue
             keep.append(s.index)
         elif s.role == SUBTITLE and settings.keep_subtitles:
             keep.append(s.index)
@@ -307,7 +312,7 @@ def process_video(
         from .api import detector_for
 
         detector = detector_for(settings)
-    keep = _plan_streams(info, settings)
+    keep = _plan_streams(info, settings, report)
     run: _Run | None = None
     try:
         with staged_output(final, overwrite=settings.overwrite) as tmp:
@@ -341,8 +346,9 @@ def process_video(
     report.metadata_removed = removed_metadata(info, set(keep))
     report.warnings.extend(writer.notes)
     report.warnings.extend(reader.notes)
-    if reader.damage:
-        report.warnings.append(f"damaged input accepted (allow_damaged): {len(reader.damage)} problem(s)")
+    damage = list(reader.damage) + list(writer.damage)
+    if damage:
+        report.warnings.append(f"damaged input accepted (allow_damaged): {len(damage)} problem(s)")
     has_audio = any(s.role == AUDIO for s in info.others)
     if not settings.audio and has_audio:
         report.warnings.append("audio removed (--no-audio)")
@@ -360,7 +366,7 @@ def process_video(
         "container": writer.format,
         "streams_kept": kept_streams,
         "audio_kept": kept_streams.get("audio", 0) > 0,  # the CLI reminds that voices identify people
-        "damage": list(reader.damage),
+        "damage": damage,
         "lookahead_frames": run.temporal.max_buffered,
         "detector": getattr(detector, "name", type(detector).__name__),
     }
