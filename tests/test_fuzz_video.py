@@ -74,9 +74,8 @@ def _clean(case) -> bool:
     return case.outcome == "ok" or case.outcome.startswith(("error:", "exit:"))
 
 
-# Cases that hit a known bug in a module being fixed by its owner: strict xfail until then.
-_AUDIO_NO_CODEC = "video_writer: audio stream without codec parameters -> AttributeError (see the test below)"
-KNOWN_BUGS = {("c.mov", 7): _AUDIO_NO_CODEC}
+# Cases that hit a known, not yet fixed bug: (clip, seed) -> reason; strict xfail until fixed.
+KNOWN_BUGS: dict[tuple[str, int], str] = {}
 
 
 def _cases(pairs):
@@ -148,9 +147,8 @@ def test_ebml_walk_finds_the_clusters(clips):
     assert [e.id for e in _ebml_all(els, 0xB0)], "no PixelWidth found"
 
 
-@pytest.mark.xfail(strict=True, reason="video_reader._main_video reads codec_context.width of a stream whose codec "
-                   "FFmpeg does not know (codec_context is None): AttributeError instead of UnsupportedFormat")
 def test_unknown_video_codec_fourcc_is_unsupported_format(tmp_path, clips):
+    """Regression (fuzzer, bitflip): AttributeError on a stream whose codec FFmpeg does not know."""
     data = clips["c.mp4"].read_bytes()
     i = data.index(b"avc1", 40)  # the sample entry's codec, not the ftyp brand
     bad = tmp_path / "fourcc.mp4"
@@ -172,8 +170,6 @@ def mov_with_audio(tmp_path_factory):
     return make_clip(tmp_path_factory.mktemp("a") / "a.mov", width=96, height=64, n=24, audio=True, keep_frames=False).path
 
 
-@pytest.mark.xfail(strict=True, reason="video_writer._add_passthrough reads ins.codec_context.sample_rate of an audio "
-                   "stream FFmpeg could not identify (codec_context None): PipelineError 'AttributeError ...', exit 1")
 def test_audio_stream_without_codec_parameters_is_a_clean_input_error(tmp_path, mov_with_audio):
     """Found by the fuzzer (truncated MOV, seed 99): an audio sample description cut short."""
     from unseen.errors import InputError
@@ -194,9 +190,6 @@ def test_audio_stream_without_codec_parameters_is_a_clean_input_error(tmp_path, 
     assert [p.name for p in tmp_path.iterdir() if p.name != "bad.mov"] in ([], ["o.mov"])
 
 
-@pytest.mark.xfail(strict=True, reason="audio packets with repeated dts are passed to the muxer unchecked; FFmpeg's "
-                   "EINVAL surfaces as PipelineError 'ArgumentError: Invalid argument: <temp file>' (exit 1), "
-                   "not a CorruptInput naming the audio stream")
 def test_audio_timestamps_that_do_not_increase_are_a_clean_input_error(tmp_path, mov_with_audio):
     """Found by the fuzzer (mp4_timestamps on MOV, seed 266): audio decode times all equal."""
     from unseen.errors import InputError

@@ -111,10 +111,8 @@ def test_h264_parameter_set_declaring_a_bomb_is_refused(tmp_path, small_mp4):
     assert "max_pixels" in res["message"] and not res["output_exists"]
 
 
-@pytest.mark.xfail(strict=True, reason="video_reader opens the container without FFmpeg's own max_pixels option, "
-                   "so avformat_find_stream_info decodes a 16000x16000 frame (~700 MB) before probe_video "
-                   "checks the size; passing options={'max_pixels': str(limit)} to av.open keeps it at ~115 MB")
 def test_h264_bomb_refused_before_any_frame_is_decoded(tmp_path, small_mp4):
+    """Regression: probing decoded the forged 16000x16000 picture first (~700 MB peak)."""
     src = tmp_path / "sps.mp4"
     src.write_bytes(mp4_h264_size(small_mp4.read_bytes(), 16000, 16000))
     res = measure(src, tmp_path / "out.mp4")
