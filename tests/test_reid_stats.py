@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from unseen_eval import attacks
 from unseen_eval.stats import auc, binom_p_above, wilson_interval
 
 reid = pytest.importorskip("unseen_eval.reid", reason="unseen_eval.reid needs unseen's cover stack")
@@ -49,22 +50,22 @@ def test_identical_embeddings_score_exactly_chance():
     _, labels = _population()
     classes = np.unique(labels)
     x = np.ones((len(labels), 16), np.float32)
-    d = reid._distances(x, x)
-    ok, _ = reid.nn_identify(d, labels, classes)
+    d = attacks.distances(x, x)
+    ok, _ = attacks.nn_identify(d, labels, classes)
     assert ok.mean() == pytest.approx(1 / len(classes))
-    ok, _ = reid.linear_identify(x, x, labels, classes)
+    ok, _ = attacks.linear_identify(x, x, labels, classes)
     assert ok.mean() == pytest.approx(1 / len(classes))
-    assert reid._pair_auc(d, labels) == 0.5
+    assert attacks.pair_auc(d, labels) == 0.5
 
 
 def test_separable_embeddings_are_identified():
     x, labels = _population()
     classes = np.unique(labels)
-    ok, _ = reid.nn_identify(reid._distances(x, x), labels, classes)
+    ok, _ = attacks.nn_identify(attacks.distances(x, x), labels, classes)
     assert ok.mean() == 1.0
-    ok, scores = reid.linear_identify(x, x, labels, classes)
+    ok, scores = attacks.linear_identify(x, x, labels, classes)
     assert ok.mean() == 1.0
-    assert reid._class_auc(scores, labels, classes) > 0.99
+    assert attacks.class_auc(scores, labels, classes) > 0.99
 
 
 def test_znorm_removes_a_gallery_offset():
@@ -73,7 +74,7 @@ def test_znorm_removes_a_gallery_offset():
     m = 20
     d = rng.normal(size=(m, m)) * 0.01 + 1.0
     d[:, 3] -= 0.5
-    z = reid.znorm(d)
+    z = attacks.znorm(d)
     assert abs(z[:, 3].mean()) < 0.5
 
 
@@ -99,3 +100,24 @@ def test_restore_changes_only_the_region():
         outside[10:50, 10:50] = False
         assert np.array_equal(out[outside], img[outside])
     assert np.array_equal(reid.restore(img, (10, 10, 50, 50), Settings()), img)
+
+
+def test_attack_report_end_to_end_on_synthetic_embeddings():
+    x, labels = _population(n_classes=5, per=3, dim=128)
+    samples = [reid.Sample(f"p{i}", lab, np.zeros((4, 4, 3), np.uint8), (0, 0, 2, 2)) for i, lab in enumerate(labels)]
+    m = len(samples)
+    clean = reid.CoverEmbeddings(reid.Cover("original", None), x, x, np.ones(m, bool), np.zeros(m, bool))
+    blank = np.zeros_like(x)
+    from unseen.settings import Settings
+
+    solid = reid.CoverEmbeddings(reid.Cover("solid", Settings()), blank, blank, np.zeros(m, bool), np.ones(m, bool))
+    rep = reid.attack(samples, clean, solid, None)
+    assert set(rep.attacks) == {"a", "a_found_only", "c", "d"}
+    for k in ("a", "c", "d"):
+        assert rep.attacks[k].rate == pytest.approx(1 / 5)
+        assert not rep.attacks[k].above_chance
+    assert rep.attacks["a_found_only"].correct == 0
+    base = reid.attack(samples, clean, clean, None)
+    assert base.attacks["a"].rate == 1.0 and base.attacks["a"].above_chance
+    row = reid.format_row(rep)
+    assert row.startswith("| solid |") and "3/15" in row

@@ -41,8 +41,9 @@ from unseen.pipeline.api import anonymize_array, detector_for
 from unseen.settings import Settings
 from unseen.types import Faces
 
+from .attacks import class_auc, distances, linear_identify, nn_identify, pair_auc
 from .recognizer import Recognizer
-from .stats import auc, binom_p_above, wilson_interval
+from .stats import binom_p_above, wilson_interval
 
 ALPHA = 0.05
 
@@ -254,107 +255,6 @@ def embed_cover(
     return ce, images
 
 
-# --------------------------------------------------------------------------------------------
-# attacks
-
-
-def _distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    d = np.sqrt(np.maximum(0.0, (a * a).sum(1)[:, None] + (b * b).sum(1)[None, :] - 2 * a @ b.T))
-    return d.astype(np.float64)
-
-
-def _credit(scores: np.ndarray, truth: int) -> float:
-    """Expected rank-1 success when ties for the top score are broken at random.
-
-    A cover that makes every face the same (solid) ties all identities and so scores exactly
-    chance, with no luck of the draw in it.
-    """
-    best = np.flatnonzero(scores >= scores.max() - 1e-9)
-    return float(truth in best) / len(best)
-
-
-def znorm(dist: np.ndarray) -> np.ndarray:
-    """Standardize each gallery column over the probes (off-diagonal), the usual Z-norm.
-
-    Without it a probe set that carries no identity at all is matched to whichever gallery
-    photo happens to lie nearest the "empty face", and scores the share of that one identity
-    rather than 1/N. Columns with no spread become all zero (ties).
-    """
-    d = dist.astype(np.float64).copy()
-    m = d.shape[0]
-    off = ~np.eye(m, dtype=bool) if d.shape[0] == d.shape[1] else np.ones_like(d, bool)
-    out = np.zeros_like(d)
-    for j in range(d.shape[1]):
-        col = d[off[:, j], j]
-        sd = col.std()
-        out[:, j] = 0.0 if sd < 1e-9 else (d[:, j] - col.mean()) / sd
-    return out
-
-
-def nn_identify(dist: np.ndarray, labels: np.ndarray, classes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Leave-one-out nearest-neighbour identification.
-
-    ``dist[i, j]`` is the distance from probe i to gallery photo j (same photo set; the diagonal
-    is excluded). Returns per-probe expected success and per-probe class scores (minus min
-    distance), after Z-norm.
-    """
-    m = dist.shape[0]
-    d = znorm(dist)
-    np.fill_diagonal(d, np.inf)
-    scores = np.full((m, len(classes)), -np.inf)
-    correct = np.zeros(m)
-    for i in range(m):
-        for k, c in enumerate(classes):
-            mask = labels == c
-            mask[i] = False
-            if mask.any():
-                scores[i, k] = -d[i, mask].min()
-        correct[i] = _credit(scores[i], int(np.flatnonzero(classes == labels[i])[0]))
-    return correct, scores
-
-
-def linear_identify(
-    train: np.ndarray, test: np.ndarray, labels: np.ndarray, classes: np.ndarray, ridge: float = 1.0
-) -> tuple[np.ndarray, np.ndarray]:
-    """Leave-one-out class-balanced ridge classifier: fitted on ``train`` minus the probe's row.
-
-    ``train[i]`` and ``test[i]`` are embeddings of the same photo (the covered gallery copy and the
-    covered probe copy). Balanced weights keep a classifier that learns nothing at chance.
-    """
-    m = train.shape[0]
-    correct = np.zeros(m)
-    scores = np.zeros((m, len(classes)))
-    onehot = (labels[:, None] == classes[None, :]).astype(np.float64)
-    for i in range(m):
-        keep = np.arange(m) != i
-        x, y = train[keep].astype(np.float64), onehot[keep]
-        counts = y.sum(0)
-        w = (y / np.maximum(counts, 1)).sum(1)  # each class weighs the same in total
-        mu = (w[:, None] * x).sum(0) / w.sum()
-        xc = x - mu
-        xw = xc * w[:, None]
-        a = xc.T @ xw + ridge * np.eye(x.shape[1])
-        coef = np.linalg.solve(a, xw.T @ (y - (w[:, None] * y).sum(0) / w.sum()))
-        s = (test[i] - mu) @ coef
-        scores[i] = s
-        correct[i] = _credit(s, int(np.flatnonzero(classes == labels[i])[0]))
-    return correct, scores
-
-
-def _pair_auc(dist: np.ndarray, labels: np.ndarray) -> float:
-    m = dist.shape[0]
-    off = ~np.eye(m, dtype=bool)
-    same = labels[:, None] == labels[None, :]
-    return auc(-znorm(dist)[off], same[off])
-
-
-def _class_auc(scores: np.ndarray, labels: np.ndarray, classes: np.ndarray) -> float:
-    pos = labels[:, None] == classes[None, :]
-    s = scores.copy()
-    s[~np.isfinite(s)] = -1e9
-    return auc(s.ravel(), pos.ravel())
-
-
 @dataclass
 class AttackResult:
     correct: float  # expected successes (random tie-breaking counted as its expectation)
@@ -429,9 +329,9 @@ def attack(
     rep = CoverReport(covered.cover.name, m, int(covered.found.sum()), int((~covered.detected).sum()) if covered.cover.settings else 0)
     rep.seconds = covered.seconds
 
-    d_a = _distances(covered.vectors, clean.vectors)
+    d_a = distances(covered.vectors, clean.vectors)
     ok, _ = nn_identify(d_a, labels, classes)
-    rep.attacks["a"] = AttackResult(float(ok.sum()), m, chance, _pair_auc(d_a, labels), "forced: embedded where the face was")
+    rep.attacks["a"] = AttackResult(float(ok.sum()), m, chance, pair_auc(d_a, labels), "forced: embedded where the face was")
     ok_found = ok * covered.found
     rep.attacks["a_found_only"] = AttackResult(
         float(ok_found.sum()), m, chance, float("nan"), "a face dlib cannot find counts as not identified"
@@ -439,13 +339,13 @@ def attack(
 
     variants: list[tuple[str, np.ndarray]] = []
     if mismatch is not None:
-        variants.append((f"gallery as {mismatch.cover.name}", _distances(covered.vectors, mismatch.vectors)))
+        variants.append((f"gallery as {mismatch.cover.name}", distances(covered.vectors, mismatch.vectors)))
     if covered.restored is not None:
-        variants.append(("restored probe vs clean", _distances(covered.restored, clean.vectors)))
+        variants.append(("restored probe vs clean", distances(covered.restored, clean.vectors)))
     best: AttackResult | None = None
     for name, d in variants:
         ok, _ = nn_identify(d, labels, classes)
-        r = AttackResult(float(ok.sum()), m, chance, _pair_auc(d, labels), f"best of {len(variants)}: {name}")
+        r = AttackResult(float(ok.sum()), m, chance, pair_auc(d, labels), f"best of {len(variants)}: {name}")
         if best is None or (r.correct, r.auc) > (best.correct, best.auc):
             best = r
     if best is not None:
@@ -454,12 +354,12 @@ def attack(
     feats = np.concatenate([covered.vectors, covered.context], axis=1)
     ok, scores = linear_identify(feats, feats, labels, classes)
     rep.attacks["c"] = AttackResult(
-        float(ok.sum()), m, chance, _class_auc(scores, labels, classes), "balanced ridge on covered gallery (face + head-context chips)"
+        float(ok.sum()), m, chance, class_auc(scores, labels, classes), "balanced ridge on covered gallery (face + head-context chips)"
     )
 
-    d_d = _distances(covered.vectors, covered.vectors)
+    d_d = distances(covered.vectors, covered.vectors)
     ok, _ = nn_identify(d_d, labels, classes)
-    rep.attacks["d"] = AttackResult(float(ok.sum()), m, chance, _pair_auc(d_d, labels), "covered probe vs covered gallery")
+    rep.attacks["d"] = AttackResult(float(ok.sum()), m, chance, pair_auc(d_d, labels), "covered probe vs covered gallery")
     return rep
 
 
