@@ -60,7 +60,7 @@ class Sample:
     identity: str
     image: np.ndarray  # RGB uint8
     box: tuple[int, int, int, int]  # dlib's face box in the clean photo
-    faces: Faces | None = None  # what unseen's detector finds in the clean photo (cached)
+    faces: dict = field(default_factory=dict)  # detection settings -> what unseen's detector found (cached)
 
 
 def _read_rgb(path: Path, max_side: int) -> np.ndarray:
@@ -140,6 +140,8 @@ def default_covers() -> list[Cover]:
                     f"{mode}{blocks}/rect/x1.3",
                 )
             )
+    # the fast preset (YuNet) draws its own boxes: the head region follows them
+    covers.append(Cover("solid/rect/x1.3/fast", base.replace(preset="fast", box_scale=1.3), "solid/rect/x1.3"))
     return covers
 
 
@@ -194,9 +196,10 @@ def _face_detector(sample: Sample, kind: str, settings: Settings) -> FaceDetecto
     """
     if kind == "fixed":
         return FixedDetector(Faces(np.asarray([sample.box], np.float32)))
-    if sample.faces is None:
-        sample.faces = detector_for(settings).detect(sample.image)
-    return FixedDetector(sample.faces)
+    key = (settings.preset, settings.backend, settings.threshold)
+    if key not in sample.faces:
+        sample.faces[key] = detector_for(settings).detect(sample.image)
+    return FixedDetector(sample.faces[key])
 
 
 CONTEXT_SCALE = 2.0
