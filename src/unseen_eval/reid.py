@@ -142,6 +142,7 @@ def default_covers() -> list[Cover]:
             )
     # the fast preset (YuNet) draws its own boxes: the head region follows them
     covers.append(Cover("solid/rect/x1.3/fast", base.replace(preset="fast", box_scale=1.3), "solid/rect/x1.3"))
+    covers.append(Cover("solid/rect/x1.6/fast", base.replace(preset="fast", box_scale=1.6), "solid/rect/x1.3/fast"))
     return covers
 
 
