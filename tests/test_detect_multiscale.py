@@ -74,7 +74,7 @@ def test_nms_keeps_the_best_of_duplicates_and_separate_faces():
 def test_merge_encloses_overlapping_boxes_and_drops_contained_ones():
     f = Faces(
         np.array(
-            [[0, 0, 10, 10], [1, 1, 11, 11], [100, 100, 200, 200], [120, 120, 140, 140], [300, 0, 305, 5]],
+            [[0, 0, 10, 10], [1, 1, 11, 11], [100, 100, 200, 200], [110, 110, 170, 170], [300, 0, 305, 5]],
             np.float32,
         ),
         np.array([0.9, 0.8, 0.5, 0.95, 0.1], np.float32),
@@ -190,3 +190,9 @@ def test_mirrored_pass_maps_boxes_back():
     det = MultiScaleDetector({"fake": net}, [Pass("fake", 1, 0.5, flip=True)], name="t", context=False)
     faces = det.detect(_image_with_squares(50, 100, [(5, 10, 12)]))
     assert faces.boxes.astype(int).tolist() == [[5, 10, 17, 22]]
+
+
+def test_a_small_face_inside_a_much_larger_box_keeps_its_own_box():
+    # regression: a 14x18 face inside a 66x74 false-positive box was replaced by the big box
+    f = Faces(np.array([[100, 100, 166, 174], [120, 130, 134, 148]], np.float32), np.array([0.3, 0.9], np.float32))
+    assert sorted(merge(f).boxes.astype(int).tolist()) == [[100, 100, 166, 174], [120, 130, 134, 148]]

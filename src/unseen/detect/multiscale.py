@@ -150,10 +150,11 @@ def merge(faces: Faces, iou: float = 0.5, contain_tol: float = 1.0) -> Faces:
 
 
 _CHUNK = 2048
+_ABSORB = 4.0  # a contained box is dropped only if the outer box is at most this many times its area
 
 
 def _contained(b: np.ndarray, tol: float) -> np.ndarray:
-    """Per box: does it lie inside a larger box (or an identical earlier one), within ``tol`` px?"""
+    """Per box: does it lie inside a larger box of comparable size (or an identical earlier one)?"""
     n = len(b)
     out = np.zeros(n, bool)
     area = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
@@ -168,7 +169,11 @@ def _contained(b: np.ndarray, tol: float) -> np.ndarray:
             & (c[:, None, 3] <= b[None, :, 3] + tol)
         )
         me = idx[lo:hi, None]
-        bigger = (area[None, :] > area[lo:hi, None]) | ((area[None, :] == area[lo:hi, None]) & (idx[None, :] < me))
+        mine = area[lo:hi, None]
+        bigger = (area[None, :] > mine) | ((area[None, :] == mine) & (idx[None, :] < me))
+        # Only a box of comparable size absorbs it (a tile-edge fragment, a duplicate): a small face
+        # inside a much larger box stays, so tracking keeps its accurate box.
+        bigger &= area[None, :] <= _ABSORB * np.maximum(mine, 1e-9)
         out[lo:hi] = np.any(inside & bigger & (idx[None, :] != me), axis=1)
     return out
 
