@@ -31,7 +31,7 @@ def test_every_setting_has_help():
 
 
 def test_weaker_modes_say_so_in_help():
-    assert "WEAKER" in field_help()["mode"]["help"]
+    assert "NOT anonymization" in field_help()["mode"]["help"]
 
 
 def test_config_file(tmp_path):

@@ -46,7 +46,7 @@ def _add_settings_options(p: argparse.ArgumentParser) -> None:
             continue
         default = meta["default"]
         flag = "--" + name.replace("_", "-")
-        help_text = meta["help"]
+        help_text = meta["help"].replace("%", "%%")  # argparse %-formats help strings
         if isinstance(default, bool):
             if default:
                 p.add_argument(_FLAG_OVERRIDES.get(name, "--no-" + name.replace("_", "-")), dest=name,
@@ -172,7 +172,8 @@ def _print_summary(batch, settings: Settings, out: IO[str], err: IO[str], *, qui
     if any(f.kind == "video" and f.status == "ok" and f.details.get("audio_kept") for f in batch.files):
         print("note: audio was kept; voices can identify people (use --no-audio to drop it)", file=out)
     if settings.mode != "solid":
-        print(f"note: --mode {settings.mode} is WEAKER than solid; see docs/PRIVACY.md", file=out)
+        print(f"note: --mode {settings.mode} is NOT anonymization: re-identified above chance in our tests; "
+              "see docs/PRIVACY.md", file=out)
 
 
 def _run_check(argv: list[str], out: IO[str], err: IO[str]) -> int:
