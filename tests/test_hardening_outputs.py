@@ -151,3 +151,32 @@ def test_folder_of_dash_names_through_the_api(tmp_path, det):
     rep = unseen.anonymize_path(src, tmp_path / "--out")
     assert rep.exit_status == 0, [f.error for f in rep.files]
     assert sorted(p.name for p in (tmp_path / "--out").iterdir()) == ["--b.mp4", "-a.png"]
+
+
+# --- odd names for videos (photos: test_hardening_paths.py) ---------------------------------
+@pytest.mark.parametrize("name", ["with space.mp4", "ünïcødé 視頻.mkv", "new\nline.mov", "-dash.mp4"])
+def test_odd_video_names_through_the_cli(tmp_path, det, name):
+    import io
+
+    from unseen.cli import main
+
+    src = _clip(tmp_path / name)
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["-q", "--", str(src)], stdout=out, stderr=err)
+    assert code == 0, err.getvalue()
+    stem, suffix = os.path.splitext(name)
+    assert (tmp_path / f"{stem}.unseen{suffix}").is_file()
+
+
+def test_damaged_video_with_a_newline_in_its_name_fails_on_one_line(tmp_path, det):
+    import io
+
+    from unseen.cli import main
+
+    src = tmp_path / "bad\nclip.mp4"
+    src.write_bytes(_clip(tmp_path / "ok.mp4").read_bytes()[:3000])
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["-q", str(src)], stdout=out, stderr=err)
+    assert code == 3
+    assert err.getvalue().count("\n") == 1 and "bad\\nclip.mp4" in err.getvalue()
+    assert not any(".unseen" in p.name for p in tmp_path.iterdir())
