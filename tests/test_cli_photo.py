@@ -184,3 +184,8 @@ def test_help_says_weaker_modes_are_weaker():
 def test_python_dash_m_works(tmp_path):
     r = subprocess.run([sys.executable, "-m", "unseen", "--version"], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0 and r.stdout.startswith("unseen ")
+
+
+def test_check_options_are_validated():
+    code, _, err = run("check", "x.jpg", "--step", "0")
+    assert code == ExitStatus.USAGE and "--step" in err

@@ -80,6 +80,9 @@ def build_check_parser() -> argparse.ArgumentParser:
     p.add_argument("inputs", nargs="+", metavar="FILE")
     p.add_argument("--json", action="store_true", help="print a machine-readable report on stdout")
     p.add_argument("--threads", type=int, default=0, help="CPU threads (0 = all cores)")
+    p.add_argument("--step", type=int, default=1, help="videos: check every Nth frame (default 1: every frame)")
+    p.add_argument("--min-score", type=float, default=0.5,
+                   help="report detections scoring at least this (default 0.5; lower finds more, with more false alarms)")
     return p
 
 
@@ -181,7 +184,9 @@ def _run_check(argv: list[str], out: IO[str], err: IO[str]) -> int:
     from .pipeline.check import check_paths
 
     settings = Settings(preset="thorough", threads=ns.threads)
-    report = check_paths([Path(i) for i in ns.inputs], settings)
+    if ns.step < 1 or not (0.0 < ns.min_score < 1.0):
+        raise ConfigError("--step must be >= 1 and --min-score between 0 and 1")
+    report = check_paths([Path(i) for i in ns.inputs], settings, min_score=ns.min_score, step=ns.step)
     if ns.json:
         json.dump(report.to_dict(), out, indent=2)
         out.write("\n")
