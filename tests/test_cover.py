@@ -96,3 +96,12 @@ def test_blur_destroys_detail():
 def test_cover_rejects_wrong_arrays():
     with pytest.raises(ValueError):
         apply_cover(np.zeros((4, 4), np.uint8), Faces.empty(), Settings())
+
+
+def test_fast_preset_grows_regions_more_than_default():
+    """YuNet's tighter boxes (fast) need 1.6x to be at chance for re-identification (BENCHMARKS.md)."""
+    from unseen.cover import box_scale
+
+    assert box_scale(Settings(preset="fast")) == 1.6
+    assert box_scale(Settings()) == 1.3
+    assert box_scale(Settings(preset="fast", box_scale=2.0)) == 2.0  # an explicit choice wins
