@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -68,11 +69,17 @@ def anonymize_video(
     settings: Settings | None = None,
     *,
     detector: FaceDetector | None = None,
+    progress: Callable[[int, int | None], None] | None = None,
 ) -> FileReport:
-    """Anonymize one video file; raises :class:`unseen.UnseenError` on failure (no output left)."""
+    """Anonymize one video file; raises :class:`unseen.UnseenError` on failure (no output left).
+
+    ``progress(frames_done, frames_total_or_None)`` is called from this thread as frames finish.
+    """
     from .video import process_video
 
-    return process_video(Path(input), None if output is None else Path(output), settings or Settings(), detector=detector)
+    return process_video(
+        Path(input), None if output is None else Path(output), settings or Settings(), detector=detector, progress=progress
+    )
 
 
 def anonymize_path(
