@@ -105,3 +105,60 @@ def test_fast_preset_grows_regions_more_than_default():
     assert box_scale(Settings(preset="fast")) == 1.6
     assert box_scale(Settings()) == 1.3
     assert box_scale(Settings(preset="fast", box_scale=2.0)) == 2.0  # an explicit choice wins
+
+
+# --- solid cover painted on 4:2:0 planes (the video path for yuv420p / yuvj420p) -------------
+def _i420(h: int, w: int, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).integers(60, 200, (h * 3 // 2, w), dtype=np.uint8)
+
+
+def _split(p: np.ndarray, h: int, w: int):
+    f, c = p.reshape(-1), (h // 2) * (w // 2)
+    return p[:h], f[h * w : h * w + c].reshape(h // 2, w // 2), f[h * w + c :].reshape(h // 2, w // 2)
+
+
+@pytest.mark.parametrize("region", [(3, 5, 17, 12), (0, 0, 1, 1), (10, 11, 40, 30), (31, 19, 40, 30)])
+def test_solid_i420_rect_paints_exactly_the_region_and_every_chroma_sample_it_touches(region):
+    from unseen.cover.looks import solid_i420
+
+    h, w = 30, 40
+    src = _i420(h, w)
+    out = src.copy()
+    solid_i420(out, np.array([region]), (16, 128, 128))
+    x1, y1, x2, y2 = region
+    y, u, v = _split(out, h, w)
+    y0, u0, v0 = _split(src, h, w)
+    inside = np.zeros((h, w), bool)
+    inside[y1:y2, x1:x2] = True
+    assert (y[inside] == 16).all() and (y[~inside] == y0[~inside]).all()
+    touched = inside.reshape(h // 2, 2, w // 2, 2).any(axis=(1, 3))
+    assert (u[touched] == 128).all() and (v[touched] == 128).all()
+    assert (u[~touched] == u0[~touched]).all() and (v[~touched] == v0[~touched]).all()
+
+
+def test_solid_i420_ellipse_matches_the_rgb_ellipse_and_paints_touched_chroma():
+    from unseen.cover import ellipse_mask
+    from unseen.cover.looks import solid_i420
+
+    h, w = 40, 60
+    src = _i420(h, w, 3)
+    out = src.copy()
+    x1, y1, x2, y2 = 7, 5, 38, 36  # odd edges: chroma blocks straddle the region
+    solid_i420(out, np.array([[x1, y1, x2, y2]]), (16, 128, 128), ellipse=True)
+    y, u, v = _split(out, h, w)
+    y0, u0, v0 = _split(src, h, w)
+    m = np.zeros((h, w), bool)
+    m[y1:y2, x1:x2] = ellipse_mask(y2 - y1, x2 - x1)
+    assert (y[m] == 16).all() and (y[~m] == y0[~m]).all()
+    touched = m.reshape(h // 2, 2, w // 2, 2).any(axis=(1, 3))
+    assert (u[touched] == 128).all() and (v[touched] == 128).all()
+    assert (u[~touched] == u0[~touched]).all() and (v[~touched] == v0[~touched]).all()
+
+
+def test_solid_i420_rejects_odd_or_non_i420_buffers():
+    from unseen.cover.looks import solid_i420
+
+    with pytest.raises(ValueError):
+        solid_i420(np.zeros((45, 31), np.uint8), np.array([[0, 0, 2, 2]]), (16, 128, 128))
+    with pytest.raises(ValueError):
+        solid_i420(np.zeros((45, 40), np.uint8)[:, ::2], np.array([[0, 0, 2, 2]]), (16, 128, 128))

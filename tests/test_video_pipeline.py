@@ -268,3 +268,39 @@ def test_shot_cut_stops_the_hold(tmp_path):
     box = np.array([8, 10, 24, 26])
     assert all(covered(f, box) >= 0.95 for f in frames[:20])
     assert all(covered(f, box) == 0.0 for f in frames[20:])
+
+
+@pytest.mark.parametrize("pix_fmt", ["yuv420p", "yuvj420p"])
+@pytest.mark.parametrize("shape", ["rect", "ellipse"])
+def test_solid_cover_on_420_is_painted_on_the_planes_without_an_rgb_round_trip(tmp_path, monkeypatch, pix_fmt, shape):
+    import unseen.pipeline.video as video
+
+    def no_rgb(*a, **k):
+        raise AssertionError("RGB round trip used for a solid cover on 4:2:0")
+
+    monkeypatch.setattr(video, "from_rgb", no_rgb)
+    clip = make_clip(tmp_path / "y.mkv", n=12, width=96, height=64, pix_fmt=pix_fmt, bframes=0, draw=static_square(31, 21, 24))
+    report = process_video(clip.path, None, S.replace(shape=shape), detector=MagentaDetector())
+    assert report.details["face_frames"] == 12
+    frames, _ = read_frames(Path(report.output))
+    for out in frames:
+        assert len(magenta_boxes(out)) == 0
+        # the middle of the head region is the fill colour (black), as the RGB path paints it
+        assert covered(out, np.array([37, 27, 49, 39])) == 1.0
+
+
+@pytest.mark.parametrize("fill", [(255, 255, 255), (20, 200, 90)])
+def test_planar_fill_has_the_colour_the_rgb_path_gives(tmp_path, fill):
+    from unseen.media.video_reader import probe_video
+    from unseen.media.video_writer import fill_yuv, from_rgb, to_rgb
+
+    clip = make_clip(tmp_path / "f.mp4", n=2, width=32, height=32, bframes=0)
+    info = probe_video(clip.path)
+    yuv = fill_yuv(fill, info, "yuv420p")
+    planes = np.empty((48, 32), np.uint8)
+    planes[:32], planes[32:40], planes[40:] = yuv
+    rgb = to_rgb(av.VideoFrame.from_ndarray(planes, format="yuv420p"), info)
+    assert np.abs(rgb.astype(int) - np.array(fill)).max() <= 3
+    via_rgb = np.empty((32, 32, 3), np.uint8)
+    via_rgb[:] = fill
+    assert np.array_equal(from_rgb(via_rgb, info, "yuv420p").to_ndarray(), planes)

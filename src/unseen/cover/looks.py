@@ -70,3 +70,39 @@ def blur(frame: np.ndarray, regions: np.ndarray, blocks: int, ellipse: bool = Fa
         if h >= 3 and w >= 3:
             patch = cv2.GaussianBlur(patch, (k, k), 0)
         _paint(frame, x1, y1, x2, y2, patch.reshape(h, w, 3), ellipse)
+
+
+def solid_i420(planes: np.ndarray, regions: np.ndarray, yuv: tuple[int, int, int], ellipse: bool = False) -> None:
+    """Solid cover painted straight on a 4:2:0 frame, in place, with no RGB round trip.
+
+    ``planes`` is the ``(H * 3 // 2, W)`` uint8 I420 layout (Y rows, then the U and V planes of
+    ``H/2`` x ``W/2`` each, packed one after the other; W and H even), ``yuv`` the fill in that
+    frame's matrix and range. Luma is painted exactly where :func:`solid` paints RGB; a chroma
+    sample is painted when any of the 2x2 luma pixels it serves is painted, so no colour of the
+    face survives at the region's edges.
+    """
+    h2, w = planes.shape
+    h = h2 * 2 // 3
+    if h2 != h * 3 // 2 or h % 2 or w % 2 or planes.dtype != np.uint8 or not planes.flags.c_contiguous:
+        raise ValueError(f"not an I420 buffer of even size: {planes.shape}")
+    flat = planes.reshape(-1)  # a view: the planes follow each other, rows of U and V are W/2 long
+    c = (h // 2) * (w // 2)
+    y = planes[:h]
+    u = flat[h * w : h * w + c].reshape(h // 2, w // 2)
+    v = flat[h * w + c :].reshape(h // 2, w // 2)
+    for x1, y1, x2, y2 in regions:
+        x1, y1, x2, y2 = int(x1), int(y1), int(x2), int(y2)
+        cx1, cy1, cx2, cy2 = x1 // 2, y1 // 2, (x2 + 1) // 2, (y2 + 1) // 2
+        if not ellipse:
+            y[y1:y2, x1:x2] = yuv[0]
+            u[cy1:cy2, cx1:cx2] = yuv[1]
+            v[cy1:cy2, cx1:cx2] = yuv[2]
+            continue
+        m = ellipse_mask(y2 - y1, x2 - x1)
+        y[y1:y2, x1:x2][m] = yuv[0]
+        # The mask in the chroma grid: any painted luma pixel of the 2x2 block paints the sample.
+        big = np.zeros(((cy2 - cy1) * 2, (cx2 - cx1) * 2), bool)
+        big[y1 - 2 * cy1 : y1 - 2 * cy1 + (y2 - y1), x1 - 2 * cx1 : x1 - 2 * cx1 + (x2 - x1)] = m
+        cm = big.reshape(cy2 - cy1, 2, cx2 - cx1, 2).any(axis=(1, 3))
+        u[cy1:cy2, cx1:cx2][cm] = yuv[1]
+        v[cy1:cy2, cx1:cx2][cm] = yuv[2]

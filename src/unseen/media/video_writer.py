@@ -78,6 +78,18 @@ def from_rgb(rgb: np.ndarray, info: VideoInfo, pix_fmt: str) -> av.VideoFrame:
     return f.reformat(format=pix_fmt, dst_colorspace=_matrix(info), dst_color_range=_range(info))
 
 
+PLANAR_420 = ("yuv420p", "yuvj420p")  # formats whose I420 buffer a solid cover is painted on directly
+
+
+def fill_yuv(fill: tuple[int, int, int], info: VideoInfo, pix_fmt: str) -> tuple[int, int, int]:
+    """The solid fill ``fill`` (RGB) as ``pix_fmt`` (a 4:2:0 format) codes it: the same conversion
+    :func:`from_rgb` applies, so a cover painted on the planes has the colour the RGB path gives."""
+    rgb = np.empty((16, 16, 3), np.uint8)
+    rgb[:] = fill
+    a = from_rgb(rgb, info, pix_fmt).to_ndarray()  # I420: 16 Y rows, then U (4 rows), V (4 rows)
+    return int(a[8, 8]), int(a[17, 8]), int(a[21, 8])
+
+
 def container_for(suffix: str) -> str | None:
     """The muxer for an output suffix, or ``None`` when unseen does not write that container."""
     return CONTAINERS.get(suffix.lower())

@@ -27,11 +27,12 @@ import av
 import av.error
 import numpy as np
 
-from ..cover import apply_cover
+from ..cover import apply_cover, regions_for
+from ..cover.looks import solid_i420
 from ..detect.base import FaceDetector
 from ..errors import CorruptInput, OutputError, PipelineError, UnseenError, UnsupportedFormat, VerificationError
 from ..media.video_reader import AUDIO, DATA, SUBTITLE, DecodedFrame, VideoInfo, VideoReader, probe_video, where
-from ..media.video_writer import VideoWriter, container_for, from_rgb, output_suffix_for, to_rgb
+from ..media.video_writer import PLANAR_420, VideoWriter, container_for, fill_yuv, from_rgb, output_suffix_for, to_rgb
 from ..scrub.container import Expected, removed_metadata, verify_video
 from ..settings import Settings
 from ..track import ShotCutDetector, TemporalCover
@@ -180,6 +181,18 @@ class _Run:
         self.cuts = 0
         self.position = "before the first frame"
         self.temporal: TemporalCover[DecodedFrame] = TemporalCover(settings.hold_before, settings.hold_after)
+        # A solid cover on a 4:2:0 video written in the same format is painted on the YUV planes:
+        # no RGB round trip (two colour conversions per covered frame), and the pixels outside
+        # the covers stay exactly as decoded. Any other case takes the RGB path.
+        self.planar_fill: tuple[int, int, int] | None = None
+        if (
+            settings.mode == "solid"
+            and writer.pix_fmt in PLANAR_420
+            and info.pix_fmt == writer.pix_fmt
+            and info.width % 2 == 0
+            and info.height % 2 == 0
+        ):
+            self.planar_fill = fill_yuv(settings.fill, info, writer.pix_fmt)
 
     def _read(self) -> None:
         for item in self.reader.items():
@@ -205,7 +218,20 @@ class _Run:
         info = self.info
         for df, faces in ready:
             frame: av.VideoFrame = df.frame
-            if len(faces):
+            if (
+                len(faces)
+                and self.planar_fill is not None
+                and frame.format.name == self.writer.pix_fmt
+                and (frame.width, frame.height) == (info.width, info.height)
+            ):
+                regions = regions_for(faces, info.width, info.height, self.settings)
+                if len(regions):
+                    planes = frame.to_ndarray()  # a copy: the decoder may still reference this frame
+                    solid_i420(planes, regions, self.planar_fill, self.settings.shape == "ellipse")
+                    self.face_frames += 1
+                    self.boxes_covered += len(regions)
+                    frame = av.VideoFrame.from_ndarray(planes, format=self.writer.pix_fmt)
+            elif len(faces):
                 rgb = to_rgb(frame, info)
                 regions = apply_cover(rgb, faces, self.settings)
                 if len(regions):
