@@ -150,10 +150,8 @@ def test_video_with_a_64_mb_metadata_block_is_scrubbed_in_bounded_memory(tmp_pat
 
 # --- many tiny frames ----------------------------------------------------------------------
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="frames 1 us apart all fall inside the hold window, and each buffered frame "
-                   "keeps the SwsContext PyAV cached on it by to_ndarray (~290 KB for a 32x32 frame): "
-                   "1500 frames -> ~530 MB, 3000 -> ~960 MB; needs a look-ahead frame limit (LimitExceeded)")
 def test_frames_packed_densely_in_time_keep_memory_bounded(tmp_path):
+    """Regression: 1500 frames 1 us apart peaked at ~530 MB (each held frame kept a scaler)."""
     n = 1500
     src = tmp_path / "dense.mp4"
     make_clip(src, width=32, height=32, n=n, pts=list(range(n)), time_base=Fraction(1, 1_000_000),
@@ -185,3 +183,27 @@ def test_metadata_size_counts_text_and_comments_not_pixels_or_icc(tmp_path):
     assert metadata_bytes(buf, len(buf.getvalue())) == 16  # the JFIF header only; the ICC profile is not counted
     with open(tmp_path / "icc.webp", "rb") as fh:
         assert metadata_bytes(fh, (tmp_path / "icc.webp").stat().st_size) == 0
+
+
+def test_frames_packed_past_the_look_ahead_budget_are_refused(tmp_path, monkeypatch):
+    from unseen.errors import LimitExceeded
+    from unseen.pipeline import video
+    from unseen.pipeline.video import process_video
+    from unseen.settings import Settings
+
+    from .video_factory import MagentaDetector
+
+    n = 300
+    src = tmp_path / "dense.mp4"
+    make_clip(src, width=32, height=32, n=n, pts=list(range(n)), time_base=Fraction(1, 1_000_000),
+              draw=plain, keep_frames=False, bframes=0)
+    monkeypatch.setattr(video, "MAX_LOOKAHEAD_BYTES", 2 << 20)  # 2 MB: ~115 frames of 32x32
+    with pytest.raises(LimitExceeded, match="max_lookahead_mb") as e:
+        process_video(src, tmp_path / "out.mp4", Settings(threads=1), detector=MagentaDetector())
+    assert "frame" in e.value.message and "look-ahead" in e.value.message
+    assert not (tmp_path / "out.mp4").exists()
+    monkeypatch.setattr(video, "MAX_LOOKAHEAD_BYTES", 2 << 30)
+    monkeypatch.setattr(video, "MAX_LOOKAHEAD_FRAMES", 100)
+    with pytest.raises(LimitExceeded, match="101 frames .*max_lookahead_frames"):
+        process_video(src, tmp_path / "out.mp4", Settings(threads=1), detector=MagentaDetector())
+    assert not (tmp_path / "out.mp4").exists()

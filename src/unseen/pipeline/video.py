@@ -30,7 +30,15 @@ import numpy as np
 from ..cover import apply_cover, regions_for
 from ..cover.looks import solid_i420
 from ..detect.base import FaceDetector
-from ..errors import CorruptInput, OutputError, PipelineError, UnseenError, UnsupportedFormat, VerificationError
+from ..errors import (
+    CorruptInput,
+    LimitExceeded,
+    OutputError,
+    PipelineError,
+    UnseenError,
+    UnsupportedFormat,
+    VerificationError,
+)
 from ..media.video_reader import AUDIO, DATA, SUBTITLE, DecodedFrame, VideoInfo, VideoReader, probe_video, where
 from ..media.video_writer import PLANAR_420, VideoWriter, container_for, fill_yuv, from_rgb, output_suffix_for, to_rgb
 from ..scrub.container import Expected, removed_metadata, verify_video
@@ -45,6 +53,13 @@ Progress = Callable[[int, "int | None"], None]
 """``progress(frames_done, frames_total)``; total is ``None`` when the container does not say."""
 
 QUEUE_FRAMES = 8  # frames in flight between threads, each way
+# Decoded frames the look-ahead window may hold, in bytes (proposed Settings.max_lookahead_mb).
+# Frames packed densely in time ("millions of tiny frames") all fall inside the window; 2 GiB holds
+# 1 s of 4K at 120 fps. Each frame is costed at its planes' bytes plus FRAME_OVERHEAD.
+MAX_LOOKAHEAD_BYTES = 2 << 30
+FRAME_OVERHEAD = 16 << 10
+# ... and in frames (proposed Settings.max_lookahead_frames): 10x a 1000 fps camera's second.
+MAX_LOOKAHEAD_FRAMES = 10_000
 _POLL = 0.05
 _JOIN_TIMEOUT = 30.0
 _END = object()
@@ -181,6 +196,7 @@ class _Run:
         self.cuts = 0
         self.position = "before the first frame"
         self.temporal: TemporalCover[DecodedFrame] = TemporalCover(settings.hold_before, settings.hold_after)
+        self._frame_cost: int | None = None
         # A solid cover on a 4:2:0 video written in the same format is painted on the YUV planes:
         # no RGB round trip (two colour conversions per covered frame), and the pixels outside
         # the covers stay exactly as decoded. Any other case takes the RGB path.
@@ -254,9 +270,24 @@ class _Run:
         del rgb, view
         self.detections += len(faces)
         self._emit(self.temporal.push(df, df.time, faces, cut=cut))
+        self._check_window(df)
         self.frames_done += 1
         if self.progress is not None:
             self.progress(self.frames_done, self.info.stated_frames)
+
+    def _check_window(self, df: DecodedFrame) -> None:
+        """Refuse a video whose look-ahead window would hold too many frames or bytes."""
+        if self._frame_cost is None:
+            self._frame_cost = sum(p.buffer_size for p in df.frame.planes) + FRAME_OVERHEAD
+        held = len(self.temporal)
+        window = f"{held} frames fall inside the {self.temporal.lookahead:g} s look-ahead window"
+        if held > MAX_LOOKAHEAD_FRAMES:
+            limit = f"the limit of {MAX_LOOKAHEAD_FRAMES} frames (max_lookahead_frames)"
+        elif held * self._frame_cost > MAX_LOOKAHEAD_BYTES:
+            limit = f"the limit of {MAX_LOOKAHEAD_BYTES >> 20} MB (max_lookahead_mb; ~{held * self._frame_cost >> 20} MB to hold)"
+        else:
+            return
+        raise LimitExceeded(f"{window}, over {limit}: frames are packed too densely in time", where=self.position)
 
     def go(self) -> None:
         self.cut_detector = ShotCutDetector()
