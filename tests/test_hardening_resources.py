@@ -185,9 +185,8 @@ def test_metadata_size_counts_text_and_comments_not_pixels_or_icc(tmp_path):
         assert metadata_bytes(fh, (tmp_path / "icc.webp").stat().st_size) == 0
 
 
-def test_frames_packed_past_the_look_ahead_budget_are_refused(tmp_path, monkeypatch):
+def test_frames_packed_past_the_look_ahead_budget_are_refused(tmp_path):
     from unseen.errors import LimitExceeded
-    from unseen.pipeline import video
     from unseen.pipeline.video import process_video
     from unseen.settings import Settings
 
@@ -197,13 +196,30 @@ def test_frames_packed_past_the_look_ahead_budget_are_refused(tmp_path, monkeypa
     src = tmp_path / "dense.mp4"
     make_clip(src, width=32, height=32, n=n, pts=list(range(n)), time_base=Fraction(1, 1_000_000),
               draw=plain, keep_frames=False, bframes=0)
-    monkeypatch.setattr(video, "MAX_LOOKAHEAD_BYTES", 2 << 20)  # 2 MB: ~115 frames of 32x32
-    with pytest.raises(LimitExceeded, match="max_lookahead_mb") as e:
-        process_video(src, tmp_path / "out.mp4", Settings(threads=1), detector=MagentaDetector())
+    # 2 MB: ~115 frames of 32x32
+    with pytest.raises(LimitExceeded, match="max-lookahead-mb") as e:
+        process_video(src, tmp_path / "out.mp4", Settings(threads=1, max_lookahead_mb=2), detector=MagentaDetector())
     assert "frame" in e.value.message and "look-ahead" in e.value.message
     assert not (tmp_path / "out.mp4").exists()
-    monkeypatch.setattr(video, "MAX_LOOKAHEAD_BYTES", 2 << 30)
-    monkeypatch.setattr(video, "MAX_LOOKAHEAD_FRAMES", 100)
-    with pytest.raises(LimitExceeded, match="101 frames .*max_lookahead_frames"):
-        process_video(src, tmp_path / "out.mp4", Settings(threads=1), detector=MagentaDetector())
+    with pytest.raises(LimitExceeded, match="101 frames .*max-lookahead-frames"):
+        process_video(src, tmp_path / "out.mp4", Settings(threads=1, max_lookahead_frames=100), detector=MagentaDetector())
     assert not (tmp_path / "out.mp4").exists()
+
+
+def test_metadata_limit_is_a_setting(tmp_path):
+    """Settings.max_metadata_mb reaches the reader: a 2 MB text chunk passes at 64, is refused at 1."""
+    from PIL import Image, PngImagePlugin
+
+    import unseen
+    from unseen.detect import FixedDetector
+    from unseen.errors import LimitExceeded
+
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Comment", "x" * (2 << 20))
+    src = tmp_path / "big_meta.png"
+    Image.new("RGB", (32, 32), (90, 90, 90)).save(src, pnginfo=info)
+    det = FixedDetector(unseen.Faces.empty())
+    unseen.anonymize_image(src, tmp_path / "ok.png", unseen.Settings(), detector=det)
+    with pytest.raises(LimitExceeded, match="max_metadata_mb"):
+        unseen.anonymize_image(src, tmp_path / "no.png", unseen.Settings(max_metadata_mb=1), detector=det)
+    assert not (tmp_path / "no.png").exists()

@@ -76,6 +76,11 @@ class Settings:
     # --- files -----------------------------------------------------------------------------
     overwrite: bool = _opt(False, "replace an existing output file (never the input)")
     max_pixels: int = _opt(200_000_000, "refuse images or frames larger than this many pixels")
+    max_metadata_mb: int = _opt(
+        64,
+        "refuse photos whose metadata blocks (text, comments, EXIF/XMP, trailing data) total more "
+        "than this many MB; read from block headers before the file is loaded",
+    )
     keep_icc: bool = _opt(True, "keep the ICC colour profile (it does not identify people)", cli=False)
     verify: bool = _opt(False, "re-scan the output with the thorough detector before committing it")
 
@@ -90,6 +95,10 @@ class Settings:
     )
     keep_data_streams: bool = _opt(False, "video: keep data streams (GPS/telemetry tracks): NOT recommended")
     keep_subtitles: bool = _opt(False, "video: keep subtitle streams")
+    max_lookahead_frames: int = _opt(
+        10_000, "video: refuse a video whose look-ahead window would hold more frames (frames packed densely in time)"
+    )
+    max_lookahead_mb: int = _opt(2048, "video: refuse a video whose look-ahead window would hold more MB of decoded frames")
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
@@ -104,8 +113,9 @@ class Settings:
             raise ConfigError(f"threshold must be in [0, 1); got {self.threshold}")
         if self.threads < 0:
             raise ConfigError(f"threads must be >= 0; got {self.threads}")
-        if self.max_pixels < 1:
-            raise ConfigError(f"max_pixels must be positive; got {self.max_pixels}")
+        for name in ("max_pixels", "max_metadata_mb", "max_lookahead_frames", "max_lookahead_mb"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} must be positive; got {getattr(self, name)}")
         if not (0 <= self.crf <= 63):
             raise ConfigError(f"crf must be between 0 and 63; got {self.crf}")
         if self.hold_before < 0 or self.hold_after < 0 or self.hold_before > 10 or self.hold_after > 10:

@@ -18,7 +18,7 @@ from typing import BinaryIO
 
 from ..errors import LimitExceeded
 
-MAX_METADATA_BYTES = 64 << 20  # proposed Settings.max_metadata_mb = 64
+MAX_METADATA_BYTES = 64 << 20  # default of Settings.max_metadata_mb
 
 _PNG_PIXELS = {b"IHDR", b"PLTE", b"IDAT", b"IEND", b"tRNS", b"iCCP", b"sRGB", b"gAMA", b"cHRM", b"pHYs", b"sBIT", b"cICP"}
 _WEBP_PIXELS = {b"VP8 ", b"VP8L", b"VP8X", b"ALPH", b"ICCP", b"ANIM", b"ANMF"}

@@ -53,13 +53,11 @@ Progress = Callable[[int, "int | None"], None]
 """``progress(frames_done, frames_total)``; total is ``None`` when the container does not say."""
 
 QUEUE_FRAMES = 8  # frames in flight between threads, each way
-# Decoded frames the look-ahead window may hold, in bytes (proposed Settings.max_lookahead_mb).
-# Frames packed densely in time ("millions of tiny frames") all fall inside the window; 2 GiB holds
-# 1 s of 4K at 120 fps. Each frame is costed at its planes' bytes plus FRAME_OVERHEAD.
-MAX_LOOKAHEAD_BYTES = 2 << 30
+# The look-ahead window's limits are Settings.max_lookahead_frames and max_lookahead_mb: frames
+# packed densely in time ("millions of tiny frames") all fall inside the window; the 2048 MB default
+# holds 1 s of 4K at 120 fps, 10000 frames is 10x a 1000 fps camera's second. Each frame is costed
+# at its planes' bytes plus FRAME_OVERHEAD.
 FRAME_OVERHEAD = 16 << 10
-# ... and in frames (proposed Settings.max_lookahead_frames): 10x a 1000 fps camera's second.
-MAX_LOOKAHEAD_FRAMES = 10_000
 _POLL = 0.05
 _JOIN_TIMEOUT = 30.0
 _END = object()
@@ -281,10 +279,12 @@ class _Run:
             self._frame_cost = sum(p.buffer_size for p in df.frame.planes) + FRAME_OVERHEAD
         held = len(self.temporal)
         window = f"{held} frames fall inside the {self.temporal.lookahead:g} s look-ahead window"
-        if held > MAX_LOOKAHEAD_FRAMES:
-            limit = f"the limit of {MAX_LOOKAHEAD_FRAMES} frames (max_lookahead_frames)"
-        elif held * self._frame_cost > MAX_LOOKAHEAD_BYTES:
-            limit = f"the limit of {MAX_LOOKAHEAD_BYTES >> 20} MB (max_lookahead_mb; ~{held * self._frame_cost >> 20} MB to hold)"
+        max_frames = self.settings.max_lookahead_frames
+        max_bytes = self.settings.max_lookahead_mb << 20
+        if held > max_frames:
+            limit = f"the limit of {max_frames} frames (--max-lookahead-frames)"
+        elif held * self._frame_cost > max_bytes:
+            limit = f"the limit of {max_bytes >> 20} MB (--max-lookahead-mb; ~{held * self._frame_cost >> 20} MB to hold)"
         else:
             return
         raise LimitExceeded(f"{window}, over {limit}: frames are packed too densely in time", where=self.position)
