@@ -10,8 +10,8 @@ Then measures, in one run so the ratios hold on a noisy shared machine:
   default  unseen, default preset (``process_video`` as the CLI calls it)
   fast     unseen ``--fast``
   deface   deface 1.5.0 at its defaults (``deface FILE -o OUT.mp4``, own venv) on the first
-           ``--deface-seconds`` of the same input (cut with stream copy), since it needs about
-           80 minutes per minute of 1080p here
+           ``--deface-seconds`` of the same input (cut with stream copy): about 2.3 fps at 1080p
+           here (13 minutes per minute of video), so a prefix keeps the run short
   leaks    the thorough detector on every ``--leak-step``-th ORIGINAL frame; face-frames whose
            central half is < 90 % covered in unseen's output (``unseen_eval.leak`` rules)
 
@@ -46,8 +46,9 @@ W, H, FPS = 1920, 1080, 30
 
 
 # --- input ---------------------------------------------------------------------------------
-def build_input(path: Path, seconds: float, source: Path = SOURCE) -> None:
-    """1080p30 H.264 + AAC from ``source``, upscaled and looped to ``seconds``."""
+def build_input(path: Path, seconds: float, source: Path = SOURCE, height: int = H) -> None:
+    """``height``p30 (16:9) H.264 + AAC from ``source``, upscaled and looped to ``seconds``."""
+    w, h = height * 16 // 9 // 2 * 2, height
     n = int(round(seconds * FPS))
     with av.open(str(source)) as c:  # the clip's sound, decoded once (10 s of stereo 44.1 kHz)
         a = c.streams.audio[0]
@@ -57,7 +58,7 @@ def build_input(path: Path, seconds: float, source: Path = SOURCE) -> None:
     tmp = path.with_suffix(".part.mp4")
     with av.open(str(tmp), "w") as out:
         vs = out.add_stream("libx264", rate=FPS)
-        vs.width, vs.height, vs.pix_fmt = W, H, "yuv420p"
+        vs.width, vs.height, vs.pix_fmt = w, h, "yuv420p"
         vs.codec_context.options = {"crf": "18", "preset": "veryfast"}
         aus = out.add_stream("aac", rate=rate)
         aus.layout = "stereo"
@@ -67,7 +68,7 @@ def build_input(path: Path, seconds: float, source: Path = SOURCE) -> None:
                 for f in c.decode(c.streams.video[0]):
                     if done >= n:
                         break
-                    g = f.reformat(width=W, height=H, format="yuv420p", interpolation="BICUBIC")
+                    g = f.reformat(width=w, height=h, format="yuv420p", interpolation="BICUBIC")
                     g.pts, g.time_base = done, Fraction(1, FPS)
                     for p in vs.encode(g):
                         out.mux(p)
@@ -243,6 +244,7 @@ def table(rows: list[dict], deface_fps: float | None, floor_fps: float) -> str:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--seconds", type=float, default=60.0, help="length of the benchmark clip (default 60)")
+    p.add_argument("--height", type=int, default=H, help="picture height, 16:9 (default 1080; 720 for the fast target)")
     p.add_argument("--deface-seconds", type=float, default=5.0, help="deface runs on this prefix (default 5; 0 = skip)")
     p.add_argument("--leak-step", type=int, default=15, help="leak check on every N-th frame (default 15; 0 = skip)")
     p.add_argument("--only", nargs="*", default=["floor", "fake", "default", "fast", "deface"], help="runs to do")
@@ -254,10 +256,10 @@ def main(argv: list[str] | None = None) -> int:
     from unseen.settings import Settings
 
     ns.cache.mkdir(parents=True, exist_ok=True)
-    src = ns.cache / f"hamilton_1080p30_{ns.seconds:g}s.mp4"
+    src = ns.cache / f"hamilton_{ns.height}p30_{ns.seconds:g}s.mp4"
     if not src.exists():
         t0 = time.monotonic()
-        build_input(src, ns.seconds)
+        build_input(src, ns.seconds, height=ns.height)
         print(f"built {src} in {time.monotonic() - t0:.0f} s", file=sys.stderr)
     d = Settings()
     print(f"input {src.name}; unseen encoder: libx264 crf {d.crf} preset {d.encoder_preset}; cpus {os.cpu_count()}", file=sys.stderr)
@@ -294,14 +296,14 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(r)
     deface_fps = None
     if "deface" in ns.only and ns.deface_seconds > 0:
-        prefix = ns.cache / f"prefix_{ns.deface_seconds:g}s.mp4"
+        prefix = ns.cache / f"prefix_{ns.height}p_{ns.deface_seconds:g}s.mp4"
         n = cut_prefix(src, prefix, ns.deface_seconds)
         r = run_deface(prefix, ns.cache / "out_deface.mp4", n)
         r["name"] = f"deface 1.5.0 defaults (first {ns.deface_seconds:g} s only)"
         print(f"deface: {r}", file=sys.stderr)
         deface_fps = r["frames"] / r["wall"]
         rows.append(r)
-    print(f"\n1080p30 H.264 + AAC, {ns.seconds:g} s ({fl['frames']} frames); leak check every {ns.leak_step}th frame\n")
+    print(f"\n{ns.height}p30 H.264 + AAC, {ns.seconds:g} s ({fl['frames']} frames); leak check every {ns.leak_step}th frame\n")
     print(table(rows, deface_fps, floor_fps))
     if ns.json:
         ns.json.write_text(json.dumps({"seconds": ns.seconds, "rows": rows}, indent=1))
