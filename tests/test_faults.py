@@ -64,10 +64,13 @@ def one_error_line(stderr: str) -> str:
 
 
 # --- SIGKILL during a long video -----------------------------------------------------------
+LONG_FRAMES = 600
+
 @pytest.fixture(scope="module")
 def long_clip(tmp_path_factory):
-    """10 s at 30 fps with audio (300 frames): several seconds of work for the pipeline."""
-    return make_clip(tmp_path_factory.mktemp("long") / "long.mp4", width=160, height=120, n=300,
+    """20 s at 30 fps with audio (LONG_FRAMES): a few seconds of work for the pipeline (10 s ran in
+    1.2 s once solid covers were painted on the YUV planes: too short for kills at up to 2.5 s)."""
+    return make_clip(tmp_path_factory.mktemp("long") / "long.mp4", width=160, height=120, n=LONG_FRAMES,
                      audio=True, keep_frames=False, bframes=0).path
 
 
@@ -92,10 +95,11 @@ def test_sigkill_at_random_points_of_a_long_video(tmp_path, long_clip):
         writing = _wait_for_temp(out_dir, p)
         time.sleep(float(delay))
         finished = p.poll() is not None
-        os.killpg(p.pid, signal.SIGKILL)
+        if not finished:  # a finished run was reaped by poll(): its process group is gone
+            os.killpg(p.pid, signal.SIGKILL)
         p.wait(timeout=30)
         if finished:  # it beat the kill: then the output must be whole
-            assert frame_count(final) == 300
+            assert frame_count(final) == LONG_FRAMES
             final.unlink()
             continue
         assert not final.exists(), f"killed after {delay:.2f} s, yet {final.name} exists"
@@ -109,7 +113,7 @@ def test_sigkill_at_random_points_of_a_long_video(tmp_path, long_clip):
     r = cli(long_clip, "-o", final, "-q", "--threads", "1")
     assert r.returncode == 0, r.stderr
     assert [q.name for q in out_dir.iterdir()] == ["long.mp4"]
-    assert frame_count(final) == 300
+    assert frame_count(final) == LONG_FRAMES
 
 
 def test_single_file_default_output_cleans_stale_temps_beside_the_input(tmp_path):
