@@ -126,27 +126,22 @@ def huge_metadata(data: bytes, rng: np.random.Generator, kind: str) -> bytes:
 
 
 def mutators_for(kind: str) -> dict[str, Mutator]:
+    """The byte-level mutators, then the structure-aware ones for ``kind``."""
     from .fuzz_video import video_mutators
 
-    if kind in ("mp4", "mkv"):  # the generic byte mutators, then the container-aware ones
-        return {
-            "bitflip": bitflip,
-            "truncate": truncate,
-            "overwrite": overwrite,
-            "insert_garbage": insert_garbage,
-            "shuffle_chunks": lambda d, r: shuffle_chunks(d, r, kind),
-            "huge_metadata": lambda d, r: huge_metadata(d, r, kind),
-            **video_mutators(kind),
-        }
-    return {
+    muts: dict[str, Mutator] = {
         "bitflip": bitflip,
         "truncate": truncate,
         "overwrite": overwrite,
         "insert_garbage": insert_garbage,
         "shuffle_chunks": lambda d, r: shuffle_chunks(d, r, kind),
-        "absurd_dimensions": lambda d, r: absurd_dimensions(d, r, kind),
         "huge_metadata": lambda d, r: huge_metadata(d, r, kind),
     }
+    if kind in ("mp4", "mkv"):  # video sizes are edited by the container-aware mutators
+        muts.update(video_mutators(kind))
+    else:
+        muts["absurd_dimensions"] = lambda d, r: absurd_dimensions(d, r, kind)
+    return muts
 
 
 def kind_of(path: Path) -> str:
