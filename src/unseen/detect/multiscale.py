@@ -205,24 +205,29 @@ class MultiScaleDetector:
         self.merge_iou = merge_iou
         self.context = context
 
-    def detect(self, image: np.ndarray) -> Faces:
+    def detect(self, image: np.ndarray, passes: Sequence[Pass] | None = None) -> Faces:
+        """Faces in ``image`` found by ``passes`` (default: all of this detector's passes).
+
+        A subset may leave out the native pass (a video schedule runs some passes on a stride);
+        context levels are added only when a native pass is among those run.
+        """
         if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
             raise ValueError(f"image must be (H, W, 3) uint8 RGB, got {image.shape} {image.dtype}")
         h, w = image.shape[:2]
         if h == 0 or w == 0:
             return Faces.empty()
         found = []
-        for p in self._all_passes(h, w):
+        for p in self._all_passes(h, w, self.passes if passes is None else tuple(passes)):
             faces = self._run_pass(image, p)
             if p.max_height is not None and len(faces):
                 faces = faces[faces.heights <= p.max_height]
             found.append(nms(faces, self.nms_iou))
         return merge(Faces.merge(found), self.merge_iou).clipped(w, h)
 
-    def _all_passes(self, h: int, w: int) -> list[Pass]:
-        passes = list(self.passes)
-        if self.context:
-            native = next(p for p in self.passes if p.scale == 1)
+    def _all_passes(self, h: int, w: int, chosen: tuple[Pass, ...]) -> list[Pass]:
+        passes = list(chosen)
+        native = next((p for p in chosen if p.scale == 1 and not p.flip), None)
+        if self.context and native is not None:
             passes += [Pass(native.net, s, native.threshold) for s in context_scales(h, w, self.tile)]
         return passes
 
