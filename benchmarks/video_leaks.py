@@ -189,10 +189,10 @@ def make_generated(folder: Path, name: str, face_file: str, seed: int) -> tuple[
     return path, truth
 
 
-def run_one(src: Path, folder: Path, truth: list[np.ndarray | None] | None = None) -> dict:
+def run_one(src: Path, folder: Path, truth: list[np.ndarray | None] | None = None, settings: Settings | None = None) -> dict:
     out = folder / f"{src.stem}.unseen{src.suffix}"
     t0 = time.monotonic()
-    report = process_video(src, out, Settings(overwrite=True))
+    report = process_video(src, out, (settings or Settings()).replace(overwrite=True))
     seconds = time.monotonic() - t0
     tf = None
     if truth is not None:
@@ -213,18 +213,33 @@ def run_one(src: Path, folder: Path, truth: list[np.ndarray | None] | None = Non
     }
 
 
+def _value(text: str) -> object:
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    return text
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--only", choices=("real", "generated"), default=None)
     ap.add_argument("--keep", type=Path, default=None, help="folder to keep clips and outputs in")
     ap.add_argument("--faces", type=int, default=2, help="how many identities per scenario")
+    ap.add_argument(
+        "--set", action="append", default=[], metavar="NAME=VALUE",
+        help="a setting for the anonymizing run (e.g. preset=fast, detect_stride=1.0); repeatable",
+    )
     args = ap.parse_args(argv)
+    settings = Settings.from_mapping({k: _value(v) for k, v in (a.split("=", 1) for a in args.set)})
+    print(f"settings: {', '.join(args.set) or 'defaults'}", file=sys.stderr)
     folder = args.keep or Path(tempfile.mkdtemp(prefix="unseen-leaks-"))
     folder.mkdir(parents=True, exist_ok=True)
     rows = []
     if args.only in (None, "real"):
         for clip in sorted((DATA / "video").glob("*.mp4")):
-            rows.append(run_one(clip, folder))
+            rows.append(run_one(clip, folder, settings=settings))
             print(rows[-1], file=sys.stderr, flush=True)
     if args.only in (None, "generated"):
         if not (DATA / "identities_dev").exists():
@@ -234,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
                 for j in range(args.faces):
                     face = FACES[(k + j) % len(FACES)]
                     path, truth = make_generated(folder, name, face, seed=k * 10 + j)
-                    rows.append(run_one(path, folder, truth))
+                    rows.append(run_one(path, folder, truth, settings=settings))
                     print(rows[-1], file=sys.stderr, flush=True)
     print(
         "| clip | frames | face-frames found (thorough, original) | leaked | leaked, score >= 0.5"

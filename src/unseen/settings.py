@@ -89,6 +89,12 @@ class Settings:
     encoder_preset: str = _opt("veryfast", "video: encoder speed preset (x264 names)")
     hold_before: float = _opt(0.5, "video: seconds a face's cover starts before it is first seen")
     hold_after: float = _opt(0.5, "video: seconds a face's cover lasts after it is last seen")
+    detect_stride: float = _opt(
+        -1.0,
+        "video: seconds between runs of the preset's thorough passes; cheap passes (YuNet at 1x and "
+        "0.5x) run on every frame and every cover is held for at least one stride "
+        "(-1 = auto: 0.5 on cpu, every frame on cuda; 0 = every pass on every frame)",
+    )
     audio: bool = _opt(True, "video: keep audio streams (voices can identify people)")
     allow_damaged: bool = _opt(
         False, "video: accept truncated/corrupt input, covering what decodes and reporting what was lost"
@@ -120,6 +126,8 @@ class Settings:
             raise ConfigError(f"crf must be between 0 and 63; got {self.crf}")
         if self.hold_before < 0 or self.hold_after < 0 or self.hold_before > 10 or self.hold_after > 10:
             raise ConfigError("hold_before and hold_after must be between 0 and 10 seconds")
+        if not (self.detect_stride == -1 or 0 <= self.detect_stride <= 2):
+            raise ConfigError(f"detect_stride must be -1 (auto) or between 0 and 2 seconds; got {self.detect_stride}")
         fill = tuple(self.fill)
         if len(fill) != 3 or any(not (0 <= int(c) <= 255) for c in fill):
             raise ConfigError(f"fill must be three values 0-255; got {self.fill!r}")

@@ -40,6 +40,8 @@ class Pass:
     ``max_height``: keep only boxes at most this tall (native pixels); upscaled passes use it to
     add small faces without adding the false positives they make at large sizes. ``flip``: run on
     the horizontally mirrored image (the networks miss different faces in the mirror image).
+    ``grow``: scale this pass's boxes about their centres (YuNet's boxes are tighter than
+    CenterFace's; a video schedule that mixes them keeps the head regions the same size).
     """
 
     net: str
@@ -47,6 +49,7 @@ class Pass:
     threshold: float
     max_height: float | None = None
     flip: bool = False
+    grow: float = 1.0
 
 
 # --- tiling ---------------------------------------------------------------------------------
@@ -178,6 +181,13 @@ def _contained(b: np.ndarray, tol: float) -> np.ndarray:
     return out
 
 
+def _grown(faces: Faces, factor: float) -> Faces:
+    b = faces.boxes.astype(np.float64)
+    half = (b[:, 2:] - b[:, :2]) * (factor / 2)
+    c = (b[:, :2] + b[:, 2:]) / 2
+    return Faces(np.concatenate([c - half, c + half], axis=1).astype(np.float32), faces.scores)
+
+
 # --- the detector ---------------------------------------------------------------------------
 class MultiScaleDetector:
     """Runs its passes over tiles of the image at each scale and merges the union of all boxes."""
@@ -221,6 +231,8 @@ class MultiScaleDetector:
             faces = self._run_pass(image, p)
             if p.max_height is not None and len(faces):
                 faces = faces[faces.heights <= p.max_height]
+            if p.grow != 1.0 and len(faces):
+                faces = _grown(faces, p.grow)
             found.append(nms(faces, self.nms_iou))
         return merge(Faces.merge(found), self.merge_iou).clipped(w, h)
 

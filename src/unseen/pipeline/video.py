@@ -30,6 +30,8 @@ import numpy as np
 from ..cover import apply_cover, regions_for
 from ..cover.looks import solid_i420
 from ..detect.base import FaceDetector
+from ..detect.multiscale import MultiScaleDetector
+from ..detect.schedule import Schedule, video_schedule
 from ..errors import (
     CorruptInput,
     LimitExceeded,
@@ -97,6 +99,17 @@ class _Shared:
                 return q.get(timeout=_POLL)
             except queue.Empty:
                 continue
+
+
+@dataclass
+class _Pending:
+    """A decoded frame prepared for detection (its upright picture and the passes it gets)."""
+
+    df: DecodedFrame
+    view: np.ndarray
+    k: int
+    cut: bool
+    passes: tuple | None
 
 
 class _Worker(threading.Thread):
@@ -193,7 +206,15 @@ class _Run:
         self.detections = 0
         self.cuts = 0
         self.position = "before the first frame"
-        self.temporal: TemporalCover[DecodedFrame] = TemporalCover(settings.hold_before, settings.hold_after)
+        # Cheap passes on every frame, the preset's thorough ones on a stride; the holds are made at
+        # least one stride long so the frames between thorough sightings stay covered.
+        self.schedule: Schedule | None = None
+        if isinstance(detector, MultiScaleDetector):
+            self.schedule = video_schedule(settings, detector.passes)
+        hold = self.schedule.hold(info.fps) if self.schedule is not None else 0.0
+        self.temporal: TemporalCover[DecodedFrame] = TemporalCover(
+            max(settings.hold_before, hold), max(settings.hold_after, hold)
+        )
         self._frame_cost: int | None = None
         # A solid cover on a 4:2:0 video written in the same format is painted on the YUV planes:
         # no RGB round trip (two colour conversions per covered frame), and the pixels outside
@@ -254,24 +275,60 @@ class _Run:
                     frame = from_rgb(rgb, info, self.writer.pix_fmt)
             self.shared.put(self.q_out, (frame, df.pts, where(df.index, df.time)))
 
-    def _process(self, df: DecodedFrame) -> None:
+    def _prepare(self, df: DecodedFrame) -> _Pending:
+        """Everything before detection: picture, shot-cut test, the passes this frame gets."""
         info = self.info
         self.position = where(df.index, df.time)
         rgb = to_rgb(df.frame, info)
         cut = self.cut_detector.is_cut(rgb)
         self.cuts += int(cut)
         view, k = upright(rgb, info.rotation)
-        found = self.detector.detect(view)
+        passes = self.schedule.passes_at(df.time, cut) if self.schedule is not None else None
+        return _Pending(df, view, k, cut, passes)
+
+    def _detect(self, batch: list[_Pending]) -> list[Faces]:
+        """Detections for prepared frames, in order; runs of frames with the same passes go to
+        the detector together when it takes batches (a GPU)."""
+        if len(batch) == 1 or not hasattr(self.detector, "detect_many"):
+            return [self._detect_one(p) for p in batch]
+        out: list[Faces] = []
+        start = 0
+        while start < len(batch):
+            end = start + 1
+            while end < len(batch) and batch[end].passes == batch[start].passes:
+                end += 1
+            views = [p.view for p in batch[start:end]]
+            found = self.detector.detect_many(views, batch[start].passes)  # type: ignore[attr-defined]
+            if not isinstance(found, list) or len(found) != len(views):
+                raise PipelineError(f"detector {getattr(self.detector, 'name', '?')} returned {len(found)} results for {len(views)} frames")
+            out.extend(found)
+            start = end
+        return out
+
+    def _detect_one(self, p: _Pending) -> Faces:
+        if p.passes is None:
+            return self.detector.detect(p.view)
+        return self.detector.detect(p.view, p.passes)  # type: ignore[call-arg]
+
+    def _finish(self, p: _Pending, found: Faces) -> None:
+        info = self.info
+        df = p.df
+        self.position = where(df.index, df.time)
         if not isinstance(found, Faces):
             raise PipelineError(f"detector {getattr(self.detector, 'name', '?')} returned {type(found).__name__}, not Faces")
-        faces = boxes_to_stored(found, k, info.width, info.height).clipped(info.width, info.height)
-        del rgb, view
+        faces = boxes_to_stored(found, p.k, info.width, info.height).clipped(info.width, info.height)
+        p.view = None  # type: ignore[assignment]  # the picture is no longer needed
         self.detections += len(faces)
-        self._emit(self.temporal.push(df, df.time, faces, cut=cut))
+        self._emit(self.temporal.push(df, df.time, faces, cut=p.cut))
         self._check_window(df)
         self.frames_done += 1
         if self.progress is not None:
             self.progress(self.frames_done, self.info.stated_frames)
+
+    def _run_batch(self, batch: list[_Pending]) -> None:
+        for p, found in zip(batch, self._detect(batch)):
+            self._finish(p, found)
+        batch.clear()
 
     def _check_window(self, df: DecodedFrame) -> None:
         """Refuse a video whose look-ahead window would hold too many frames or bytes."""
@@ -295,6 +352,8 @@ class _Run:
         threads = [_Worker("reader", self._read, shared), _Worker("writer", self._write, shared)]
         for t in threads:
             t.start()
+        batch_size = max(1, int(getattr(self.detector, "batch", 1) or 1))
+        batch: list[_Pending] = []
         try:
             last_pts: int | None = None
             while True:
@@ -306,9 +365,13 @@ class _Run:
                         self.reader.damaged("timestamps do not increase", item.index, item.time)
                         continue
                     last_pts = item.pts
-                    self._process(item)
+                    batch.append(self._prepare(item))
+                    if len(batch) >= batch_size:
+                        self._run_batch(batch)
                 else:
-                    shared.put(self.q_out, item)
+                    shared.put(self.q_out, item)  # passthrough packets (audio): their own order
+            if batch:
+                self._run_batch(batch)
             self.position = "at the end of the video"
             self._emit(self.temporal.flush())
             shared.put(self.q_out, _END)
@@ -425,6 +488,8 @@ def process_video(
         "audio_kept": kept_streams.get("audio", 0) > 0,  # the CLI reminds that voices identify people
         "damage": damage,
         "lookahead_frames": run.temporal.max_buffered,
+        "hold_seconds": [run.temporal.hold_before, run.temporal.hold_after],
+        "detect_stride": run.schedule.stride if run.schedule is not None else 0.0,
         "detector": getattr(detector, "name", type(detector).__name__),
     }
     return report

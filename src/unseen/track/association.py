@@ -12,6 +12,10 @@ import numpy as np
 # A detection links to a track when they overlap at all, or when its centre is within this many
 # face sizes of the track's predicted centre.
 MAX_DISTANCE = 1.0
+# ... plus this many face sizes per second since the track was last seen: a face found only by the
+# passes a video runs on a stride is seen every half second or so, and a person walking across the
+# picture moves several face widths in that time. A wrong link only adds cover (see above).
+LINK_SPEED = 6.0
 
 
 def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -29,8 +33,12 @@ def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.where(union > 0, inter / np.maximum(union, 1e-9), 0.0)
 
 
-def match(tracks: np.ndarray, detections: np.ndarray, max_distance: float = MAX_DISTANCE) -> list[tuple[int, int]]:
-    """Pairs ``(track_row, detection_row)``, each row used at most once, best score first."""
+def match(
+    tracks: np.ndarray, detections: np.ndarray, max_distance: float | np.ndarray = MAX_DISTANCE
+) -> list[tuple[int, int]]:
+    """Pairs ``(track_row, detection_row)``, each row used at most once, best score first.
+
+    ``max_distance`` (face sizes) is one number or one per track."""
     if len(tracks) == 0 or len(detections) == 0:
         return []
     iou = iou_matrix(tracks, detections)
@@ -39,7 +47,8 @@ def match(tracks: np.ndarray, detections: np.ndarray, max_distance: float = MAX_
     size = np.maximum(tracks[:, 2] - tracks[:, 0], tracks[:, 3] - tracks[:, 1])[:, None]
     dist = np.linalg.norm(tc[:, None, :] - dc[None, :, :], axis=2) / np.maximum(size, 1.0)
     score = np.where(iou > 0, iou, -dist)
-    allowed = (iou > 0) | (dist <= max_distance)
+    limit = np.broadcast_to(np.asarray(max_distance, np.float64).reshape(-1, 1), (len(tracks), 1))
+    allowed = (iou > 0) | (dist <= limit)
     rows, cols = np.nonzero(allowed)
     order = np.argsort(-score[rows, cols], kind="stable")
     used_t: set[int] = set()
@@ -55,4 +64,4 @@ def match(tracks: np.ndarray, detections: np.ndarray, max_distance: float = MAX_
     return pairs
 
 
-__all__ = ["iou_matrix", "match", "MAX_DISTANCE"]
+__all__ = ["iou_matrix", "match", "MAX_DISTANCE", "LINK_SPEED"]

@@ -25,7 +25,7 @@ from typing import Any, Generic, TypeVar
 import numpy as np
 
 from ..types import Faces, Origin
-from .association import match
+from .association import LINK_SPEED, MAX_DISTANCE, match
 
 P = TypeVar("P")
 
@@ -60,14 +60,15 @@ class _Track:
 
 
 def grown(box: np.ndarray, dt: float, velocity: np.ndarray | None = None) -> np.ndarray:
-    """``box`` moved ``dt`` seconds along ``velocity`` (capped at one face size), unioned with
-    where it was, and grown by :data:`GROWTH` of its size per second."""
+    """``box`` moved ``dt`` seconds along ``velocity`` (capped at one face size, or
+    :data:`LINK_SPEED` face sizes per second when longer), unioned with where it was, and grown by
+    :data:`GROWTH` of its size per second."""
     b = box.astype(np.float64)
     w, h = b[2] - b[0], b[3] - b[1]
     out = b.copy()
     if velocity is not None and np.any(velocity):
         shift = velocity * dt
-        cap = max(w, h)
+        cap = max(w, h) * max(1.0, LINK_SPEED * abs(dt))
         norm = float(np.hypot(*shift))
         if norm > cap:
             shift = shift * (cap / norm)
@@ -123,7 +124,8 @@ class TemporalCover(Generic[P]):
         boxes = detections.boxes.astype(np.float64)
         ids = np.full(len(detections), -1, np.int64)
         predicted = np.array([grown(t.box, time - t.time, t.velocity) for t in self._tracks]).reshape(-1, 4)
-        pairs = match(predicted, boxes)
+        gaps = np.array([time - t.time for t in self._tracks], np.float64)
+        pairs = match(predicted, boxes, MAX_DISTANCE + LINK_SPEED * gaps)
         matched_tracks = set()
         for trow, drow in pairs:
             track = self._tracks[trow]
