@@ -27,7 +27,12 @@ class CenterFaceNet:
     def __init__(self, *, device: str = "cpu", threads: int = 1):
         model = symbolic_dims(load_weights("centerface.onnx"), {0: "n", 2: "h", 3: "w"}, {0: "n", 2: "fh", 3: "fw"})
         self.session = make_session(model, device=device, threads=threads, name=self.name)
+        self.runtime, self.device = "onnxruntime", device
         self.input_name = self.session.get_inputs()[0].name
+
+    def infer_many(self, images: list[np.ndarray], threshold: float) -> list[Faces]:
+        """``infer`` on each image in turn (on the CPU a batch gains nothing; the torch nets batch)."""
+        return [self.infer(im, threshold) for im in images]
 
     def infer(self, rgb: np.ndarray, threshold: float) -> Faces:
         h, w = rgb.shape[:2]
@@ -50,10 +55,19 @@ def decode(heat: np.ndarray, scale: np.ndarray, offset: np.ndarray, threshold: f
     rows, cols = np.nonzero((heat > threshold) & peak)
     if rows.size == 0:
         return Faces.empty()
-    bh = np.exp(scale[0, rows, cols]) * STRIDE
-    bw = np.exp(scale[1, rows, cols]) * STRIDE
-    cy = (rows + offset[0, rows, cols] + 0.5) * STRIDE
-    cx = (cols + offset[1, rows, cols] + 0.5) * STRIDE
+    return boxes_at(rows, cols, heat[rows, cols], scale[:, rows, cols], offset[:, rows, cols])
+
+
+def boxes_at(rows: np.ndarray, cols: np.ndarray, score: np.ndarray, scale: np.ndarray, offset: np.ndarray) -> Faces:
+    """Boxes for the selected cells: ``scale`` and ``offset`` are ``(2, K)`` (y, x) at ``rows, cols``.
+
+    Shared by :func:`decode` and the torch nets (which select the cells on the GPU), so both give
+    the same boxes for the same cells.
+    """
+    bh = np.exp(scale[0]) * STRIDE
+    bw = np.exp(scale[1]) * STRIDE
+    cy = (rows + offset[0] + 0.5) * STRIDE
+    cx = (cols + offset[1] + 0.5) * STRIDE
     boxes = np.stack([cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2], axis=1)
     ok = np.all(np.isfinite(boxes), axis=1)
-    return Faces(boxes[ok], heat[rows, cols][ok])
+    return Faces(boxes[ok], score[ok])

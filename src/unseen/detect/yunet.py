@@ -28,8 +28,13 @@ class YuNetNet:
     def __init__(self, *, device: str = "cpu", threads: int = 1):
         model = symbolic_dims(load_weights("yunet_2023mar.onnx"), {2: "h", 3: "w"}, {1: "cells"})
         self.session = make_session(model, device=device, threads=threads, name=self.name)
+        self.runtime, self.device = "onnxruntime", device
         self.input_name = self.session.get_inputs()[0].name
         self.outputs = {o.name: i for i, o in enumerate(self.session.get_outputs())}
+
+    def infer_many(self, images: list[np.ndarray], threshold: float) -> list[Faces]:
+        """``infer`` on each image in turn (on the CPU a batch gains nothing; the torch nets batch)."""
+        return [self.infer(im, threshold) for im in images]
 
     def infer(self, rgb: np.ndarray, threshold: float) -> Faces:
         h, w = rgb.shape[:2]
@@ -52,12 +57,20 @@ def decode(cls: np.ndarray, obj: np.ndarray, bbox: np.ndarray, stride: int, cols
     idx = np.nonzero(score > threshold)[0]
     if idx.size == 0:
         return Faces.empty()
+    return boxes_at(idx, score[idx], bbox[idx], stride, cols)
+
+
+def boxes_at(idx: np.ndarray, score: np.ndarray, bbox: np.ndarray, stride: int, cols: int) -> Faces:
+    """Boxes for the selected cells ``idx`` (row-major, ``cols`` a row) with their ``(K, 4)`` outputs.
+
+    Shared by :func:`decode` and the torch nets (which select the cells on the GPU).
+    """
     r, c = np.divmod(idx, cols)
-    b = bbox[idx].astype(np.float64)
+    b = bbox.astype(np.float64)
     cx = (c + b[:, 0]) * stride
     cy = (r + b[:, 1]) * stride
     bw = np.exp(b[:, 2]) * stride
     bh = np.exp(b[:, 3]) * stride
     boxes = np.stack([cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2], axis=1)
     ok = np.all(np.isfinite(boxes), axis=1)
-    return Faces(boxes[ok], score[idx][ok])
+    return Faces(boxes[ok], score[ok])
