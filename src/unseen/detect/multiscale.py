@@ -27,6 +27,9 @@ from ..types import Faces
 
 
 class SinglePassNet(Protocol):
+    """One network at one size. ``infer_many(images, threshold) -> list[Faces]`` is optional
+    (the onnxruntime and torch nets have it; the torch nets batch images of one shape)."""
+
     name: str
     multiple: int
 
@@ -190,7 +193,12 @@ def _grown(faces: Faces, factor: float) -> Faces:
 
 # --- the detector ---------------------------------------------------------------------------
 class MultiScaleDetector:
-    """Runs its passes over tiles of the image at each scale and merges the union of all boxes."""
+    """Runs its passes over tiles of the image at each scale and merges the union of all boxes.
+
+    ``batch`` is how many frames a caller should hand :meth:`detect_many` at once: 1 where the
+    networks gain nothing from batches (onnxruntime on the CPU), more on a GPU. It only advises;
+    ``detect_many`` takes any number.
+    """
 
     def __init__(
         self,
@@ -203,6 +211,7 @@ class MultiScaleDetector:
         nms_iou: float = 0.4,
         merge_iou: float = 0.5,
         context: bool = True,
+        batch: int = 1,
     ):
         if not any(p.scale == 1 for p in passes):
             raise ValueError("a native (scale 1) pass is required: detection is never only downscaled")
@@ -214,6 +223,7 @@ class MultiScaleDetector:
         self.nms_iou = nms_iou
         self.merge_iou = merge_iou
         self.context = context
+        self.batch = max(1, int(batch))
 
     def detect(self, image: np.ndarray, passes: Sequence[Pass] | None = None) -> Faces:
         """Faces in ``image`` found by ``passes`` (default: all of this detector's passes).
@@ -221,20 +231,52 @@ class MultiScaleDetector:
         A subset may leave out the native pass (a video schedule runs some passes on a stride);
         context levels are added only when a native pass is among those run.
         """
-        if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
-            raise ValueError(f"image must be (H, W, 3) uint8 RGB, got {image.shape} {image.dtype}")
-        h, w = image.shape[:2]
-        if h == 0 or w == 0:
-            return Faces.empty()
-        found = []
-        for p in self._all_passes(h, w, self.passes if passes is None else tuple(passes)):
-            faces = self._run_pass(image, p)
-            if p.max_height is not None and len(faces):
-                faces = faces[faces.heights <= p.max_height]
-            if p.grow != 1.0 and len(faces):
-                faces = _grown(faces, p.grow)
-            found.append(nms(faces, self.nms_iou))
-        return merge(Faces.merge(found), self.merge_iou).clipped(w, h)
+        return self.detect_many([image], passes)[0]
+
+    def detect_many(self, images: Sequence[np.ndarray], passes: Sequence[Pass] | None = None) -> list[Faces]:
+        """``[detect(im, passes) for im in images]``, with the networks called on many tiles at once.
+
+        The tiles of every image for all passes of one network and threshold go to that network's
+        ``infer_many`` together (it batches tiles of one shape); each pass's boxes are then merged
+        exactly as :meth:`detect` merges them.
+        """
+        for image in images:
+            if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+                raise ValueError(f"image must be (H, W, 3) uint8 RGB, got {image.shape} {image.dtype}")
+        chosen = self.passes if passes is None else tuple(passes)
+        plans = [self._all_passes(*im.shape[:2], chosen) if im.shape[0] and im.shape[1] else [] for im in images]
+        found: list[list[Faces | None]] = [[None] * len(plan) for plan in plans]
+        groups: dict[tuple[str, float], list[tuple[int, int]]] = {}
+        for i, plan in enumerate(plans):
+            for j, p in enumerate(plan):
+                groups.setdefault((p.net, p.threshold), []).append((i, j))
+        for (net_name, threshold), members in groups.items():
+            net = self.nets[net_name]
+            jobs = []  # per member: scaled size and tile offsets; tiles in one flat list
+            flat: list[np.ndarray] = []
+            for i, j in members:
+                scaled = self._scaled(images[i], plans[i][j])
+                sh, sw = scaled.shape[:2]
+                offsets = tiles(sh, sw, self.tile, self.overlap)
+                jobs.append((sh, sw, offsets, len(flat)))
+                flat.extend(np.ascontiguousarray(scaled[y1:y2, x1:x2]) for x1, y1, x2, y2 in offsets)
+            answers = _infer_many(net, flat, threshold)
+            del flat
+            for (i, j), (sh, sw, offsets, first) in zip(members, jobs):
+                parts = []
+                for k, (x1, y1, _x2, _y2) in enumerate(offsets):
+                    f = answers[first + k]
+                    if len(f):
+                        parts.append(f.shifted(x1, y1))
+                found[i][j] = self._finish_pass(Faces.merge(parts), plans[i][j], images[i].shape[:2], (sh, sw))
+        out = []
+        for image, per_pass in zip(images, found):
+            h, w = image.shape[:2]
+            if h == 0 or w == 0:
+                out.append(Faces.empty())
+                continue
+            out.append(merge(Faces.merge(per_pass), self.merge_iou).clipped(w, h))  # type: ignore[arg-type]
+        return out
 
     def _all_passes(self, h: int, w: int, chosen: tuple[Pass, ...]) -> list[Pass]:
         passes = list(chosen)
@@ -243,8 +285,9 @@ class MultiScaleDetector:
             passes += [Pass(native.net, s, native.threshold) for s in context_scales(h, w, self.tile)]
         return passes
 
-    def _run_pass(self, image: np.ndarray, p: Pass) -> Faces:
-        net = self.nets[p.net]
+    @staticmethod
+    def _scaled(image: np.ndarray, p: Pass) -> np.ndarray:
+        """The image as pass ``p`` sees it: scaled, then mirrored."""
         h, w = image.shape[:2]
         if p.scale == 1:
             scaled = image
@@ -252,19 +295,31 @@ class MultiScaleDetector:
             sw, sh = max(1, round(w * p.scale)), max(1, round(h * p.scale))
             interp = cv2.INTER_LINEAR if p.scale > 1 else cv2.INTER_AREA
             scaled = cv2.resize(image, (sw, sh), interpolation=interp)
-        if p.flip:
-            scaled = scaled[:, ::-1]
-        sh, sw = scaled.shape[:2]
-        parts = []
-        for x1, y1, x2, y2 in tiles(sh, sw, self.tile, self.overlap):
-            found = net.infer(np.ascontiguousarray(scaled[y1:y2, x1:x2]), p.threshold)
-            if len(found):
-                parts.append(found.shifted(x1, y1))
-        faces = Faces.merge(parts)
+        return scaled[:, ::-1] if p.flip else scaled
+
+    def _finish_pass(self, faces: Faces, p: Pass, size: tuple[int, int], scaled: tuple[int, int]) -> Faces:
+        """Boxes of one pass (in the scaled, mirrored image) -> native pixels, filtered, suppressed."""
+        h, w = size
+        sh, sw = scaled
         if p.flip and len(faces):
             b = faces.boxes.copy()
             b[:, [0, 2]] = sw - faces.boxes[:, [2, 0]]
             faces = Faces(b, faces.scores)
         if p.scale != 1 and len(faces):
             faces = faces.scaled(w / sw, h / sh)
-        return faces
+        if p.max_height is not None and len(faces):
+            faces = faces[faces.heights <= p.max_height]
+        if p.grow != 1.0 and len(faces):
+            faces = _grown(faces, p.grow)
+        return nms(faces, self.nms_iou)
+
+
+def _infer_many(net: SinglePassNet, images: list[np.ndarray], threshold: float) -> list[Faces]:
+    """``net.infer_many`` where the network has it (batches), else ``infer`` on each image."""
+    many = getattr(net, "infer_many", None)
+    if many is None:
+        return [net.infer(im, threshold) for im in images]
+    answers = many(images, threshold)
+    if len(answers) != len(images):
+        raise RuntimeError(f"{net.name}: infer_many answered {len(answers)} results for {len(images)} images")
+    return answers
