@@ -74,11 +74,6 @@ def test_cuda_without_a_cuda_provider_is_an_error_not_a_fallback():
             build_detector(Settings(device="cuda", backend=backend, threads=1))
 
 
-def test_torch_backend_is_not_available_yet():
-    with pytest.raises(ModelError, match="torch"):
-        build_detector(Settings(backend="torch"))
-
-
 @pytest.mark.parametrize("name", sorted(weights.PINS))
 def test_altered_weights_are_refused(tmp_path, monkeypatch, name):
     original = weights.load_weights(name)

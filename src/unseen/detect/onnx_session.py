@@ -23,6 +23,11 @@ def _ort():  # type: ignore[no-untyped-def]
     return ort
 
 
+def cuda_provider_available() -> bool:
+    """Does the installed onnxruntime offer the CUDA provider (onnxruntime-gpu)?"""
+    return "CUDAExecutionProvider" in _ort().get_available_providers()
+
+
 def providers_for(device: str) -> list[str]:
     """The provider list for ``device``; raises ModelError when the device is not usable."""
     ort = _ort()
@@ -87,7 +92,7 @@ def make_session(model_bytes: bytes, *, device: str, threads: int, name: str):  
     if device == "cuda" and "CUDAExecutionProvider" not in session.get_providers():
         raise ModelError(
             f"{name}: onnxruntime could not start CUDA (CUDA/cuDNN libraries missing or no GPU); "
-            "refusing to run on CPU instead; use --device cpu"
+            "refusing to run on CPU instead; use --device cpu, or --backend torch with a CUDA build of torch"
         )
     return session
 

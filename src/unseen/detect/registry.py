@@ -3,6 +3,13 @@
 The table below is the only place detection effort is defined (thresholds and scales were tuned on
 the WIDER FACE dev subset; see docs/BENCHMARKS.md). A backend that cannot be built raises
 :class:`unseen.errors.ModelError`; the registry never falls back to another backend or device.
+
+Runtimes: the networks run on onnxruntime (the default, CPU) or on PyTorch (``--backend torch``,
+the preset's own passes; optional extra ``unseen[torch]``). ``--device cuda`` with the other
+backends takes onnxruntime's CUDA provider where the installed onnxruntime has one
+(``unseen[gpu]``), else PyTorch on CUDA where a CUDA build of torch sees a GPU, else it is a
+ModelError naming both ways: never a run on the CPU instead. The detector's name says where it runs
+(``centerface+yunet/default@torch-cuda``); reports carry it.
 """
 
 from __future__ import annotations
@@ -14,8 +21,11 @@ from ..settings import Settings
 from .base import FaceDetector
 from .multiscale import MultiScaleDetector, Pass
 
-# backend -> single-pass network class, imported lazily (each loads onnxruntime).
+# network name -> single-pass network class, imported lazily (each loads onnxruntime or torch).
 BACKENDS = ("centerface", "yunet")
+RUNTIMES = ("onnxruntime", "torch")
+# Frames per detect_many call the video pipeline should send: a GPU wants batches, a CPU does not.
+BATCH = {("torch", "cuda"): 8}
 
 # (preset, backend) -> passes. "auto" is the preset's own choice of networks.
 # Thresholds here are the defaults; Settings.threshold (when > 0) replaces every pass's threshold.
@@ -74,16 +84,15 @@ _PASSES: dict[tuple[str, str], tuple[Pass, ...]] = {
 
 
 def available() -> tuple[str, ...]:
-    """Backends this installation can build (the vendored ONNX ones always; torch later)."""
+    """Networks this installation can build (the vendored ONNX ones, on onnxruntime or torch)."""
     return BACKENDS
 
 
 def passes_for(settings: Settings) -> tuple[Pass, ...]:
-    """The passes ``settings`` ask for (threshold override applied)."""
-    if settings.backend == "torch":
-        raise ModelError("backend 'torch' is not available yet; use --backend auto, centerface or yunet")
+    """The passes ``settings`` ask for (threshold override applied); torch runs the preset's own."""
+    backend = "auto" if settings.backend == "torch" else settings.backend
     try:
-        passes = _PASSES[(settings.preset, settings.backend)]
+        passes = _PASSES[(settings.preset, backend)]
     except KeyError as exc:
         raise ModelError(f"no detector for preset {settings.preset!r} with backend {settings.backend!r}") from exc
     if settings.threshold > 0:
@@ -91,21 +100,73 @@ def passes_for(settings: Settings) -> tuple[Pass, ...]:
     return passes
 
 
-def _net(name: str, device: str, threads: int):  # type: ignore[no-untyped-def]
+def runtime_for(settings: Settings) -> str:
+    """'onnxruntime' or 'torch': where the networks run for ``settings``; ModelError when nowhere.
+
+    Never answers a runtime on another device than ``settings.device``.
+    """
+    from .torch_nets import cuda_problem
+
+    if settings.backend == "torch":
+        try:
+            import torch  # noqa: F401
+        except ImportError as exc:
+            raise ModelError(
+                f"backend 'torch' needs PyTorch, which is not installed ({exc}); pip install 'unseen[torch]' "
+                "(a CUDA build of torch for --device cuda) or use --backend auto"
+            ) from exc
+        if settings.device == "cuda":
+            problem = cuda_problem()
+            if problem:
+                raise ModelError(
+                    f"backend 'torch' on device 'cuda': {problem}; install a CUDA build of torch "
+                    "or use --device cpu (never a silent switch to CPU)"
+                )
+        return "torch"
+    if settings.device != "cuda":
+        return "onnxruntime"
+    from .onnx_session import cuda_provider_available
+
+    if cuda_provider_available():
+        return "onnxruntime"
+    problem = cuda_problem()
+    if problem is None:
+        return "torch"
+    from .onnx_session import _ort
+
+    raise ModelError(
+        "device 'cuda' requested but no GPU runtime is usable here: this onnxruntime has no "
+        f"CUDAExecutionProvider (available: {', '.join(_ort().get_available_providers())}; "
+        f"pip install 'unseen[gpu]' for onnxruntime-gpu), and {problem} (install a CUDA build of torch); "
+        "refusing to run on CPU instead; use --device cpu"
+    )
+
+
+def _net(name: str, runtime: str, device: str, threads: int):  # type: ignore[no-untyped-def]
+    if name not in BACKENDS:
+        raise ModelError(f"unknown backend {name!r}; available: {', '.join(available())}")
+    if runtime == "torch":
+        from .torch_nets import TorchCenterFaceNet, TorchYuNetNet
+
+        return (TorchCenterFaceNet if name == "centerface" else TorchYuNetNet)(device=device, threads=threads)
     if name == "centerface":
         from .centerface import CenterFaceNet
 
         return CenterFaceNet(device=device, threads=threads)
-    if name == "yunet":
-        from .yunet import YuNetNet
+    from .yunet import YuNetNet
 
-        return YuNetNet(device=device, threads=threads)
-    raise ModelError(f"unknown backend {name!r}; available: {', '.join(available())}")
+    return YuNetNet(device=device, threads=threads)
 
 
 def build(settings: Settings) -> FaceDetector:
     """Build the detector for ``settings``. Raises ModelError when it cannot be built as asked."""
     passes = passes_for(settings)
-    nets = {name: _net(name, settings.device, settings.n_threads) for name in dict.fromkeys(p.net for p in passes)}
+    runtime = runtime_for(settings)
+    nets = {name: _net(name, runtime, settings.device, settings.n_threads) for name in dict.fromkeys(p.net for p in passes)}
     label = "+".join(nets)
-    return MultiScaleDetector(nets, passes, name=f"{label}/{settings.preset}")
+    return MultiScaleDetector(
+        nets,
+        passes,
+        name=f"{label}/{settings.preset}@{runtime}-{settings.device}",
+        batch=BATCH.get((runtime, settings.device), 1),
+    )
