@@ -44,7 +44,7 @@ def test_hold_covers_one_stride_and_a_frame():
 
 
 def test_settings_choose_the_stride():
-    assert stride_for(Settings()) == 0.5  # auto on cpu
+    assert stride_for(Settings()) == 1.0  # auto on cpu
     assert stride_for(Settings(device="cuda")) == 0.0  # auto on cuda: every pass, every frame
     assert stride_for(Settings(detect_stride=1.0)) == 1.0
     assert video_schedule(Settings(detect_stride=0), passes_for(Settings())) is None
@@ -175,3 +175,14 @@ def test_a_batch_answer_of_the_wrong_length_fails_closed(tmp_path):
         process_video(clip.path, tmp_path / "b.mp4", Settings(), detector=_BatchMagenta(4, drop_one=True))
     assert not (tmp_path / "b.mp4").exists()
     assert list(tmp_path.iterdir()) == [clip.path]
+
+
+def test_a_pass_grows_its_boxes_about_their_centres():
+    net = _Net("yunet", True)
+    det = MultiScaleDetector({"yunet": net}, (Pass("yunet", 1, 0.3),), name="g")
+    img = np.zeros((96, 128, 3), np.uint8)
+    img[40:56, 50:66] = (255, 0, 255)
+    plain = det.detect(img).boxes[0]
+    grown = det.detect(img, (Pass("yunet", 1, 0.3, grow=1.5),)).boxes[0]
+    assert np.allclose((plain[:2] + plain[2:]) / 2, (grown[:2] + grown[2:]) / 2)
+    assert np.allclose(grown[2:] - grown[:2], 1.5 * (plain[2:] - plain[:2]))

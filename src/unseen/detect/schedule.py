@@ -31,12 +31,12 @@ _YUNET_AS_CENTERFACE = 1.6 / 1.3
 _CHEAP: dict[str, tuple[tuple[float, Pass], ...]] = {
     "default": (
         (0.0, Pass("yunet", 0.5, 0.5, grow=_YUNET_AS_CENTERFACE)),
-        (0.0, Pass("yunet", 1, 0.3, grow=_YUNET_AS_CENTERFACE)),
+        (0.1, Pass("yunet", 1, 0.3, grow=_YUNET_AS_CENTERFACE)),
     ),
-    "fast": ((0.0, Pass("yunet", 0.5, 0.5)), (0.0, Pass("yunet", 1, 0.3))),
+    "fast": ((0.0, Pass("yunet", 0.5, 0.5)), (0.2, Pass("yunet", 1, 0.3))),
     "thorough": (),
 }
-DEFAULT_STRIDE = {"cpu": 0.5, "cuda": 0.0}  # seconds between thorough passes when stride is "auto"
+DEFAULT_STRIDE = {"cpu": 1.0, "cuda": 0.0}  # seconds between thorough passes when stride is "auto"
 
 
 @dataclass(frozen=True)
