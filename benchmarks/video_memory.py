@@ -47,15 +47,19 @@ def make_clip(path: Path, seconds: float) -> None:
             out.mux(p)
 
 
-def run(path: Path, preset: str) -> dict:
-    """In this process: anonymize ``path`` and report the peak RSS."""
+def run(path: Path, preset: str, real: bool = False) -> dict:
+    """In this process: anonymize ``path`` and report the peak RSS.
+
+    ``real``: the default detector and its video schedule (models loaded, holds of one stride),
+    instead of the fixed fake detector."""
     from unseen.detect.base import FixedDetector
+    from unseen.pipeline.api import detector_for
     from unseen.pipeline.video import process_video
     from unseen.settings import Settings
     from unseen.types import Faces
 
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    det = FixedDetector(Faces(np.array([[800, 400, 960, 600]], np.float32)))
+    det = detector_for(Settings()) if real else FixedDetector(Faces(np.array([[800, 400, 960, 600]], np.float32)))
     series: list[tuple[int, float]] = []
     phase = {"loop": True, "loop_max": 0.0, "end_max": 0.0}
     stop = threading.Event()
@@ -105,10 +109,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seconds", type=float, nargs="+", default=[10, 120])
     ap.add_argument("--preset", default="ultrafast", help="x264 preset of the anonymized output")
     ap.add_argument("--cache", type=Path, default=None, help="folder to keep generated clips in (reused when present)")
+    ap.add_argument("--real", action="store_true", help="the default detector and schedule instead of a fixed fake box")
     ap.add_argument("--run", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.run:
-        print(json.dumps(run(args.run, args.preset)))
+        print(json.dumps(run(args.run, args.preset, args.real)))
         return 0
     rows = []
     with tempfile.TemporaryDirectory(prefix="unseen-mem-") as tmp:
@@ -119,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
                 make_clip(clip, sec)
             made = time.monotonic() - t0
             out = subprocess.run(
-                [sys.executable, __file__, "--run", str(clip), "--preset", args.preset],
+                [sys.executable, __file__, "--run", str(clip), "--preset", args.preset] + (["--real"] if args.real else []),
                 check=True,
                 capture_output=True,
                 text=True,

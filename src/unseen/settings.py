@@ -19,6 +19,7 @@ MODES = ("solid", "mosaic", "blur")
 SHAPES = ("rect", "ellipse")
 PRESETS = ("default", "fast", "thorough")
 DEVICES = ("cpu", "cuda")
+VIDEO_ENCODERS = ("auto", "libx264", "h264_nvenc", "hevc_nvenc")
 BACKENDS = ("auto", "centerface", "yunet", "torch")
 
 
@@ -87,6 +88,12 @@ class Settings:
     # --- video -----------------------------------------------------------------------------
     crf: int = _opt(18, "video: x264/VP9 quality, lower is better (0-51)")
     encoder_preset: str = _opt("veryfast", "video: encoder speed preset (x264 names)")
+    video_encoder: str = _opt(
+        "auto",
+        "video: encoder (auto = libx264, VP9 for .webm; h264_nvenc / hevc_nvenc encode on an NVIDIA "
+        "GPU and fail with an error where none is usable, never falling back)",
+        choices=VIDEO_ENCODERS,
+    )
     hold_before: float = _opt(0.5, "video: seconds a face's cover starts before it is first seen")
     hold_after: float = _opt(0.5, "video: seconds a face's cover lasts after it is last seen")
     detect_stride: float = _opt(

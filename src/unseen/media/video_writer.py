@@ -121,8 +121,14 @@ def has_encoder(name: str) -> bool:
     return True
 
 
-def video_encoder_for(container: str) -> str:
-    """libx264 everywhere; VP9 (libvpx) for WebM, which cannot hold H.264."""
+def video_encoder_for(container: str, requested: str = "auto") -> str:
+    """libx264 everywhere; VP9 (libvpx) for WebM, which cannot hold H.264; or the one asked for."""
+    if requested != "auto":
+        if container == "webm":
+            raise ConfigError(f"WebM cannot hold {requested} video; write .mp4 or .mkv, or use --video-encoder auto")
+        if not has_encoder(requested):
+            raise ConfigError(f"this FFmpeg has no {requested} encoder; use --video-encoder auto")
+        return requested
     if container == "webm":
         if has_encoder("libvpx-vp9"):
             return "libvpx-vp9"
@@ -130,6 +136,21 @@ def video_encoder_for(container: str) -> str:
     if not has_encoder("libx264"):
         raise UnsupportedFormat("this FFmpeg has no H.264 encoder (libx264)")
     return "libx264"
+
+
+# x264 preset names -> NVENC presets (p1 fastest ... p7 best)
+_NVENC_PRESET = {
+    "ultrafast": "p1",
+    "superfast": "p1",
+    "veryfast": "p2",
+    "faster": "p3",
+    "fast": "p4",
+    "medium": "p5",
+    "slow": "p6",
+    "slower": "p7",
+    "veryslow": "p7",
+    "placebo": "p7",
+}
 
 
 def choose_pix_fmt(encoder: str, info: VideoInfo) -> str:
@@ -177,7 +198,7 @@ class VideoWriter:
         if fmt is None:
             raise UnsupportedFormat(f"unseen does not write {path.suffix!r} files", path=path)
         self.format = fmt
-        self.encoder = video_encoder_for(fmt)
+        self.encoder = video_encoder_for(fmt, settings.video_encoder)
         self.pix_fmt = choose_pix_fmt(self.encoder, info)
         if self.pix_fmt != info.pix_fmt and not (info.pix_fmt == "yuvj420p" and self.pix_fmt == "yuv420p"):
             self.notes.append(f"pixel format {info.pix_fmt} written as {self.pix_fmt} (the encoder's nearest)")
@@ -224,12 +245,25 @@ class VideoWriter:
             cc.options = {"crf": str(min(settings.crf, 51)), "preset": preset, "a53cc": "0"}
             if self.format == "avi":
                 cc.max_b_frames = 0  # AVI has no composition times: B-frames would break timing
+        elif self.encoder.endswith("_nvenc"):
+            # Constant quality like x264's crf: variable bitrate with a cq target and no cap.
+            cc.options = {"preset": _NVENC_PRESET[preset], "rc": "vbr", "cq": str(min(settings.crf, 51)), "b": "0"}
+            if self.format == "avi":
+                cc.max_b_frames = 0
         else:
             deadline, cpu = _VP9_SPEED[preset]
             cc.options = {"crf": str(settings.crf + 13), "b": "0", "deadline": deadline, "cpu-used": str(cpu), "row-mt": "1"}
         cc.thread_count = 0
         if info.rotation:
             s.set_display_rotation(info.rotation)
+        if self.encoder.endswith("_nvenc"):
+            try:  # opened now, so a machine without a usable NVIDIA GPU fails before any frame
+                cc.open()
+            except av.error.FFmpegError as exc:
+                raise ConfigError(
+                    f"the {self.encoder} encoder cannot start (no usable NVIDIA GPU or driver?): {exc}; "
+                    "use --video-encoder auto"
+                ) from exc
         return s
 
     def _add_passthrough(self, ins: Any) -> None:
