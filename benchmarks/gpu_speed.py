@@ -282,24 +282,30 @@ def read_frames(src: Path, n: int) -> list[np.ndarray]:
 
 
 # --- c: detection only -----------------------------------------------------------------------
+NET_METHODS = ("infer_many", "infer_tensor")  # tiles as arrays; pictures already on the device
+
+
 class NetClock:
-    """Wraps each net's ``infer_many`` on the instance; sums the seconds spent in it."""
+    """Wraps each net's ``infer_many``/``infer_tensor`` on the instance; sums the seconds in them."""
 
     def __init__(self, nets: dict[str, Any]):
         self.seconds = 0.0
         self.calls = 0
         for net in nets.values():
-            inner = net.infer_many
+            for method in NET_METHODS:
+                inner = getattr(net, method, None)
+                if inner is None:
+                    continue
 
-            def timed(images, threshold, _inner=inner):  # type: ignore[no-untyped-def]
-                t0 = time.perf_counter()
-                try:
-                    return _inner(images, threshold)
-                finally:
-                    self.seconds += time.perf_counter() - t0
-                    self.calls += 1
+                def timed(images, threshold, _inner=inner):  # type: ignore[no-untyped-def]
+                    t0 = time.perf_counter()
+                    try:
+                        return _inner(images, threshold)
+                    finally:
+                        self.seconds += time.perf_counter() - t0
+                        self.calls += 1
 
-            net.infer_many = timed
+                setattr(net, method, timed)
 
 
 def _sync() -> None:
@@ -337,20 +343,21 @@ def _peak_gib() -> float | None:
     return None
 
 
-def make_detector(device: str, preset: str, precision: str = "fp32", channels_last: bool | None = None, batch: int = 1):  # type: ignore[no-untyped-def]
-    from unseen.detect.multiscale import MultiScaleDetector
-    from unseen.detect.registry import passes_for
-    from unseen.detect.torch_nets import TorchCenterFaceNet, TorchYuNetNet
+def make_detector(device: str, preset: str, precision: str = "fp32", channels_last: bool | None = None):  # type: ignore[no-untyped-def]
+    """The detector the registry builds for ``--backend torch --device DEVICE --preset PRESET``
+    (whatever class that is), its nets rebuilt at ``precision`` / ``channels_last`` when asked,
+    and a YuNet net added where the preset lacks one (the video schedule's cheap passes use it)."""
+    from unseen.detect.registry import build
+    from unseen.detect.torch_nets import TorchYuNetNet
     from unseen.settings import Settings
 
     settings = Settings(preset=preset, backend="torch", device=device)
-    passes = passes_for(settings)
-    kinds = {"centerface": TorchCenterFaceNet, "yunet": TorchYuNetNet}
-    nets = {
-        n: kinds[n](device=device, threads=settings.n_threads, precision=precision, channels_last=channels_last)
-        for n in dict.fromkeys(p.net for p in passes) | {"yunet": None}  # yunet too: the video schedule's cheap passes
-    }
-    return MultiScaleDetector(nets, passes, name=f"{preset}@torch-{device}-{precision}", batch=batch), settings
+    det = build(settings)
+    if precision != "fp32" or channels_last is not None:
+        det.nets = {n: type(net)(device=device, threads=settings.n_threads, precision=precision, channels_last=channels_last) for n, net in det.nets.items()}
+    if "yunet" not in det.nets:
+        det.nets["yunet"] = TorchYuNetNet(device=device, threads=settings.n_threads, precision=precision, channels_last=channels_last)
+    return det, settings
 
 
 def detect_throughput(bench: Bench, det, frames: list[np.ndarray], batch: int, passes, label: str, note: str) -> dict[str, Any]:  # type: ignore[no-untyped-def]
@@ -371,8 +378,9 @@ def detect_throughput(bench: Bench, det, frames: list[np.ndarray], batch: int, p
     _sync()
     wall = time.monotonic() - t0
     for net in det.nets.values():  # undo the instance wrappers
-        net.__dict__.pop("infer_many", None)
-    extra = {"batch": batch, "net_s": round(clock.seconds, 3), "net_share": round(clock.seconds / wall, 3) if wall else None,
+        for method in NET_METHODS:
+            net.__dict__.pop(method, None)
+    extra = {"batch": batch, "detector": f"{type(det).__name__} {det.name}", "net_s": round(clock.seconds, 3), "net_share": round(clock.seconds / wall, 3) if wall else None,
              "warmup_s": round(warm, 2), "boxes_per_frame": round(found / max(n, 1), 2), "gpu_peak_gib": _peak_gib()}
     bench.row("c", label, n, wall, note, **extra)
     return {"frames": n, "wall_s": round(wall, 3), "fps": round(n / wall, 2), **extra}
@@ -461,7 +469,9 @@ def run_e2e(bench: Bench, part: str, label: str, src: Path, dst: Path, settings,
         st.wrap(det, "detect", "main: detection")
         st.wrap(det, "detect_many", "main: detection")
         for net in getattr(det, "nets", {}).values():
-            st.wrap(net, "infer_many", "main: detection: networks")
+            for method in NET_METHODS:
+                if hasattr(net, method):
+                    st.wrap(net, method, "main: detection: networks")
     _reset_peak()
     t0 = time.monotonic()
     try:
