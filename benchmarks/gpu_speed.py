@@ -493,6 +493,7 @@ def run_e2e(bench: Bench, part: str, label: str, src: Path, dst: Path, settings,
         "fps": round(frames / wall, 2),
         "build_s": round(build, 2),
         "detector": rep.details.get("detector"),
+        "video_codec": rep.details.get("video_codec"),
         "detect_stride": rep.details.get("detect_stride"),
         "face_frames": rep.details.get("face_frames"),
         "thread_busy_s": {**busy, f"{main_name} (main)": round(main_busy, 2)},
@@ -503,7 +504,7 @@ def run_e2e(bench: Bench, part: str, label: str, src: Path, dst: Path, settings,
     }
     det_s = st.t.get("main: detection", 0.0)
     bench.row(part, label, frames, wall, f"detect {det_s:.1f} s ({100 * det_s / wall:.0f} %)" if not fake else "no detection",
-              detector=result["detector"], detect_s=round(det_s, 2), net_s=round(st.t.get("main: detection: networks", 0.0), 2),
+              detector=result["detector"], encoder=result["video_codec"], detect_s=round(det_s, 2), net_s=round(st.t.get("main: detection: networks", 0.0), 2),
               rgb_s=main_parts.get("main: rgb conversion"), cover_s=main_parts.get("main: cover"), track_s=main_parts.get("main: tracking"),
               reader_busy_s=next((v for k, v in busy.items() if "reader" in k), None),
               writer_busy_s=next((v for k, v in busy.items() if "writer" in k), None))
@@ -521,7 +522,7 @@ def table(rows: list[dict[str, Any]]) -> str:
         net = f"{r['net_s']:.2f}" if r.get("net_s") is not None else "-"
         note = r.get("note", "")
         if r["part"] in ("d", "e"):
-            note += f"; rgb {r.get('rgb_s')} s, cover {r.get('cover_s')} s, track {r.get('track_s')} s, reader busy {r.get('reader_busy_s')} s, writer busy {r.get('writer_busy_s')} s"
+            note += f"; encoder {r.get('encoder')}; rgb {r.get('rgb_s')} s, cover {r.get('cover_s')} s, track {r.get('track_s')} s, reader busy {r.get('reader_busy_s')} s, writer busy {r.get('writer_busy_s')} s"
         out.append(f"| {r['part']} | {r['name']} | {r['frames']} | {r['wall_s']:.2f} | {fps} | {net} | {r.get('batch', '-')} | {note} |")
     return "\n".join(out)
 
@@ -650,6 +651,10 @@ def main(argv: list[str] | None = None) -> int:
     dev = ns.device
     bench.step("d_e2e_default", lambda: run_e2e(bench, "d", f"end to end default, --backend torch --device {dev}", src, work / "out_default.mp4",
                                                   Settings(device=dev, backend="torch", overwrite=True)), need=40)
+    if facts_now.get("nvenc_opens") == "yes" and "video_encoder" in Settings.__dataclass_fields__:
+        bench.step("d_e2e_default_nvenc", lambda: run_e2e(bench, "d", f"end to end default, --backend torch --device {dev} --video-encoder h264_nvenc",
+                                                            src, work / "out_default_nvenc.mp4",
+                                                            Settings(device=dev, backend="torch", overwrite=True, video_encoder="h264_nvenc")), need=40)
     bench.step("d_e2e_fast", lambda: run_e2e(bench, "d", f"end to end --fast, --backend torch --device {dev}", src, work / "out_fast.mp4",
                                                Settings(device=dev, backend="torch", preset="fast", overwrite=True)), need=30)
     bench.step("d_e2e_fake", lambda: run_e2e(bench, "d", "end to end, fixed fake detector (pipeline without detection)", src, work / "out_fake.mp4",
