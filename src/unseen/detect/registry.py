@@ -164,6 +164,16 @@ def build(settings: Settings) -> FaceDetector:
     runtime = runtime_for(settings)
     nets = {name: _net(name, runtime, settings.device, settings.n_threads) for name in dict.fromkeys(p.net for p in passes)}
     label = "+".join(nets)
+    if runtime == "torch" and settings.device == "cuda":
+        from .device_multiscale import DeviceMultiScaleDetector
+
+        return DeviceMultiScaleDetector(
+            nets,
+            passes,
+            name=f"{label}/{settings.preset}@{runtime}-{settings.device}",
+            device="cuda",
+            batch=BATCH.get((runtime, settings.device), 1),
+        )
     return MultiScaleDetector(
         nets,
         passes,

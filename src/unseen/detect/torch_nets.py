@@ -151,6 +151,26 @@ class _TorchNet:
         except Exception as exc:  # CUDA out of memory, driver errors: a model problem, never a fallback
             raise ModelError(f"{self.name}: torch inference failed on {self.device}: {exc}") from exc
 
+    def infer_tensor(self, x, threshold: float) -> list[Faces]:  # type: ignore[no-untyped-def]
+        """Faces per image of ``x``: float32 ``(N, 3, H, W)`` RGB 0-255 on this net's device, H and W
+        multiples of 32 (boxes in those padded pixels; the caller clips them). For callers that
+        prepare pictures on the device themselves (:mod:`unseen.detect.device_multiscale`)."""
+        torch = self._torch
+        n, _, ph, pw = x.shape
+        if ph % self.multiple or pw % self.multiple:
+            raise ValueError(f"{self.name}: tensor sides must be multiples of {self.multiple}, got {ph} x {pw}")
+        try:
+            if self._bgr:
+                x = x.flip(1)
+            if self.channels_last:
+                x = x.contiguous(memory_format=torch.channels_last)
+            with torch.inference_mode(), self._mode():
+                return self._decode(self.module(x), threshold, ph, pw, n)
+        except (ModelError, ValueError):
+            raise
+        except Exception as exc:  # CUDA out of memory, driver errors: a model problem, never a fallback
+            raise ModelError(f"{self.name}: torch inference failed on {self.device}: {exc}") from exc
+
     def _upload(self, images: list[np.ndarray], ph: int, pw: int):  # type: ignore[no-untyped-def]
         """``(N, 3, ph, pw)`` float32 0-255 on the device, zero-padded at the bottom/right."""
         torch = self._torch
