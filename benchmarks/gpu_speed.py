@@ -456,7 +456,7 @@ def run_e2e(bench: Bench, part: str, label: str, src: Path, dst: Path, settings,
     build = time.monotonic() - t_build
     st = Stages()
     thread = lambda: threading.current_thread().name  # noqa: E731
-    st.wrap(video, "to_rgb", "main: rgb conversion")
+    st.wrap(video, "to_rgb", "reader: rgb conversion")  # made on the reader thread, beside decoding
     for f in ("solid_i420", "apply_cover", "from_rgb", "regions_for"):
         st.wrap(video, f, "main: cover")
     st.wrap(video.ShotCutDetector, "is_cut", "main: shot-cut test")
@@ -505,7 +505,7 @@ def run_e2e(bench: Bench, part: str, label: str, src: Path, dst: Path, settings,
     det_s = st.t.get("main: detection", 0.0)
     bench.row(part, label, frames, wall, f"detect {det_s:.1f} s ({100 * det_s / wall:.0f} %)" if not fake else "no detection",
               detector=result["detector"], encoder=result["video_codec"], detect_s=round(det_s, 2), net_s=round(st.t.get("main: detection: networks", 0.0), 2),
-              rgb_s=main_parts.get("main: rgb conversion"), cover_s=main_parts.get("main: cover"), track_s=main_parts.get("main: tracking"),
+              rgb_s=round(st.t.get("reader: rgb conversion", 0.0), 2), cover_s=main_parts.get("main: cover"), track_s=main_parts.get("main: tracking"),
               reader_busy_s=next((v for k, v in busy.items() if "reader" in k), None),
               writer_busy_s=next((v for k, v in busy.items() if "writer" in k), None))
     return result
@@ -655,6 +655,12 @@ def main(argv: list[str] | None = None) -> int:
         bench.step("d_e2e_default_nvenc", lambda: run_e2e(bench, "d", f"end to end default, --backend torch --device {dev} --video-encoder h264_nvenc",
                                                             src, work / "out_default_nvenc.mp4",
                                                             Settings(device=dev, backend="torch", overwrite=True, video_encoder="h264_nvenc")), need=40)
+        bench.step("d_e2e_fake_nvenc", lambda: run_e2e(bench, "d", "end to end, fixed fake detector, --video-encoder h264_nvenc (pipeline ceiling)",
+                                                         src, work / "out_fake_nvenc.mp4",
+                                                         Settings(overwrite=True, video_encoder="h264_nvenc"), fake=True), need=30)
+        bench.step("d_e2e_stride_nvenc", lambda: run_e2e(bench, "d", f"end to end default, --device {dev} --detect-stride 1 --video-encoder h264_nvenc (CPU schedule on the GPU)",
+                                                           src, work / "out_stride_nvenc.mp4",
+                                                           Settings(device=dev, backend="torch", overwrite=True, video_encoder="h264_nvenc", detect_stride=1.0)), need=30)
     bench.step("d_e2e_fast", lambda: run_e2e(bench, "d", f"end to end --fast, --backend torch --device {dev}", src, work / "out_fast.mp4",
                                                Settings(device=dev, backend="torch", preset="fast", overwrite=True)), need=30)
     bench.step("d_e2e_fake", lambda: run_e2e(bench, "d", "end to end, fixed fake detector (pipeline without detection)", src, work / "out_fake.mp4",

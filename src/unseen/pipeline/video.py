@@ -102,6 +102,15 @@ class _Shared:
 
 
 @dataclass
+class _Decoded:
+    """A decoded frame with its RGB picture and shot-cut signature (made on the reader thread)."""
+
+    df: DecodedFrame
+    rgb: np.ndarray
+    signature: tuple[np.ndarray, np.ndarray]
+
+
+@dataclass
 class _Pending:
     """A decoded frame prepared for detection (its upright picture and the passes it gets)."""
 
@@ -230,7 +239,12 @@ class _Run:
             self.planar_fill = fill_yuv(settings.fill, info, writer.pix_fmt)
 
     def _read(self) -> None:
+        # The RGB picture and the shot-cut signature are made here, beside decoding, so the main
+        # thread (detection, tracking, cover) does not wait for them (swscale releases the GIL).
         for item in self.reader.items():
+            if isinstance(item, DecodedFrame):
+                rgb = to_rgb(item.frame, self.info)
+                item = _Decoded(item, rgb, ShotCutDetector.signature(rgb))
             self.shared.put(self.q_in, item)
         self.shared.put(self.q_in, _END)
 
@@ -275,12 +289,12 @@ class _Run:
                     frame = from_rgb(rgb, info, self.writer.pix_fmt)
             self.shared.put(self.q_out, (frame, df.pts, where(df.index, df.time)))
 
-    def _prepare(self, df: DecodedFrame) -> _Pending:
+    def _prepare(self, decoded: _Decoded) -> _Pending:
         """Everything before detection: picture, shot-cut test, the passes this frame gets."""
         info = self.info
+        df, rgb = decoded.df, decoded.rgb
         self.position = where(df.index, df.time)
-        rgb = to_rgb(df.frame, info)
-        cut = self.cut_detector.is_cut(rgb)
+        cut = self.cut_detector.is_cut(signature=decoded.signature)
         self.cuts += int(cut)
         view, k = upright(rgb, info.rotation)
         passes = self.schedule.passes_at(df.time, cut) if self.schedule is not None else None
@@ -360,11 +374,12 @@ class _Run:
                 item = shared.get(self.q_in)
                 if item is _END:
                     break
-                if isinstance(item, DecodedFrame):
-                    if last_pts is not None and item.pts <= last_pts:
-                        self.reader.damaged("timestamps do not increase", item.index, item.time)
+                if isinstance(item, _Decoded):
+                    df = item.df
+                    if last_pts is not None and df.pts <= last_pts:
+                        self.reader.damaged("timestamps do not increase", df.index, df.time)
                         continue
-                    last_pts = item.pts
+                    last_pts = df.pts
                     batch.append(self._prepare(item))
                     if len(batch) >= batch_size:
                         self._run_batch(batch)

@@ -52,8 +52,13 @@ class ShotCutDetector:
         hist = 1.0 - float(np.minimum(a[1], b[1]).sum()) / 2.0
         return pixel, hist
 
-    def is_cut(self, rgb: np.ndarray) -> bool:
-        sig = self.signature(rgb)
+    def is_cut(self, rgb: np.ndarray | None = None, *, signature: tuple[np.ndarray, np.ndarray] | None = None) -> bool:
+        """Whether this frame (its picture, or its :meth:`signature` computed elsewhere) starts a shot."""
+        if signature is None:
+            if rgb is None:
+                raise ValueError("is_cut needs a picture or its signature")
+            signature = self.signature(rgb)
+        sig = signature
         prev, self._prev = self._prev, sig
         if prev is None:
             return False
