@@ -34,8 +34,8 @@ print("onnxruntime providers", onnxruntime.get_available_providers())
 EOF
 cat "$OUT/versions.txt"
 
-echo "=== pytest tests/test_torch_backend.py, GPU tests included ($(( $(date +%s) - T0 )) s so far)"
-timeout "${PYTEST_TIMEOUT:-150}" $PY -m pytest -q -p no:cacheprovider -rs tests/test_torch_backend.py > "$OUT/pytest.txt" 2>&1
+echo "=== pytest: torch backend, device path, video encoder; GPU tests included ($(( $(date +%s) - T0 )) s so far)"
+timeout "${PYTEST_TIMEOUT:-150}" $PY -m pytest -q -p no:cacheprovider -rs ${PYTEST_FILES:-tests/test_torch_backend.py tests/test_device_multiscale.py tests/test_video_encoder.py} > "$OUT/pytest.txt" 2>&1
 echo "pytest rc=$?"
 tail -12 "$OUT/pytest.txt"
 
