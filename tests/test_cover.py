@@ -162,3 +162,25 @@ def test_solid_i420_rejects_odd_or_non_i420_buffers():
         solid_i420(np.zeros((45, 31), np.uint8), np.array([[0, 0, 2, 2]]), (16, 128, 128))
     with pytest.raises(ValueError):
         solid_i420(np.zeros((45, 40), np.uint8)[:, ::2], np.array([[0, 0, 2, 2]]), (16, 128, 128))
+
+
+def test_regions_inside_others_are_dropped_and_the_painted_union_is_unchanged():
+    from unseen.cover.regions import without_contained
+
+    rng = np.random.default_rng(3)
+    xy = rng.integers(0, 80, (300, 2))
+    wh = rng.integers(1, 40, (300, 2))
+    regions = np.concatenate([xy, xy + wh], axis=1)
+    regions = np.concatenate([regions, regions[:20]])  # exact duplicates too
+    kept = without_contained(regions)
+    assert len(kept) < len(regions)
+
+    def painted(rs):
+        m = np.zeros((130, 130), bool)
+        for x1, y1, x2, y2 in rs:
+            m[y1:y2, x1:x2] = True
+        return m
+
+    assert np.array_equal(painted(regions), painted(kept))
+    assert len(without_contained(np.array([[1, 1, 5, 5], [1, 1, 5, 5]]))) == 1
+    assert len(without_contained(np.zeros((0, 4), np.int64))) == 0

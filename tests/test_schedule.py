@@ -186,3 +186,26 @@ def test_a_pass_grows_its_boxes_about_their_centres():
     grown = det.detect(img, (Pass("yunet", 1, 0.3, grow=1.5),)).boxes[0]
     assert np.allclose((plain[:2] + plain[2:]) / 2, (grown[:2] + grown[2:]) / 2)
     assert np.allclose(grown[2:] - grown[:2], 1.5 * (plain[2:] - plain[:2]))
+
+
+def test_a_batching_detector_gets_frames_grouped_by_the_passes_they_need(tmp_path):
+    settings = Settings(detect_stride=0.5)
+    det, cf, yn = _detector(settings)
+    det.batch = 8
+    calls: list[tuple[int, tuple]] = []
+    inner = det.detect_many
+
+    def detect_many(images, passes=None):
+        calls.append((len(images), tuple(passes or ())))
+        return inner(images, passes)
+
+    det.detect_many = detect_many  # type: ignore[method-assign]
+    clip = make_clip(tmp_path / "a.mp4", width=128, height=96, n=32, draw=moving_square(size=16, speed=0.5))
+    process_video(clip.path, tmp_path / "b.mp4", settings, detector=det)
+    assert sum(n for n, _ in calls) == 32
+    per_batch_sets = len(calls)
+    assert per_batch_sets <= 4 * 3  # 4 batches of 8, at most one call per distinct pass set in each
+    frames, _ = read_frames(tmp_path / "b.mp4")
+    for i, (src, out) in enumerate(zip(clip.frames, frames)):
+        for box in magenta_boxes(src):
+            assert covered(out, box) >= 0.95, f"frame {i}"

@@ -39,6 +39,35 @@ def head_regions(faces: Faces, width: int, height: int, scale: float) -> np.ndar
     return out[keep]
 
 
+def without_contained(regions: np.ndarray) -> np.ndarray:
+    """``regions`` less those lying inside another (of duplicates, the first stays).
+
+    For rectangles the painted union is the same; a video frame's held covers are often dozens of
+    nearly equal boxes of one face, and each painted rectangle costs a few microseconds.
+    Rectangles only: an ellipse inside a rectangle region's bounds is not inside its ellipse.
+    """
+    n = len(regions)
+    if n <= 1:
+        return regions
+    r = regions
+    keep = np.ones(n, bool)
+    idx = np.arange(n)
+    for lo in range(0, n, 1024):
+        c = r[lo : lo + 1024]
+        inside = (
+            (c[:, None, 0] >= r[None, :, 0])
+            & (c[:, None, 1] >= r[None, :, 1])
+            & (c[:, None, 2] <= r[None, :, 2])
+            & (c[:, None, 3] <= r[None, :, 3])
+        )
+        same = np.all(c[:, None, :] == r[None, :, :], axis=2)
+        me = idx[lo : lo + 1024, None]
+        # inside another that is not identical to it, or identical to an earlier one
+        dominated = inside & ((~same) | (idx[None, :] < me)) & (idx[None, :] != me)
+        keep[lo : lo + 1024] = ~dominated.any(axis=1)
+    return r[keep]
+
+
 def ellipse_mask(h: int, w: int) -> np.ndarray:
     """Boolean ``(h, w)`` mask of the ellipse inscribed in an h x w box; never empty."""
     yy = (np.arange(h, dtype=np.float64) + 0.5 - h / 2) / (h / 2)

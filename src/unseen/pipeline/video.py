@@ -29,6 +29,7 @@ import numpy as np
 
 from ..cover import apply_cover, regions_for
 from ..cover.looks import solid_i420
+from ..cover.regions import without_contained
 from ..detect.base import FaceDetector
 from ..detect.multiscale import MultiScaleDetector
 from ..detect.schedule import Schedule, video_schedule
@@ -274,6 +275,8 @@ class _Run:
                 and (frame.width, frame.height) == (info.width, info.height)
             ):
                 regions = regions_for(faces, info.width, info.height, self.settings)
+                if self.settings.shape != "ellipse":
+                    regions = without_contained(regions)
                 if len(regions):
                     planes = frame.to_ndarray()  # a copy: the decoder may still reference this frame
                     solid_i420(planes, regions, self.planar_fill, self.settings.shape == "ellipse")
@@ -301,23 +304,23 @@ class _Run:
         return _Pending(df, view, k, cut, passes)
 
     def _detect(self, batch: list[_Pending]) -> list[Faces]:
-        """Detections for prepared frames, in order; runs of frames with the same passes go to
-        the detector together when it takes batches (a GPU)."""
+        """Detections for prepared frames, in order; frames that get the same passes go to the
+        detector together when it takes batches (a GPU)."""
         if len(batch) == 1 or not hasattr(self.detector, "detect_many"):
             return [self._detect_one(p) for p in batch]
-        out: list[Faces] = []
-        start = 0
-        while start < len(batch):
-            end = start + 1
-            while end < len(batch) and batch[end].passes == batch[start].passes:
-                end += 1
-            views = [p.view for p in batch[start:end]]
-            found = self.detector.detect_many(views, batch[start].passes)  # type: ignore[attr-defined]
+        groups: dict[Any, list[int]] = {}
+        for i, p in enumerate(batch):
+            groups.setdefault(p.passes, []).append(i)
+        out: list[Faces | None] = [None] * len(batch)
+        for passes, idxs in groups.items():
+            views = [batch[i].view for i in idxs]
+            found = self.detector.detect_many(views, passes)  # type: ignore[attr-defined]
             if not isinstance(found, list) or len(found) != len(views):
-                raise PipelineError(f"detector {getattr(self.detector, 'name', '?')} returned {len(found)} results for {len(views)} frames")
-            out.extend(found)
-            start = end
-        return out
+                n = len(found) if isinstance(found, list) else type(found).__name__
+                raise PipelineError(f"detector {getattr(self.detector, 'name', '?')} returned {n} results for {len(views)} frames")
+            for i, faces in zip(idxs, found):
+                out[i] = faces
+        return out  # type: ignore[return-value]
 
     def _detect_one(self, p: _Pending) -> Faces:
         if p.passes is None:

@@ -40,13 +40,21 @@ class _Slot(Generic[P]):
     index: int
     time: float
     segment: int
-    parts: list[Faces] = field(default_factory=list)
+    # (boxes, scores, origin, track ids) arrays, made into one validated Faces when the frame is
+    # final: a held face adds a part to every frame of its hold, and a Faces each was measurable.
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)
 
     def add(self, boxes: np.ndarray, origin: Origin, track_ids: np.ndarray | int) -> None:
         n = len(boxes)
         if n:
             ids = np.broadcast_to(np.asarray(track_ids, np.int64), (n,))
-            self.parts.append(Faces(boxes, np.zeros(n, np.float32), np.full(n, origin, np.uint8), ids))
+            self.parts.append((boxes, np.zeros(n, np.float32), np.full(n, origin, np.uint8), ids))
+
+    def faces(self) -> Faces:
+        parts = [p for p in self.parts if len(p[0])]
+        if not parts:
+            return Faces.empty()
+        return Faces(*(np.concatenate([p[k] for p in parts]) for k in range(4)))
 
 
 @dataclass
@@ -146,7 +154,7 @@ class TemporalCover(Generic[P]):
                 slot.add(grown(track.box, dt, track.velocity)[None], Origin.DILATED, track.id)
         self._hold(slot, boxes, ids)
 
-        slot.parts.insert(0, Faces(detections.boxes, detections.scores, detections.origin, ids))
+        slot.parts.insert(0, (detections.boxes, detections.scores, detections.origin, ids))
         self._slots.append(slot)
         self.max_buffered = max(self.max_buffered, len(self._slots))
         return self._emit(lambda s: slot.time - s.time > self.lookahead + _EPS)
@@ -160,7 +168,7 @@ class TemporalCover(Generic[P]):
         out = []
         while self._slots and ready(self._slots[0]):
             s = self._slots.popleft()
-            out.append((s.payload, Faces.merge(s.parts)))
+            out.append((s.payload, s.faces()))
         return out
 
     def _link(self, track: _Track, slot: _Slot[P], box: np.ndarray) -> None:
