@@ -622,7 +622,7 @@ def main(argv: list[str] | None = None) -> int:
             sched = video_schedule(settings, det.passes)
             passes = sched.passes_at(0.0, True) if sched is not None else det.passes
             return detect_throughput(bench, det, frames, bm, passes, f"detect video schedule passes (first frame: {len(passes)} passes), fp32, batch {bm}",
-                                     "what process_video runs per frame at stride 0 (auto on cuda)")
+                                     "what process_video runs on a frame at stride 0 (--detect-stride 0)")
 
         bench.step("c_schedule_fp32", schedule_row, need=25)
         if dev == "cuda":

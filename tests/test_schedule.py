@@ -45,7 +45,7 @@ def test_hold_covers_one_stride_and_a_frame():
 
 def test_settings_choose_the_stride():
     assert stride_for(Settings()) == 1.0  # auto on cpu
-    assert stride_for(Settings(device="cuda")) == 0.0  # auto on cuda: every pass, every frame
+    assert stride_for(Settings(device="cuda")) == 1.0  # the same schedule on a GPU (leak-checked at 1 s)
     assert stride_for(Settings(detect_stride=1.0)) == 1.0
     assert video_schedule(Settings(detect_stride=0), passes_for(Settings())) is None
     for bad in (-0.5, 2.5):

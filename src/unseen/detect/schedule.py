@@ -36,7 +36,7 @@ _CHEAP: dict[str, tuple[tuple[float, Pass], ...]] = {
     "fast": ((0.0, Pass("yunet", 0.5, 0.5)), (0.2, Pass("yunet", 1, 0.3))),
     "thorough": (),
 }
-DEFAULT_STRIDE = {"cpu": 1.0, "cuda": 0.0}  # seconds between thorough passes when stride is "auto"
+DEFAULT_STRIDE = {"cpu": 1.0, "cuda": 1.0}  # seconds between thorough passes when stride is "auto"
 
 
 @dataclass(frozen=True)
