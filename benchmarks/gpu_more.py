@@ -1,5 +1,6 @@
-"""Second GPU run: end-to-end rows the first run of gpu_speed.py could not reach (NVENC does not
-open in the lent VM): the CPU's detection schedule on the GPU, and the x264 ultrafast ceiling.
+"""Short GPU run of end-to-end rows only (after benchmarks/gpu_speed.py): the shipping GPU settings
+(the detection schedule), x264 ultrafast (NVENC does not open in the lent VM), every pass on every
+frame, and the pipeline's ceiling with a fake detector.
 
     python3 benchmarks/gpu_more.py --out "$OUT"      (after gpu_device.sh's wheel install)
 """
@@ -30,11 +31,12 @@ def main() -> int:
     src, work = ns.video, Path("/tmp/gpu_more")
     work.mkdir(exist_ok=True)
     runs = [
-        ("warm", "warm-up (default, stride 1)", dict(device="cuda", backend="torch", detect_stride=1.0), False),
-        ("stride1", "end to end default, --device cuda --detect-stride 1 (the CPU schedule)", dict(device="cuda", backend="torch", detect_stride=1.0), False),
-        ("stride1_fast", "end to end --fast, --device cuda --detect-stride 1", dict(device="cuda", backend="torch", preset="fast", detect_stride=1.0), False),
-        ("stride1_ultra", "end to end default, cuda, stride 1, x264 ultrafast", dict(device="cuda", backend="torch", detect_stride=1.0, encoder_preset="ultrafast"), False),
-        ("full_ultra", "end to end default, cuda, every pass every frame, x264 ultrafast", dict(device="cuda", backend="torch", encoder_preset="ultrafast"), False),
+        ("warm", "warm-up (default)", dict(device="cuda", backend="torch"), False),
+        ("default", "end to end default, --device cuda (schedule: stride 1 s, auto)", dict(device="cuda", backend="torch"), False),
+        ("fast", "end to end --fast, --device cuda", dict(device="cuda", backend="torch", preset="fast"), False),
+        ("default_ultra", "end to end default, cuda, x264 ultrafast", dict(device="cuda", backend="torch", encoder_preset="ultrafast"), False),
+        ("fast_ultra", "end to end --fast, cuda, x264 ultrafast", dict(device="cuda", backend="torch", preset="fast", encoder_preset="ultrafast"), False),
+        ("full", "end to end default, cuda, --detect-stride 0 (every pass, every frame)", dict(device="cuda", backend="torch", detect_stride=0.0), False),
         ("fake_ultra", "end to end, fixed fake detector, x264 ultrafast (pipeline ceiling)", dict(encoder_preset="ultrafast"), True),
     ]
     for key, label, kw, fake in runs:
