@@ -12,6 +12,7 @@ from unseen.detect.multiscale import (
     iou_matrix,
     merge,
     nms,
+    tile_size,
     tile_starts,
     tiles,
 )
@@ -47,7 +48,24 @@ def test_tiles_grid_and_small_images_are_one_tile():
     assert tiles(10, 20, 2048, 256) == [(0, 0, 20, 10)]
     grid = tiles(3000, 5000, 2048, 256)
     assert len(grid) == 2 * 3
-    assert all(x2 - x1 == 2048 and y2 - y1 == 2048 for x1, y1, x2, y2 in grid)
+    # tiles only as large as needed for the overlap: 1632 x 1856, not 2048 x 2048
+    assert {(x2 - x1, y2 - y1) for x1, y1, x2, y2 in grid} == {(1856, 1632)}
+    covered = np.zeros((3000, 5000), bool)
+    for x1, y1, x2, y2 in grid:
+        covered[y1:y2, x1:x2] = True
+    assert covered.all()
+    # a 1080p frame upscaled 2x: two rows of 1216, not of 2048 (41 % fewer pixels)
+    assert {(x2 - x1, y2 - y1) for x1, y1, x2, y2 in tiles(2160, 3840, 2048, 256)} == {(2048, 1216)}
+
+
+@pytest.mark.parametrize("length", [2049, 2160, 3000, 4096, 10_000])
+def test_shrunk_tiles_keep_the_overlap(length):
+    size = tile_size(length, 2048, 256)
+    assert size <= 2048 and size % 32 == 0
+    starts = tile_starts(length, size, 256)
+    assert starts[-1] + size == length
+    for a, b in zip(starts, starts[1:]):
+        assert a + size - b >= 256
 
 
 def test_context_scales_until_the_image_fits_one_tile():
