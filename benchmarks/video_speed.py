@@ -143,11 +143,13 @@ class Timed:
     def __init__(self, det):  # type: ignore[no-untyped-def]
         self.det, self.seconds, self.calls = det, 0.0, 0
         self.name = getattr(det, "name", "?")
+        if hasattr(det, "passes"):  # a multi-pass detector: the pipeline schedules its passes
+            self.passes = det.passes
 
-    def detect(self, image):  # type: ignore[no-untyped-def]
+    def detect(self, image, passes=None):  # type: ignore[no-untyped-def]
         t0 = time.monotonic()
         try:
-            return self.det.detect(image)
+            return self.det.detect(image) if passes is None else self.det.detect(image, passes)
         finally:
             self.seconds += time.monotonic() - t0
             self.calls += 1
@@ -188,6 +190,7 @@ def run_unseen(src: Path, dst: Path, preset: str | None, fake: bool = False, rgb
         "detect": timed.seconds,
         "face_frames_covered": rep.details["face_frames"],
         "detector": timed.name,
+        "detect_stride": rep.details.get("detect_stride"),
     }
 
 

@@ -31,7 +31,6 @@ from ..cover import apply_cover, regions_for
 from ..cover.looks import solid_i420
 from ..cover.regions import without_contained
 from ..detect.base import FaceDetector
-from ..detect.multiscale import MultiScaleDetector
 from ..detect.schedule import Schedule, video_schedule
 from ..errors import (
     CorruptInput,
@@ -219,8 +218,9 @@ class _Run:
         # Cheap passes on every frame, the preset's thorough ones on a stride; the holds are made at
         # least one stride long so the frames between thorough sightings stay covered.
         self.schedule: Schedule | None = None
-        if isinstance(detector, MultiScaleDetector):
-            self.schedule = video_schedule(settings, detector.passes)
+        passes = getattr(detector, "passes", None)  # a multi-pass detector (or a wrapper of one)
+        if passes:
+            self.schedule = video_schedule(settings, tuple(passes))
         hold = self.schedule.hold(info.fps) if self.schedule is not None else 0.0
         self.temporal: TemporalCover[DecodedFrame] = TemporalCover(
             max(settings.hold_before, hold), max(settings.hold_after, hold)
