@@ -57,12 +57,9 @@ class DeviceMultiScaleDetector(MultiScaleDetector):
         torch = self._torch
         n, (h, w) = len(images), images[0].shape[:2]
         if self.device == "cuda":
-            key = (n, h, w)
-            host = self._pinned.get(key)
-            if host is None:
-                if len(self._pinned) >= 4:
-                    self._pinned.pop(next(iter(self._pinned)))
-                host = self._pinned[key] = torch.empty((n, h, w, 3), dtype=torch.uint8, pin_memory=True)
+            from .torch_nets import pinned_buffer
+
+            host = pinned_buffer(torch, self._pinned, (n, h, w, 3))
             arr = host.numpy()
             for k, im in enumerate(images):
                 arr[k] = im

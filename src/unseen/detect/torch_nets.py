@@ -50,6 +50,16 @@ def cuda_problem() -> str | None:
     return f"torch {torch.__version__} (CUDA {build}) sees no usable GPU"
 
 
+def pinned_buffer(torch, cache: dict, shape: tuple[int, ...]):  # type: ignore[no-untyped-def]
+    """A pinned uint8 host tensor of ``shape``, reused from ``cache`` (at most 4 kept)."""
+    host = cache.get(shape)
+    if host is None:
+        if len(cache) >= 4:
+            cache.pop(next(iter(cache)))
+        host = cache[shape] = torch.empty(shape, dtype=torch.uint8, pin_memory=True)
+    return host
+
+
 def _conv_precision(torch, value: str) -> Callable[[], None]:  # type: ignore[no-untyped-def]
     """Set cuDNN's float32 convolution precision ('ieee' or 'tf32'); returns the undo."""
     conv = getattr(torch.backends.cudnn, "conv", None)
@@ -176,12 +186,7 @@ class _TorchNet:
         torch = self._torch
         n = len(images)
         if self.device == "cuda":  # pinned host memory, reused: the copy to the GPU runs at full speed
-            key = (n, ph, pw)
-            host = self._pinned.get(key)
-            if host is None:
-                if len(self._pinned) >= 4:
-                    self._pinned.pop(next(iter(self._pinned)))
-                host = self._pinned[key] = torch.empty((n, ph, pw, 3), dtype=torch.uint8, pin_memory=True)
+            host = pinned_buffer(torch, self._pinned, (n, ph, pw, 3))
         else:
             host = torch.empty((n, ph, pw, 3), dtype=torch.uint8)
         arr = host.numpy()
