@@ -94,8 +94,8 @@ class Settings:
         "GPU and fail with an error where none is usable, never falling back)",
         choices=VIDEO_ENCODERS,
     )
-    hold_before: float = _opt(0.5, "video: seconds a face's cover starts before it is first seen")
-    hold_after: float = _opt(0.5, "video: seconds a face's cover lasts after it is last seen")
+    hold_before: float = _opt(0.5, "video: seconds a face's cover starts before it is first seen (at least one detection stride)")
+    hold_after: float = _opt(0.5, "video: seconds a face's cover lasts after it is last seen (at least one detection stride)")
     detect_stride: float = _opt(
         -1.0,
         "video: seconds between runs of the preset's thorough passes; cheap passes (YuNet at 0.5x on "
