@@ -222,7 +222,7 @@ def score_arrays(truth: ImageTruth, original: np.ndarray, output: np.ndarray, fi
 def table(rows: Sequence[tuple[str, Summary]], baseline: str | None = None) -> str:
     """A Markdown table: one row per tool/preset; ratios of time to ``baseline``'s row."""
     base = dict(rows).get(baseline) if baseline else None
-    head = ["tool", *[b[0] for b in BINS], ">=16", "easy", "medium", "hard", "collateral %", "s/image", "CPU s/image"]
+    head = ["tool", *[b[0] for b in BINS], ">=16", "easy", "medium", "hard", "collateral %", "images/s", "s/image", "CPU s/image"]
     if base:
         head += [f"time / {baseline}", f"CPU / {baseline}"]
     out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
@@ -232,6 +232,7 @@ def table(rows: Sequence[tuple[str, Summary]], baseline: str | None = None) -> s
         cells.append(f"{100 * s.targets['>=16']:.1f}")
         cells += [f"{100 * s.setting_rate(g):.1f}" for g in SETTINGS]
         cells.append(f"{100 * s.collateral:.2f}")
+        cells.append(f"{1 / s.seconds_per_image:.2f}" if s.seconds_per_image else "-")
         cells.append(f"{s.seconds_per_image:.3f}")
         cells.append(f"{s.cpu_per_image:.3f}")
         if base:
