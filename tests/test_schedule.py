@@ -209,3 +209,12 @@ def test_a_batching_detector_gets_frames_grouped_by_the_passes_they_need(tmp_pat
     for i, (src, out) in enumerate(zip(clip.frames, frames)):
         for box in magenta_boxes(src):
             assert covered(out, box) >= 0.95, f"frame {i}"
+
+
+def test_thorough_preset_runs_every_pass_on_every_frame_unless_a_stride_is_asked_for():
+    thorough = Settings(preset="thorough")
+    assert video_schedule(thorough, passes_for(thorough)) is None
+    strided = Settings(preset="thorough", detect_stride=0.5)
+    sched = video_schedule(strided, passes_for(strided))
+    assert sched is not None and sched.stride == 0.5
+    assert sched.passes_at(1 / 30)  # cheap passes between the thorough runs, never nothing

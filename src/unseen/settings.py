@@ -100,7 +100,8 @@ class Settings:
         -1.0,
         "video: seconds between runs of the preset's thorough passes; cheap passes (YuNet at 0.5x on "
         "every frame, at 1x every 0.1 s, 0.2 s with --fast) run between, and every cover is held for "
-        "at least one stride (-1 = auto: 1.0, the stride the leak checks were run at; 0 = every pass on every frame)",
+        "at least one stride (-1 = auto: 1.0, the stride the leak checks were run at, and every frame with "
+        "--preset thorough; 0 = every pass on every frame)",
     )
     audio: bool = _opt(True, "video: keep audio streams (voices can identify people)")
     allow_damaged: bool = _opt(

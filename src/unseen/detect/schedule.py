@@ -34,8 +34,8 @@ _CHEAP: dict[str, tuple[tuple[float, Pass], ...]] = {
         (0.1, Pass("yunet", 1, 0.3, grow=_YUNET_AS_CENTERFACE)),
     ),
     "fast": ((0.0, Pass("yunet", 0.5, 0.5)), (0.2, Pass("yunet", 1, 0.3))),
-    "thorough": (),
 }
+_CHEAP["thorough"] = _CHEAP["default"]  # only with an explicit stride: thorough runs every pass by default
 DEFAULT_STRIDE = {"cpu": 1.0, "cuda": 1.0}  # seconds between thorough passes when stride is "auto"
 
 
@@ -83,6 +83,8 @@ def stride_for(settings: Settings) -> float:
 def video_schedule(settings: Settings, passes: tuple[Pass, ...]) -> Schedule | None:
     """The schedule for a video detected with ``passes`` (the preset's own, threshold override
     applied), or ``None`` when every pass runs on every frame (stride 0)."""
+    if settings.preset == "thorough" and settings.detect_stride < 0:
+        return None  # the preset for the most recall: every pass on every frame unless asked otherwise
     stride = stride_for(settings)
     if stride <= 0:
         return None
