@@ -6,7 +6,7 @@
 # Making them here (both folders are listed in .git/info/exclude, never committed):
 #   python3 -m pip download --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
 #     --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 -d .whl av==18.1.0 pytest==9.2.0 \
-#     iniconfig pluggy packaging          # (pytest's own needs; the GPU image has numpy, torch, cv2, onnx)
+#     iniconfig pluggy packaging pygments   # (pytest's own needs; the GPU image has numpy, torch, cv2, onnx)
 #   mkdir -p .gpu && cp .bench/speed/hamilton_1080p30_10s.mp4 .gpu/   # made by benchmarks/video_speed.py --seconds 10
 # Runs the torch backend's tests (the GPU ones included), then benchmarks/gpu_speed.py; everything
 # lands in $OUT (versions.txt, nvidia-smi.txt, pytest.txt, gpu_speed.json/.log/.stdout) and the
