@@ -109,6 +109,7 @@ def test_face_seen_only_by_thorough_passes_is_covered_on_every_frame(tmp_path, s
     assert cf.calls == 2 * keyframes  # two CenterFace passes (plain and mirrored), stride frames only
     assert yn.calls > cf.calls  # the cheap tier ran on the frames between
     assert report.details["detect_stride"] == stride
+    assert report.details["thorough_frames"] == keyframes
     assert min(report.details["hold_seconds"]) >= stride
 
 

@@ -508,6 +508,8 @@ def process_video(
         "lookahead_frames": run.temporal.max_buffered,
         "hold_seconds": [run.temporal.hold_before, run.temporal.hold_after],
         "detect_stride": run.schedule.stride if run.schedule is not None else 0.0,
+        # frames on which the preset's own (thorough) passes ran; all of them without a schedule
+        "thorough_frames": run.schedule.runs[-1] if run.schedule is not None else run.frames_done,
         "detector": getattr(detector, "name", type(detector).__name__),
     }
     return report
