@@ -247,3 +247,22 @@ def test_unknown_encoder_preset_is_a_config_error(tmp_path):
     with pytest.raises(ConfigError, match="encoder_preset"):
         process_video(clip.path, None, S.replace(encoder_preset="warp9"), detector=MagentaDetector())
     _no_output(tmp_path, clip.path)
+
+
+def test_a_frame_that_cannot_be_converted_names_its_own_frame(tmp_path, monkeypatch):
+    import unseen.pipeline.video as video
+
+    clip = make_clip(tmp_path / "a.mp4", n=20)
+    calls = {"n": 0}
+    real = video.to_rgb
+
+    def failing(frame, info):
+        calls["n"] += 1
+        if calls["n"] == 7:
+            raise ValueError("unsupported layout")
+        return real(frame, info)
+
+    monkeypatch.setattr(video, "to_rgb", failing)
+    with pytest.raises(PipelineError, match=r"frame 6 .*cannot convert the frame to RGB"):
+        process_video(clip.path, tmp_path / "b.mp4", Settings(), detector=MagentaDetector())
+    assert not (tmp_path / "b.mp4").exists()

@@ -244,8 +244,11 @@ class _Run:
         # thread (detection, tracking, cover) does not wait for them (swscale releases the GIL).
         for item in self.reader.items():
             if isinstance(item, DecodedFrame):
-                rgb = to_rgb(item.frame, self.info)
-                item = _Decoded(item, rgb, ShotCutDetector.signature(rgb))
+                try:
+                    rgb = to_rgb(item.frame, self.info)
+                    item = _Decoded(item, rgb, ShotCutDetector.signature(rgb))
+                except (av.error.FFmpegError, ValueError) as exc:  # named by its own frame, not the main thread's
+                    raise PipelineError(f"cannot convert the frame to RGB: {exc}", where=where(item.index, item.time)) from exc
             self.shared.put(self.q_in, item)
         self.shared.put(self.q_in, _END)
 
