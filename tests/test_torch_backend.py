@@ -18,7 +18,6 @@ try:
 except ImportError:  # pragma: no cover - CI installs torch
     pytest.skip("PyTorch is not installed (pip install 'unseen[torch]'); the torch backend is optional", allow_module_level=True)
 
-import onnx
 from onnx import TensorProto, helper, numpy_helper
 from PIL import Image
 
