@@ -74,19 +74,42 @@ def test_cuda_without_a_cuda_provider_is_an_error_not_a_fallback():
             build_detector(Settings(device="cuda", backend=backend, threads=1))
 
 
+# every vendored file -> the network that loads it
+LOADERS = {
+    "centerface.onnx": lambda: CenterFaceNet(device="cpu", threads=1),
+    "centerface_int8.onnx": lambda: CenterFaceNet(device="cpu", threads=1, precision="int8"),
+    "yunet_2023mar.onnx": lambda: YuNetNet(device="cpu", threads=1),
+}
+
+
+def test_every_pinned_file_has_a_loader():
+    assert sorted(LOADERS) == sorted(weights.PINS)
+
+
 @pytest.mark.parametrize("name", sorted(weights.PINS))
 def test_altered_weights_are_refused(tmp_path, monkeypatch, name):
     original = weights.load_weights(name)
-    (tmp_path / name).write_bytes(original[:-1] + bytes([original[-1] ^ 1]))
-    monkeypatch.setattr(weights, "MODELS_DIR", tmp_path)
-    with pytest.raises(ModelError, match="altered"):
-        NETS[name.split("_")[0].split(".")[0]](device="cpu", threads=1)
+    folder = tmp_path / "models"  # (the test's own folder name holds the word "altered")
+    folder.mkdir()
+    for other in weights.PINS:  # the others intact, so only this file's alteration can be the error
+        (folder / other).write_bytes(weights.load_weights(other))
+    (folder / name).write_bytes(original[:-1] + bytes([original[-1] ^ 1]))
+    monkeypatch.setattr(weights, "MODELS_DIR", folder)
+    with pytest.raises(ModelError, match="model file altered: SHA-256") as err:
+        LOADERS[name]()
+    assert err.value.path == str(folder / name)
 
 
-def test_missing_weights_are_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr(weights, "MODELS_DIR", tmp_path)
-    with pytest.raises(ModelError, match="missing"):
-        CenterFaceNet(device="cpu", threads=1)
+@pytest.mark.parametrize("name", sorted(weights.PINS))
+def test_missing_weights_are_refused(tmp_path, monkeypatch, name):
+    folder = tmp_path / "models"  # (the test's own folder name holds the word "missing")
+    folder.mkdir()
+    for other in set(weights.PINS) - {name}:
+        (folder / other).write_bytes(weights.load_weights(other))
+    monkeypatch.setattr(weights, "MODELS_DIR", folder)
+    with pytest.raises(ModelError, match="model file missing or unreadable") as err:
+        LOADERS[name]()
+    assert err.value.path == str(folder / name)
 
 
 def _real_face_photo() -> np.ndarray:

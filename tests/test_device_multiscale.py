@@ -51,7 +51,7 @@ def _photos() -> list[np.ndarray]:
 
 @pytest.mark.parametrize("preset", ["default", "fast"])
 def test_device_path_finds_what_the_cpu_path_finds(nets, preset):
-    s = Settings(preset=preset)
+    s = Settings(preset=preset, precision="fp32")  # the torch nets are the fp32 graphs
     cpu = build(s)  # onnxruntime, OpenCV scaling
     dev = DeviceMultiScaleDetector(nets, passes_for(s), name="dev", device="cpu", batch=2)
     photos = _photos()

@@ -283,10 +283,10 @@ def test_torch_detector_detect_many_matches_detect():
 def test_torch_backend_runs_the_preset_passes_on_torch():
     det = build_detector(Settings(backend="torch", threads=1))
     assert det.name == "centerface+yunet/default@torch-cpu"
-    assert det.passes == registry.passes_for(Settings(threads=1))
+    assert det.passes == registry.passes_for(Settings(threads=1, precision="fp32"))  # torch runs fp32
     assert isinstance(det.nets["centerface"], TorchCenterFaceNet) and isinstance(det.nets["yunet"], TorchYuNetNet)
     assert det.batch == 1
-    ort = build_detector(Settings(threads=1))
+    ort = build_detector(Settings(threads=1, precision="fp32"))  # the same graph on onnxruntime
     assert ort.name == "centerface+yunet/default@onnxruntime-cpu"
     img = _photo(256)
     assert_same_faces(ort.detect(img), det.detect(img))
@@ -333,11 +333,11 @@ def test_cuda_takes_torch_when_only_torch_has_cuda(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     assert registry.runtime_for(Settings(device="cuda", backend="yunet")) == "torch"
     built = []
-    monkeypatch.setattr(registry, "_net", lambda name, runtime, device, threads: built.append((name, runtime, device)) or _CountingNet(name))
+    monkeypatch.setattr(registry, "_net", lambda name, runtime, device, threads, precision: built.append((name, runtime, device, precision)) or _CountingNet(name))
     det = build_detector(Settings(device="cuda", threads=1))
     assert det.name == "centerface+yunet/default@torch-cuda"
     assert det.batch > 1
-    assert built == [("centerface", "torch", "cuda"), ("yunet", "torch", "cuda")]
+    assert built == [("centerface", "torch", "cuda", "fp32"), ("yunet", "torch", "cuda", "fp32")]
 
 
 # --- the CLI ---------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """CenterFace (Star-Clouds, MIT) on onnxruntime: one pass over one image at the size given.
 
 The vendored graph has fixed input dims ``[10, 3, 32, 32]``; at load the batch, height and width
-are made symbolic so any multiple of 32 runs. The network takes RGB 0-255 as float32 NCHW and
+are made symbolic so any multiple of 32 runs. ``precision="int8"`` loads the 8-bit build made from
+it by ``tools/quantize_centerface.py`` (symbolic already; same inputs and outputs). The network takes RGB 0-255 as float32 NCHW and
 answers at stride 4: a face-centre heatmap, log box sizes, centre offsets (and landmarks, unused).
 """
 
@@ -24,8 +25,14 @@ class CenterFaceNet:
     name = "centerface"
     multiple = MULTIPLE
 
-    def __init__(self, *, device: str = "cpu", threads: int = 1):
-        model = symbolic_dims(load_weights("centerface.onnx"), {0: "n", 2: "h", 3: "w"}, {0: "n", 2: "fh", 3: "fw"})
+    def __init__(self, *, device: str = "cpu", threads: int = 1, precision: str = "fp32"):
+        if precision == "int8":
+            model = load_weights("centerface_int8.onnx")
+        elif precision == "fp32":
+            model = symbolic_dims(load_weights("centerface.onnx"), {0: "n", 2: "h", 3: "w"}, {0: "n", 2: "fh", 3: "fw"})
+        else:
+            raise ValueError(f"precision must be fp32 or int8, got {precision!r}")
+        self.precision = precision
         self.session = make_session(model, device=device, threads=threads, name=self.name)
         self.runtime, self.device = "onnxruntime", device
         self.input_name = self.session.get_inputs()[0].name

@@ -10,6 +10,10 @@ backends takes onnxruntime's CUDA provider where the installed onnxruntime has o
 (``unseen[gpu]``), else PyTorch on CUDA where a CUDA build of torch sees a GPU, else it is a
 ModelError naming both ways: never a run on the CPU instead. The detector's name says where it runs
 (``centerface+yunet/default@torch-cuda``); reports carry it.
+
+Precision: on onnxruntime on the CPU, CenterFace can run its int8 build (``centerface-int8`` in
+the name). ``--precision auto`` takes it where its coverage was measured (the table below), with
+the thresholds measured for it; everything else runs fp32.
 """
 
 from __future__ import annotations
@@ -83,9 +87,24 @@ _PASSES: dict[tuple[str, str], tuple[Pass, ...]] = {
 }
 
 
+# (preset, backend) -> thresholds of CenterFace's passes when it runs its int8 build, for the
+# presets whose int8 coverage was measured (WIDER FACE dev, docs/BENCHMARKS.md "CenterFace int8"):
+# the int8 build scores faces a little lower; at 0.075 (fp32: 0.08) its coverage is at least fp32's
+# in every size bin. ``--precision auto`` picks int8 only for these.
+_INT8_CENTERFACE_THRESHOLD: dict[tuple[str, str], float] = {("default", "auto"): 0.075}
+
+
 def available() -> tuple[str, ...]:
     """Networks this installation can build (the vendored ONNX ones, on onnxruntime or torch)."""
     return BACKENDS
+
+
+def precision_for(settings: Settings) -> str:
+    """'int8' or 'fp32': which CenterFace build ``settings`` ask for (YuNet is always fp32)."""
+    if settings.precision != "auto":
+        return settings.precision  # Settings refuses int8 off the CPU or on torch
+    on_cpu_ort = settings.device == "cpu" and settings.backend != "torch"
+    return "int8" if on_cpu_ort and (settings.preset, settings.backend) in _INT8_CENTERFACE_THRESHOLD else "fp32"
 
 
 def passes_for(settings: Settings) -> tuple[Pass, ...]:
@@ -95,6 +114,9 @@ def passes_for(settings: Settings) -> tuple[Pass, ...]:
         passes = _PASSES[(settings.preset, backend)]
     except KeyError as exc:
         raise ModelError(f"no detector for preset {settings.preset!r} with backend {settings.backend!r}") from exc
+    int8 = _INT8_CENTERFACE_THRESHOLD.get((settings.preset, backend))
+    if int8 is not None and precision_for(settings) == "int8":
+        passes = tuple(dataclasses.replace(p, threshold=int8) if p.net == "centerface" else p for p in passes)
     if settings.threshold > 0:
         passes = tuple(dataclasses.replace(p, threshold=settings.threshold) for p in passes)
     return passes
@@ -142,7 +164,7 @@ def runtime_for(settings: Settings) -> str:
     )
 
 
-def _net(name: str, runtime: str, device: str, threads: int):  # type: ignore[no-untyped-def]
+def _net(name: str, runtime: str, device: str, threads: int, precision: str = "fp32"):  # type: ignore[no-untyped-def]
     if name not in BACKENDS:
         raise ModelError(f"unknown backend {name!r}; available: {', '.join(available())}")
     if runtime == "torch":
@@ -152,7 +174,7 @@ def _net(name: str, runtime: str, device: str, threads: int):  # type: ignore[no
     if name == "centerface":
         from .centerface import CenterFaceNet
 
-        return CenterFaceNet(device=device, threads=threads)
+        return CenterFaceNet(device=device, threads=threads, precision=precision)
     from .yunet import YuNetNet
 
     return YuNetNet(device=device, threads=threads)
@@ -162,8 +184,12 @@ def build(settings: Settings) -> FaceDetector:
     """Build the detector for ``settings``. Raises ModelError when it cannot be built as asked."""
     passes = passes_for(settings)
     runtime = runtime_for(settings)
-    nets = {name: _net(name, runtime, settings.device, settings.n_threads) for name in dict.fromkeys(p.net for p in passes)}
-    label = "+".join(nets)
+    precision = precision_for(settings)
+    nets = {
+        name: _net(name, runtime, settings.device, settings.n_threads, precision)
+        for name in dict.fromkeys(p.net for p in passes)
+    }
+    label = "+".join(f"{n}-int8" if n == "centerface" and precision == "int8" else n for n in nets)
     if runtime == "torch" and settings.device == "cuda":
         from .device_multiscale import DeviceMultiScaleDetector
 
