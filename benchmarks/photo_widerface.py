@@ -82,12 +82,21 @@ def _children_cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def run_unseen(preset: str, threads: int, inputs: Path, truth: list[wf.ImageTruth], originals: dict) -> wf.Summary:
+def run_unseen(
+    preset: str,
+    threads: int,
+    inputs: Path,
+    truth: list[wf.ImageTruth],
+    originals: dict,
+    *,
+    folder: Path | None = None,
+    precision: str = "auto",
+) -> wf.Summary:
     import unseen
     from unseen.pipeline.api import anonymize_array
 
-    settings = unseen.Settings(preset=preset, threads=threads)
-    outdir = inputs.parent / f"unseen-{preset}"
+    settings = unseen.Settings(preset=preset, threads=threads, precision=precision)
+    outdir = folder / "out" if folder else inputs.parent / f"unseen-{preset}"
     outdir.mkdir()
     c0 = time.process_time()
     t0 = time.perf_counter()
