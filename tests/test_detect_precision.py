@@ -142,3 +142,41 @@ def test_the_shipped_int8_file_is_what_the_tool_builds():
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "same" in done.stdout
+
+
+# --- the pipeline's detector cache -----------------------------------------------------------------
+def test_the_pipeline_builds_one_detector_per_precision():
+    from unseen.pipeline.api import detector_for
+
+    int8, fp32 = detector_for(Settings(threads=1)), detector_for(Settings(threads=1, precision="fp32"))
+    assert int8 is not fp32
+    assert int8.name.startswith("centerface-int8+") and fp32.name.startswith("centerface+")
+    assert detector_for(Settings(threads=1, precision="int8")) is not fp32
+
+
+class _Recording:
+    """Settings that note which of their fields are read."""
+
+    def __init__(self, settings: Settings):
+        object.__setattr__(self, "_settings", settings)
+        object.__setattr__(self, "read", set())
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        self.read.add("threads" if name == "n_threads" else name)
+        return getattr(self._settings, name)
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [Settings(threads=1), Settings(threads=1, preset="thorough", threshold=0.2), Settings(threads=1, backend="torch")],
+    ids=["default", "thorough", "torch"],
+)
+def test_the_detector_cache_key_holds_every_setting_the_registry_reads(settings):
+    """A setting read by build() but missing from the cache key would hand one setting's detector to
+    another (as precision once was: --precision fp32 after a default run got the int8 detector)."""
+    if settings.backend == "torch":
+        pytest.importorskip("torch", reason="PyTorch is not installed (pip install 'unseen[torch]')")
+    rec = _Recording(settings)
+    registry.build(rec)  # type: ignore[arg-type]
+    assert rec.read, "nothing recorded"
+    assert rec.read <= set(registry.DETECTOR_SETTINGS), rec.read - set(registry.DETECTOR_SETTINGS)

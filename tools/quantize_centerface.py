@@ -10,8 +10,8 @@ How the file is made (onnxruntime's own static quantizer; nothing is trained or 
 1. the vendored graph with its batch, height and width made symbolic (as ``CenterFaceNet`` loads
    it), converted to opset 13 (per-channel quantization needs it);
 2. static QDQ quantization: weights int8 per output channel with ``reduce_range`` (7-bit), so the
-   u8 x s8 products of x86's ``vpmaddubsw`` never saturate and a CPU without VNNI computes the same
-   integers as one with it; activations uint8, ranges from the 99.999th percentile of each tensor
+   u8 x s8 product pairs of x86's ``vpmaddubsw`` never saturate and a CPU without VNNI sums the same
+   integers as one with it (measured only on a VNNI CPU); activations uint8, ranges from the 99.999th percentile of each tensor
    over the calibration images;
 3. calibration images: every third photo of ``../shared/data/identities_dev/images`` and the two
    ``unlabelled`` photos, plus every 40th frame of the two clips in ``../shared/data/video``, each

@@ -180,6 +180,11 @@ def _net(name: str, runtime: str, device: str, threads: int, precision: str = "f
     return YuNetNet(device=device, threads=threads)
 
 
+# Every setting build() reads: detectors built from settings equal in these are interchangeable
+# (the pipeline caches one per distinct tuple).
+DETECTOR_SETTINGS = ("preset", "backend", "threshold", "device", "threads", "precision")
+
+
 def build(settings: Settings) -> FaceDetector:
     """Build the detector for ``settings``. Raises ModelError when it cannot be built as asked."""
     passes = passes_for(settings)

@@ -11,6 +11,7 @@ import numpy as np
 
 from ..cover import apply_cover
 from ..detect import FaceDetector, build_detector
+from ..detect.registry import DETECTOR_SETTINGS
 from ..settings import Settings
 from ..types import Faces
 from .report import BatchReport, FileReport
@@ -21,7 +22,7 @@ _detectors: dict[tuple, FaceDetector] = {}
 
 def detector_for(settings: Settings) -> FaceDetector:
     """One detector per distinct detection setting, built once per process."""
-    key = (settings.preset, settings.backend, settings.threshold, settings.device, settings.threads)
+    key = tuple(getattr(settings, name) for name in DETECTOR_SETTINGS)
     with _cache_lock:
         det = _detectors.get(key)
         if det is None:
