@@ -24,6 +24,7 @@ sys.path.insert(0, str(REPO / "src"))
 
 import photo_widerface as pw  # noqa: E402
 from unseen.detect import centerface, registry  # noqa: E402
+from unseen.pipeline import api  # noqa: E402
 from unseen_eval import widerface as wf  # noqa: E402
 
 KEY = ("default", "auto")
@@ -51,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         for i, (label, precision, threshold) in enumerate(runs):
             if threshold is not None:
                 registry._INT8_CENTERFACE_THRESHOLD[KEY] = threshold
+            api._detectors.clear()  # the threshold table is not a setting: build each run's detector anew
             folder = Path(tmp) / f"run{i}"
             folder.mkdir()
             summary = pw.run_unseen("default", args.threads, inputs, truth, originals, folder=folder, precision=precision)
