@@ -180,3 +180,19 @@ def test_the_detector_cache_key_holds_every_setting_the_registry_reads(settings)
     registry.build(rec)  # type: ignore[arg-type]
     assert rec.read, "nothing recorded"
     assert rec.read <= set(registry.DETECTOR_SETTINGS), rec.read - set(registry.DETECTOR_SETTINGS)
+
+
+def test_photo_and_video_reports_name_the_detector_that_ran(tmp_path):
+    """A published output's report says which networks and which precision covered it."""
+    from unseen.pipeline.api import anonymize_image, anonymize_video
+
+    from .video_factory import make_clip
+
+    photo = anonymize_image(EXAMPLE_PHOTO, tmp_path / "a.png", Settings(threads=1))
+    assert photo.details["detector"] == "centerface-int8+yunet/default@onnxruntime-cpu"
+    photo32 = anonymize_image(EXAMPLE_PHOTO, tmp_path / "b.png", Settings(threads=1, precision="fp32"))
+    assert photo32.details["detector"] == "centerface+yunet/default@onnxruntime-cpu"
+    clip = tmp_path / "c.mp4"
+    make_clip(clip, n=6)
+    video = anonymize_video(clip, tmp_path / "c.out.mp4", Settings(threads=1, precision="fp32"))
+    assert video.details["detector"] == "centerface+yunet/default@onnxruntime-cpu"

@@ -62,6 +62,7 @@ def process_image(
             "height": h,
             "format": out_format,
             "boxes": faces.to_dict()["boxes"],
+            "detector": getattr(detector, "name", type(detector).__name__),  # which networks, precision, device
         },
     )
     report.warnings.extend(loaded.notes)
