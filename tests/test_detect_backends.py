@@ -14,12 +14,17 @@ from unseen.types import Faces
 
 from .conftest import shared_data
 
-NETS = {"centerface": CenterFaceNet, "yunet": YuNetNet}
+# every network build the CPU runs: the two vendored graphs and CenterFace's int8 build
+BUILDS = {
+    "centerface": lambda: CenterFaceNet(device="cpu", threads=1),
+    "centerface-int8": lambda: CenterFaceNet(device="cpu", threads=1, precision="int8"),
+    "yunet": lambda: YuNetNet(device="cpu", threads=1),
+}
 
 
-@pytest.fixture(scope="module", params=sorted(NETS))
+@pytest.fixture(scope="module", params=sorted(BUILDS))
 def net(request):
-    return NETS[request.param](device="cpu", threads=1)
+    return BUILDS[request.param]()
 
 
 def _check(faces: Faces, h: int, w: int) -> None:
