@@ -59,3 +59,48 @@ def test_stale_temps_of_dead_processes_are_cleaned(tmp_path):
     removed = clean_stale_temps(tmp_path)
     assert removed == [dead]
     assert mine_alive.exists() and keep.exists()
+
+
+def test_a_temp_this_process_is_writing_survives_a_clean_from_another_thread(tmp_path):
+    """Two anonymizations in one process writing into one folder: the second's clean-up must not
+    delete the first one's temporary file (its pid is this process's own)."""
+    import threading
+
+    final = tmp_path / "out.jpg"
+    with staged_output(final, overwrite=False) as tmp:
+        tmp.write_bytes(b"being written")
+        seen: list = []
+        t = threading.Thread(target=lambda: seen.append(clean_stale_temps(tmp_path.parent / tmp_path.name)))
+        t.start()
+        t.join()
+        assert seen == [[]] and tmp.exists()
+    assert final.read_bytes() == b"being written"
+    # Once finished, a temp left with this process's pid (pid reuse after a crash) is stale again.
+    left = tmp_path / tmp.name
+    left.write_bytes(b"x")
+    assert clean_stale_temps(tmp_path) == [left]
+
+
+def test_another_machines_temp_is_kept_until_a_day_old(tmp_path):
+    from unseen.pipeline import commit
+
+    other = "0" * 8 if commit._HOST != "0" * 8 else "1" * 8
+    foreign = tmp_path / f".photo.unseen-tmp-999999999-{other}-abcd1234.jpg"  # its pid means nothing here
+    foreign.write_bytes(b"x")
+    local_dead = tmp_path / f".photo.unseen-tmp-999999999-{commit._HOST}-abcd1234.jpg"
+    local_dead.write_bytes(b"x")
+    assert clean_stale_temps(tmp_path) == [local_dead]
+    assert foreign.exists()
+    old = os.stat(foreign).st_mtime - commit.FOREIGN_STALE_SECONDS - 60
+    os.utime(foreign, (old, old))
+    assert clean_stale_temps(tmp_path) == [foreign]
+
+
+def test_temp_names_carry_pid_and_host(tmp_path):
+    from unseen.pipeline import commit
+
+    name = commit.temp_path_for(tmp_path / "clip.mp4").name
+    assert name.startswith(".clip.unseen-tmp-") and name.endswith(".mp4") and is_temp_name(name)
+    assert commit._temp_owner(name) == (os.getpid(), commit._HOST)
+    assert commit._temp_owner(".clip.unseen-tmp-123-abcd.mp4") == (123, None)  # before hosts were recorded
+    assert commit._temp_owner(".clip.unseen-tmp-x-abcd.mp4") is None

@@ -1,7 +1,10 @@
 """Fail-closed output: write to a temporary file beside the target, verify, then move into place.
 
-The temporary name is recognisable (``.<name>.unseen-tmp-<pid>-<random><suffix>``) so that a run
-killed half way leaves nothing that looks like a finished output, and a later run can clean up.
+The temporary name is recognisable (``.<name>.unseen-tmp-<pid>-<host>-<random><suffix>``, host: a
+short hash of the machine's name) so that a run killed half way leaves nothing that looks like a
+finished output, and a later run can clean up. A temporary file is judged stale only when it is
+not being written by this process, and its process is dead on this machine; one made on another
+machine (a shared network folder, where its pid means nothing here) only after a day untouched.
 The final move never replaces an existing file unless ``overwrite`` is set, and never the input.
 """
 
@@ -9,8 +12,12 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import os
 import secrets
+import socket
+import threading
+import time
 from pathlib import Path
 from typing import Iterator
 
@@ -22,8 +29,25 @@ TMP_MARK = ".unseen-tmp-"
 _OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS})
 
 
+_HOST = hashlib.sha256(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:8]
+FOREIGN_STALE_SECONDS = 24 * 3600  # another machine's temporary file is left alone this long
+_active: set[str] = set()  # names of the temporary files this process is writing now (any thread)
+_active_lock = threading.Lock()
+
+
 def temp_path_for(final: Path) -> Path:
-    return final.with_name(f".{final.stem}{TMP_MARK}{os.getpid()}-{secrets.token_hex(4)}{final.suffix}")
+    return final.with_name(f".{final.stem}{TMP_MARK}{os.getpid()}-{_HOST}-{secrets.token_hex(4)}{final.suffix}")
+
+
+def _temp_owner(name: str) -> tuple[int, str | None] | None:
+    """(pid, host hash or None for names made before the host was recorded), or None if unparsable."""
+    rest = name.split(TMP_MARK, 1)[1].rsplit(".", 1)[0] if TMP_MARK in name else ""
+    parts = rest.split("-")
+    try:
+        pid = int(parts[0])
+    except ValueError:
+        return None
+    return pid, (parts[1] if len(parts) >= 3 else None)
 
 
 def is_temp_name(name: str) -> bool:
@@ -61,6 +85,8 @@ def staged_output(final: Path, *, overwrite: bool) -> Iterator[Path]:
     or read-only mount met anywhere inside the block becomes :class:`OutputNotWritable`.
     """
     tmp = temp_path_for(final)
+    with _active_lock:
+        _active.add(tmp.name)  # by name: the folder may be spelt differently by a caller
     try:
         yield tmp
         if not tmp.exists():
@@ -78,6 +104,9 @@ def staged_output(final: Path, *, overwrite: bool) -> Iterator[Path]:
         if isinstance(exc, UnseenError):
             _name_final(exc, tmp, final)
         raise
+    finally:
+        with _active_lock:
+            _active.discard(tmp.name)
 
 
 def _output_oserror(exc: BaseException) -> int | None:
@@ -128,7 +157,8 @@ def _commit(tmp: Path, final: Path, overwrite: bool) -> None:
 
 
 def clean_stale_temps(folder: Path) -> list[Path]:
-    """Delete temporary files left by killed runs of *dead* processes in ``folder``."""
+    """Delete temporary files left in ``folder`` by killed runs (see the module docstring for
+    which count as left: never one this process is writing, nor a live process's on this machine)."""
     removed = []
     try:
         entries = list(folder.iterdir())
@@ -137,11 +167,20 @@ def clean_stale_temps(folder: Path) -> list[Path]:
     for p in entries:
         if not is_temp_name(p.name):
             continue
-        try:
-            pid = int(p.name.split(TMP_MARK, 1)[1].split("-", 1)[0])
-        except (IndexError, ValueError):
+        owner = _temp_owner(p.name)
+        if owner is None:
             continue
-        if pid != os.getpid() and _pid_alive(pid):
+        pid, host = owner
+        with _active_lock:
+            if p.name in _active:
+                continue  # another thread of this process is writing it
+        if host is not None and host != _HOST:
+            try:
+                if time.time() - p.stat().st_mtime < FOREIGN_STALE_SECONDS:
+                    continue
+            except OSError:
+                continue
+        elif pid != os.getpid() and _pid_alive(pid):
             continue
         with contextlib.suppress(OSError):
             p.unlink()
