@@ -40,7 +40,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from unseen.detect.onnx_session import pad_to_multiple, symbolic_dims  # noqa: E402
+from unseen.detect.onnx_dims import symbolic_dims  # noqa: E402
+from unseen.detect.onnx_session import pad_to_multiple  # noqa: E402
 from unseen.detect.weights import MODELS_DIR, load_weights  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"

@@ -12,7 +12,8 @@ import cv2
 import numpy as np
 
 from ..types import Faces
-from .onnx_session import make_session, pad_to_multiple, run, symbolic_dims
+from .onnx_dims import symbolic_dims
+from .onnx_session import make_session, pad_to_multiple, run
 from .weights import load_weights
 
 STRIDE = 4

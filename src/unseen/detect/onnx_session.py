@@ -46,33 +46,6 @@ def providers_for(device: str) -> list[str]:
     raise ModelError(f"unknown device {device!r}")
 
 
-def symbolic_dims(model_bytes: bytes, input_dims: dict[int, str], output_dims: dict[int, str] | None = None) -> bytes:
-    """Return the model with the given input/output dimensions made symbolic (named).
-
-    ``input_dims`` maps an axis index to a name for every graph input that is a 4-D image tensor;
-    ``output_dims`` does the same for every output (the name is suffixed with the output's name).
-    Only the first graph input (the image) is changed.
-    """
-    import onnx
-
-    try:
-        model = onnx.load_from_string(model_bytes)
-    except Exception as exc:  # onnx raises DecodeError and others; all mean "not a model"
-        raise ModelError(f"model bytes cannot be parsed as ONNX: {exc}") from exc
-    first = model.graph.input[0]
-    dims = first.type.tensor_type.shape.dim
-    for axis, name in input_dims.items():
-        dims[axis].ClearField("dim_value")
-        dims[axis].dim_param = name
-    for out in model.graph.output:
-        odims = out.type.tensor_type.shape.dim
-        for axis, name in (output_dims or {}).items():
-            if axis < len(odims):
-                odims[axis].ClearField("dim_value")
-                odims[axis].dim_param = f"{name}_{out.name}"
-    return model.SerializeToString()
-
-
 def make_session(model_bytes: bytes, *, device: str, threads: int, name: str):  # type: ignore[no-untyped-def]
     """An InferenceSession on ``device`` with ``threads`` intra-op threads (>= 1), logging quiet."""
     ort = _ort()

@@ -36,6 +36,16 @@ def import_torch():  # type: ignore[no-untyped-def]
     return torch
 
 
+def import_onnx():  # type: ignore[no-untyped-def]
+    """``onnx`` (only the converter needs it: the onnxruntime path never imports it), or a
+    ModelError saying how to install it."""
+    try:
+        import onnx
+    except ImportError as exc:
+        raise ModelError(f"the onnx package is not installed ({exc}); pip install 'unseen[torch]'") from exc
+    return onnx
+
+
 def _attrs(node) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     from onnx import helper
 
@@ -261,7 +271,7 @@ def to_torch(model_bytes: bytes, outputs: Sequence[str | int] | None = None):  #
 
     The module is in eval mode on the CPU in float32; move it with ``.to(device)``.
     """
-    import onnx
+    onnx = import_onnx()
     from onnx import numpy_helper
 
     import_torch()
