@@ -335,6 +335,8 @@ def describe_icc(data: bytes) -> list[str]:
     except (CorruptInput, UnsupportedFormat) as err:
         parts.append(f"no colour-tags-only form: {err.reason.removeprefix('ICC profile ')}")
     else:
+        if any(prof.data[84:100]) and prof.data[84:100] != canonical[84:100]:
+            parts.append("header profile ID")
         if canonical != prof.data and not parts:
             parts.append("tag layout, order or profile ID")
     return list(dict.fromkeys(parts))
