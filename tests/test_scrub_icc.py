@@ -304,3 +304,97 @@ def test_exiftool_sees_only_the_fixed_profile_text(tmp_path, suffix):
     anonymize_image(src, tmp_path / f"o.{suffix}", Settings(threads=1), detector=MagentaDetector())
     after = subprocess.run(["exiftool", "-a", "-G1", "-s", str(tmp_path / f"o.{suffix}")], capture_output=True, text=True, check=True).stdout
     assert "SECRET" not in after and "jdoe" not in after.lower() and DESCRIPTION in after
+
+
+# --- mutated profiles: never a crash, never a planted byte kept -------------------------------
+
+
+def mutate(profile: bytes, rng: np.random.Generator) -> bytes:
+    """One random damage: flipped bytes, a tag-table field overwritten, a cut or a size fix-up."""
+    data = bytearray(profile)
+    n = len(icc.entries(profile))
+    kind = rng.integers(0, 4)
+    if kind == 0:
+        for pos in rng.integers(0, len(data), rng.integers(1, 8)):
+            data[pos] ^= int(rng.integers(1, 256))
+    elif kind == 1:  # a tag's signature, offset or size set to another tag's or to a random value
+        i, field = int(rng.integers(0, n)), int(rng.integers(0, 3))
+        pos = 132 + 12 * i + 4 * field
+        other = 132 + 12 * int(rng.integers(0, n)) + 4 * field
+        data[pos : pos + 4] = data[other : other + 4] if rng.random() < 0.5 else struct.pack(">I", int(rng.integers(0, 2**32)))
+    elif kind == 2:
+        data = data[: int(rng.integers(0, len(data)))]
+    else:  # the tag count changed, the size field kept right
+        struct.pack_into(">I", data, 128, int(rng.integers(0, 2 * n + 2)))
+    if rng.random() < 0.5 and len(data) >= 4:
+        struct.pack_into(">I", data, 0, len(data))
+    return bytes(data)
+
+
+def test_mutated_profiles_are_refused_or_reduced_never_kept():
+    rng = np.random.default_rng(11)
+    outcomes = {"reduced": 0, "refused": 0}
+    for version in (2, 4):
+        leaky = icc.leaky(version)
+        for _ in range(400):
+            bad = mutate(leaky, rng)
+            assert isinstance(describe_icc(bad), list)  # never raises
+            try:
+                canon = canonical_icc(bad)
+            except (CorruptInput, UnsupportedFormat):
+                outcomes["refused"] += 1
+                continue
+            outcomes["reduced"] += 1
+            assert describe_icc(canon) == [] and canonical_icc(canon) == canon
+            assert planted(canon) == [], "a planted byte survived a mutation"
+            assert {t.sig for t in parse_icc(canon).tags} <= {b"desc", b"cprt", *COLOUR}
+            ImageCms.ImageCmsProfile(io.BytesIO(canon))  # littleCMS reads every canonical profile
+    assert outcomes["reduced"] > 50 and outcomes["refused"] > 50, outcomes  # both paths exercised
+
+
+@needs_heif
+def test_heif_profile_is_found_by_our_own_box_walk(tmp_path):
+    """The colr property is read from the boxes, not only from what libheif reports."""
+    from unseen.scrub.heif import _structure
+
+    data = save(tmp_path / "p.heic", icc.leaky()).read_bytes()
+    assert any(item.startswith("ICC profile: ") and "private tags" in item for item in _structure(data))
+    clean = save(tmp_path / "c.heic", canonical_icc(icc.leaky())).read_bytes()
+    assert not any(item.startswith("ICC profile") for item in _structure(clean))
+
+
+# --- video: frames may carry a profile; the output never does ---------------------------------
+
+
+def test_video_frames_carrying_a_profile_leave_none_in_the_output(tmp_path):
+    """PNG frames in MOV each carry the profile (FFmpeg's decoder hands it on as ICC_PROFILE frame
+    side data). The writer encodes fresh frames on a fresh stream, so none of it reaches the
+    output: no planted byte and no profile at all (a MOV stores one uncompressed, in 'colr' 'prof',
+    so its 'acsp' signature would show). A regression guard: this held before the ICC change too."""
+    from fractions import Fraction
+
+    import av
+
+    from unseen import anonymize_video
+
+    from .video_factory import static_square
+
+    src = tmp_path / "in.mov"
+    leaky = icc.leaky()
+    draw = static_square(10, 10, 16)
+    with av.open(str(src), "w") as out:
+        vs = out.add_stream("png", rate=10)
+        vs.width, vs.height, vs.pix_fmt, vs.time_base = 64, 48, "rgb24", Fraction(1, 10)
+        for i in range(10):
+            buf = io.BytesIO()
+            Image.fromarray(draw(i, i / 10, 64, 48)).save(buf, "PNG", icc_profile=leaky)
+            packet = av.Packet(buf.getvalue())
+            packet.stream, packet.time_base, packet.pts, packet.dts, packet.duration = vs, Fraction(1, 10), i, i, 1
+            packet.is_keyframe = True
+            out.mux(packet)
+    with av.open(str(src)) as c:
+        frames = [bytes(p) for p in c.demux(c.streams.video[0]) if p.size]
+    assert len(frames) == 10 and all(profile_in(io.BytesIO(f)) == leaky for f in frames)  # each carries it whole
+    anonymize_video(src, tmp_path / "out.mov", Settings(threads=1), detector=MagentaDetector())
+    data = (tmp_path / "out.mov").read_bytes()
+    assert planted(data) == [] and b"acsp" not in data

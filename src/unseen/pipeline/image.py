@@ -53,6 +53,8 @@ def process_image(
     removed = list(loaded.metadata)
     if loaded.icc_profile is not None and not settings.keep_icc:
         removed.append("ICC profile (colour tags too: keep_icc is off)")
+    elif loaded.icc_profile is not None and out_format == "BMP":
+        removed.append("ICC profile (colour tags too: unseen writes BMP without one)")
     report = FileReport(
         input=str(src),
         output=str(dst),

@@ -30,6 +30,7 @@ is how a written file's profile is verified.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import struct
 from dataclasses import dataclass
 
@@ -172,7 +173,7 @@ def parse_icc(data: bytes) -> Profile:
             raise CorruptInput(f"ICC tag '{_sig(sig)}' appears twice")
         tags.append(Tag(sig, offset, size))
     spans = sorted({(t.offset, t.size) for t in tags})
-    for (o1, s1), (o2, _) in zip(spans, spans[1:]):
+    for (o1, s1), (o2, _) in itertools.pairwise(spans):
         if o2 < o1 + s1:
             raise CorruptInput(f"ICC tags overlap (data at {o1} and {o2})")
     return Profile(data, tuple(tags))
