@@ -295,6 +295,13 @@ def test_keep_icc_off_drops_the_colour_tags_too_and_says_so(tmp_path):
     assert any("keep_icc is off" in m for m in report.metadata_removed)
 
 
+def test_bmp_output_says_the_colour_tags_went_too(tmp_path):
+    src = save(tmp_path / "in.png", icc.leaky())
+    report = anonymize_image(src, tmp_path / "o.bmp", Settings(threads=1), detector=MagentaDetector())
+    assert b"acsp" not in (tmp_path / "o.bmp").read_bytes()
+    assert any("BMP without one" in m for m in report.metadata_removed)
+
+
 @pytest.mark.skipif(shutil.which("exiftool") is None, reason="exiftool not installed (optional cross-check)")
 @pytest.mark.parametrize("suffix", ["jpg", "png", "webp", "tif"])
 def test_exiftool_sees_only_the_fixed_profile_text(tmp_path, suffix):
