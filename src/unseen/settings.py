@@ -91,7 +91,7 @@ class Settings:
         "refuse photos whose metadata blocks (text, comments, EXIF/XMP, trailing data) total more "
         "than this many MB; read from block headers before the file is loaded",
     )
-    keep_icc: bool = _opt(True, "keep the ICC colour profile (it does not identify people)", cli=False)
+    keep_icc: bool = _opt(True, "keep the ICC colour profile's colour tags (the rest of the profile is always dropped)", cli=False)
     verify: bool = _opt(False, "re-scan the output with the thorough detector before committing it")
 
     # --- video -----------------------------------------------------------------------------

@@ -9,7 +9,8 @@ palettes expanded, CMYK converted through its ICC profile when it carries one (s
 and it is the only size limit: Pillow's process-wide bomb constant does not apply.
 
 Writing builds a fresh image from the array, so no metadata of the input can travel with it; the
-save options are held to a per-format allow-list. Decisions:
+save options are held to a per-format allow-list, and an ICC profile is written only in its
+canonical, colour-tags-only form (:func:`unseen.scrub.icc.canonical_icc`). Decisions:
 
 * Alpha into a format without it (JPEG, BMP): composited onto **white**, the usual page colour;
   covered regions are opaque already, so this changes nothing there.
@@ -51,6 +52,7 @@ from ..errors import (
     UnsupportedFormat,
 )
 from ..scrub.exif import exif_orientation
+from ..scrub.icc import describe_icc
 from ..scrub.image import describe_bytes, sniff
 from .c_stderr import captured_fd2
 from .image_limits import MAX_METADATA_BYTES, check_metadata_size
@@ -108,7 +110,7 @@ class LoadedImage:
 
     pixels: np.ndarray  # (H, W, 3) RGB or (H, W, 4) RGBA, uint8, orientation applied
     format: str  # "JPEG", "PNG", "WEBP", "TIFF", "BMP" or "HEIF" (an MPO reads as "JPEG")
-    icc_profile: bytes | None  # an RGB ICC profile, kept
+    icc_profile: bytes | None  # the input's RGB profile reduced to its colour tags (scrub/icc.py)
     metadata: list[str]  # what the input carried and the output will not
     save_options: dict  # format options for write_image; never metadata
     notes: list[str] = field(default_factory=list)  # conversions worth telling (16-bit, CMYK ...)
@@ -366,13 +368,17 @@ def write_image(
 ) -> None:
     """Write ``pixels`` (and the ICC profile, nothing else) to ``path`` in ``format``.
 
+    ``icc_profile`` must be canonical (what :func:`read_image` gives): any other profile is refused,
+    so a profile as it came can never be written.
+
     ``save_options`` come from :attr:`LoadedImage.save_options` (same format only); the key
     ``grayscale`` asks for a greyscale file when every pixel is still grey.
 
     Raises:
         UnsupportedFormat: a format unseen does not write.
         OutputNotWritable: the file cannot be written (disk full, permissions ...).
-        PipelineError: pixels of the wrong shape or type, or a save option that is not allowed.
+        PipelineError: pixels of the wrong shape or type, a save option that is not allowed, or an
+            ICC profile that is not in its canonical form.
     """
     path = Path(path)
     fmt = normalize_format(format)
@@ -388,6 +394,10 @@ def write_image(
     bad = set(opts) - _SAVE_KEYS[fmt]
     if bad:
         raise PipelineError(f"save option(s) not allowed for {fmt}: {', '.join(sorted(bad))}", path=path)
+    if icc_profile:
+        extra = describe_icc(bytes(icc_profile))
+        if extra:
+            raise PipelineError(f"ICC profile not reduced to its colour tags: {', '.join(extra)}", path=path)
     image = _to_pil(pixels, fmt, grey and icc_profile is None)
     if icc_profile and fmt != "BMP":
         opts["icc_profile"] = bytes(icc_profile)

@@ -2,8 +2,13 @@
 
 Palettes are expanded (to RGBA when they have a transparent entry), greyscale becomes RGB (and is
 flagged so the writer can store it as greyscale again), 16-bit samples are scaled (not clipped) to
-8 bits, CMYK goes through its ICC profile to sRGB when it has one. An ICC profile is kept only
-when it is a well-formed RGB profile: it is the one extra an output may carry, so it is checked.
+8 bits, CMYK goes through its ICC profile to sRGB when it has one.
+
+The ICC profile is the one extra an output may carry, so it is never kept as it came
+(:mod:`unseen.scrub.icc`): an RGB matrix/TRC profile is reduced to its colour tags; an RGB profile
+whose colours are in lookup tables only has the pixels converted to sRGB through it (littleCMS,
+offline) and is dropped; a profile that does not parse, or describes another colour space than the
+RGB pixels now are, is dropped. Each of these is said in the notes.
 """
 
 from __future__ import annotations
@@ -14,8 +19,7 @@ import numpy as np
 from PIL import Image
 
 from ..errors import CorruptInput, UnsupportedFormat
-
-MAX_ICC_BYTES = 4 * 1024 * 1024  # real profiles are a few KB to a few hundred KB
+from ..scrub.icc import MAX_ICC_BYTES, canonical_icc, parse_icc
 
 
 def _reason(exc: BaseException) -> str:
@@ -24,21 +28,23 @@ def _reason(exc: BaseException) -> str:
 
 
 def _valid_icc(icc: bytes | None, notes: list[str]) -> bytes | None:
-    """The profile if it is a well-formed ICC profile (size field, ``acsp`` signature, bounded)."""
+    """The profile if its header and tag table parse (sizes, offsets and counts bounded)."""
     if not icc:
         return None
     icc = bytes(icc)
-    if len(icc) < 132 or icc[36:40] != b"acsp" or int.from_bytes(icc[:4], "big") != len(icc):
-        notes.append("ICC profile dropped: not a well-formed profile")
-        return None
     if len(icc) > MAX_ICC_BYTES:
         notes.append(f"ICC profile dropped: {len(icc):,} bytes is implausibly large")
+        return None
+    try:
+        parse_icc(icc)
+    except CorruptInput as err:
+        notes.append(f"ICC profile dropped: not a well-formed profile ({err.reason.removeprefix('ICC ')})")
         return None
     return icc
 
 
 def to_rgb8(im: Image.Image, notes: list[str]) -> tuple[np.ndarray, bytes | None, bool]:
-    """A decoded image as ``(pixels, RGB ICC profile or None, input was greyscale)``.
+    """A decoded image as ``(pixels, canonical RGB ICC profile or None, input was greyscale)``.
 
     Conversions worth telling the user are appended to ``notes``.
 
@@ -64,7 +70,7 @@ def to_rgb8(im: Image.Image, notes: list[str]) -> tuple[np.ndarray, bytes | None
             raise UnsupportedFormat(f"greyscale with samples outside 16 bits (mode {mode}) is not handled")
         grey8 = ((arr.astype(np.uint32) * 255 + 32767) // 65535).astype(np.uint8)
         notes.append("16-bit samples reduced to 8 bits")
-        return np.ascontiguousarray(np.repeat(grey8[..., None], 3, axis=2)), _keep_icc(icc, space, notes), True
+        return _colour_tags_only(np.ascontiguousarray(np.repeat(grey8[..., None], 3, axis=2)), icc, space, notes) + (True,)
     elif mode == "CMYK":
         out, icc = _cmyk_to_rgb(im, icc, space, notes), None
         space = None
@@ -75,17 +81,45 @@ def to_rgb8(im: Image.Image, notes: list[str]) -> tuple[np.ndarray, bytes | None
     pixels = np.asarray(out, dtype=np.uint8)
     if pixels.ndim != 3:
         raise CorruptInput(f"decoded pixels have an unexpected shape {pixels.shape}")
-    return np.ascontiguousarray(pixels), _keep_icc(icc, space, notes), grey
+    return _colour_tags_only(np.ascontiguousarray(pixels), icc, space, notes) + (grey,)
 
 
-def _keep_icc(icc: bytes | None, space: bytes | None, notes: list[str]) -> bytes | None:
-    """Keep an ICC profile only when it describes RGB (the pixels are RGB now)."""
+def _colour_tags_only(
+    pixels: np.ndarray, icc: bytes | None, space: bytes | None, notes: list[str]
+) -> tuple[np.ndarray, bytes | None]:
+    """``(pixels, profile)`` with the profile reduced to its colour tags, or the pixels converted
+    to sRGB through it when it has no such form; never the profile as it came."""
     if icc is None:
-        return None
-    if space == b"RGB ":
-        return icc
-    notes.append(f"ICC profile for {(space or b'?').decode('latin-1').strip() or '?'} dropped: pixels are RGB now")
-    return None
+        return pixels, None
+    if space != b"RGB ":
+        notes.append(f"ICC profile for {(space or b'?').decode('latin-1').strip() or '?'} dropped: pixels are RGB now")
+        return pixels, None
+    try:
+        return pixels, canonical_icc(icc)
+    except CorruptInput as err:
+        notes.append(f"ICC profile dropped: a colour tag is malformed ({err.reason.removeprefix('ICC ')})")
+        return pixels, None
+    except UnsupportedFormat as err:
+        why = err.reason.removeprefix("ICC profile ")
+        return _to_srgb(pixels, icc, why, notes), None
+
+
+def _to_srgb(pixels: np.ndarray, icc: bytes, why: str, notes: list[str]) -> np.ndarray:
+    """Pixels converted from the profile ``icc`` to sRGB (alpha untouched)."""
+    from PIL import ImageCms
+
+    try:
+        src = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        dst = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+        rgb = ImageCms.profileToProfile(Image.fromarray(np.ascontiguousarray(pixels[..., :3]), "RGB"), src, dst, outputMode="RGB")
+    except (ImageCms.PyCMSError, OSError, ValueError) as exc:
+        notes.append(f"ICC profile dropped, pixels left as they are: littleCMS cannot use it ({_reason(exc)})")
+        return pixels
+    out = np.asarray(rgb, dtype=np.uint8)
+    if pixels.shape[2] == 4:
+        out = np.concatenate([out, pixels[..., 3:4]], axis=2)
+    notes.append(f"pixels converted to sRGB through the ICC profile, which is dropped (a profile {why})")
+    return np.ascontiguousarray(out)
 
 
 def _cmyk_to_rgb(im: Image.Image, icc: bytes | None, space: bytes | None, notes: list[str]) -> Image.Image:

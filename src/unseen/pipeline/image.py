@@ -1,4 +1,4 @@
-"""Photo pipeline: read -> detect -> cover -> write (pixels and ICC only) -> verify -> commit."""
+"""Photo pipeline: read -> detect -> cover -> write (pixels and the ICC colour tags only) -> verify -> commit."""
 
 from __future__ import annotations
 
@@ -50,12 +50,17 @@ def process_image(
                 _verify_no_face(tmp, settings)
     except UnseenError as err:
         raise err.with_path(src)
+    removed = list(loaded.metadata)
+    if loaded.icc_profile is not None and not settings.keep_icc:
+        removed.append("ICC profile (colour tags too: keep_icc is off)")
+    elif loaded.icc_profile is not None and out_format == "BMP":
+        removed.append("ICC profile (colour tags too: unseen writes BMP without one)")
     report = FileReport(
         input=str(src),
         output=str(dst),
         kind="image",
         faces=len(regions),
-        metadata_removed=list(loaded.metadata),
+        metadata_removed=removed,
         seconds=round(time.perf_counter() - started, 3),
         details={
             "width": w,

@@ -27,6 +27,7 @@ class TiffTags:
     ifds: dict[str, list[int]] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     shorts: dict[tuple[str, int], int] = field(default_factory=dict)  # single SHORT values, e.g. orientation
+    entries: dict[tuple[str, int], tuple[int, int, int]] = field(default_factory=dict)  # (type, count, value or offset)
 
     def tags(self, name: str) -> list[int]:
         return self.ifds.get(name, [])
@@ -95,6 +96,7 @@ def _read_ifd(
             out.problems.append(f"{name}: truncated entry")
             break
         tags.append(tag)
+        out.entries.setdefault((name, tag), (typ, cnt, val))
         if typ == 3 and cnt == 1:
             out.shorts[(name, tag)] = (val >> 48 if big else val >> 16) if bo == ">" else val & 0xFFFF
         if tag in _POINTERS and val:

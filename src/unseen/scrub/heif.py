@@ -3,7 +3,9 @@
 Our own walk of the ISO-BMFF boxes reads the item list (``iinf``) and item references (``iref``):
 EXIF and XMP are items of type ``Exif`` and ``mime``, thumbnails are images referenced with
 ``thmb``. pillow-heif (libheif) then names what it decodes: EXIF contents, XMP, other metadata
-blocks, thumbnails, depth and auxiliary images, and extra top-level images (bursts).
+blocks, thumbnails, depth and auxiliary images, and extra top-level images (bursts). ICC profiles
+(``colr`` properties of type ``prof`` or ``rICC``, and the one libheif reports) are checked against
+their canonical, colour-tags-only form (:mod:`unseen.scrub.icc`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import io
 import struct
 
 from .exif import describe_exif
+from .icc import icc_item
 
 _TOP_ALLOWED = {b"ftyp", b"meta", b"mdat", b"free", b"skip"}
 # Item types that hold pixels (coded images and their derivations).
@@ -85,10 +88,24 @@ def _structure(data: bytes) -> list[str]:
                         items.append("XMP" if "rdf+xml" in content else f"HEIF metadata item ({content or 'mime'})")
                     elif itype not in _IMAGE_ITEMS:
                         items.append(f"HEIF item '{_name(itype)}'")
+            elif child == b"iprp":
+                items.extend(_colour_profiles(data, c0, c1))
             elif child == b"iref":
                 for ref, _, _ in _boxes(data, c0 + 4, c1):
                     if ref == b"thmb":
                         items.append("HEIF thumbnail")
+    return items
+
+
+def _colour_profiles(data: bytes, start: int, end: int) -> list[str]:
+    """ICC profiles among the item properties (``iprp`` > ``ipco`` > ``colr``)."""
+    items: list[str] = []
+    for box, b0, b1 in _boxes(data, start, end):
+        if box != b"ipco":
+            continue
+        for prop, p0, p1 in _boxes(data, b0, b1):
+            if prop == b"colr" and data[p0 : p0 + 4] in (b"prof", b"rICC"):
+                items.extend(icc_item(data[p0 + 4 : p1]))
     return items
 
 
@@ -118,6 +135,8 @@ def describe_heif(data: bytes) -> list[str]:
             items.extend(describe_exif(info["exif"]))
         if info.get("xmp"):
             items.append("XMP")
+        if info.get("icc_profile"):
+            items.extend(icc_item(bytes(info["icc_profile"])))
         for block in info.get("metadata") or []:
             items.append(f"HEIF metadata '{block.get('type', '?')}'")
         if info.get("thumbnails"):

@@ -3,9 +3,11 @@
 Each container is walked by its own small parser here (JPEG segments, PNG chunks, WebP RIFF chunks,
 TIFF tags, the BMP header, HEIF items through pillow-heif), not through Pillow's view of it, so the
 check is independent of the library that wrote the file. Everything that is not needed to store
-pixels is reported; the only extra allowed is an ICC colour profile (and plain technical fields:
-resolution, gamma, colour space). Data after the end of an image (a motion-photo video, a camera
-trailer) counts as metadata too.
+pixels is reported; the only extra allowed is an ICC colour profile in its canonical,
+colour-tags-only form (:mod:`unseen.scrub.icc`: each container's profile is taken out and checked
+tag by tag; anything beyond the colour tags is named, e.g. "ICC profile: description, copyright,
+2 private tags"), and plain technical fields (resolution, gamma, colour space). Data after the end
+of an image (a motion-photo video, a camera trailer) counts as metadata too.
 
 :func:`describe_metadata` names what a file carries (for the report, and to check outputs);
 :func:`verify_clean` re-opens a written file and raises :class:`VerificationError` if anything but
@@ -21,6 +23,7 @@ from pathlib import Path
 from ..errors import InputError, InputNotFound, UnsupportedFormat, VerificationError
 from .exif import describe_exif, describe_tags, read_tiff_tags
 from .heif import describe_heif
+from .icc import MAX_ICC_BYTES, icc_item
 
 # --- telling containers apart ---------------------------------------------------------------
 
@@ -89,6 +92,7 @@ _PS_NAMES = {0x0404: "IPTC", 0x0409: "Photoshop thumbnail", 0x040C: "Photoshop t
 
 def _jpeg(data: bytes) -> list[str]:
     items: list[str] = []
+    icc_chunks: list[bytes] = []
     pos, n, end = 2, len(data), None
     while pos < n:
         if data[pos] != 0xFF:
@@ -113,6 +117,8 @@ def _jpeg(data: bytes) -> list[str]:
             return items
         seg = data[pos + 2 : pos + length]
         items.extend(_jpeg_segment(marker, seg))
+        if marker == 0xE2 and seg.startswith(b"ICC_PROFILE\x00"):
+            icc_chunks.append(seg[12:])
         pos += length
         if marker == 0xDA:  # entropy-coded data: skip to the next real marker
             while True:
@@ -125,6 +131,7 @@ def _jpeg(data: bytes) -> list[str]:
                     pos += 2
                     continue
                 break
+    items.extend(_jpeg_icc(icc_chunks))
     if end is None:
         items.append("JPEG without an end-of-image marker (truncated)")
     elif end < n:
@@ -161,6 +168,17 @@ def _jpeg_segment(marker: int, seg: bytes) -> list[str]:
     if 0xE0 <= marker <= 0xEF:
         return [f"JPEG APP{marker - 0xE0} segment '{_ident(seg)}'"]
     return [f"JPEG marker 0x{marker:02X}"]
+
+
+def _jpeg_icc(chunks: list[bytes]) -> list[str]:
+    """The profile split over APP2 segments (sequence number, count, data), joined and checked."""
+    if not chunks:
+        return []
+    count = chunks[0][1] if len(chunks[0]) >= 2 else 0
+    seqs = sorted(c[0] for c in chunks if len(c) >= 2)
+    if count == 0 or any(len(c) < 2 or c[1] != count for c in chunks) or seqs != list(range(1, count + 1)):
+        return ["ICC profile: APP2 chunks missing, repeated or out of order"]
+    return icc_item(b"".join(c[2:] for c in sorted(chunks, key=lambda c: c[0])))
 
 
 def _photoshop(block: bytes) -> list[str]:
@@ -204,6 +222,9 @@ def _png(data: bytes) -> list[str]:
         if ctype == b"IEND":
             end = pos
             break
+        if ctype == b"iCCP":
+            items.extend(_png_icc(body))
+            continue
         if ctype in _PNG_ALLOWED:
             continue
         if ctype in (b"tEXt", b"zTXt", b"iTXt"):
@@ -224,6 +245,25 @@ def _png(data: bytes) -> list[str]:
     return items
 
 
+#: The profile name Pillow writes in a PNG iCCP chunk; any other name is reported (it is free text).
+PNG_ICC_NAME = b"ICC Profile"
+
+
+def _png_icc(body: bytes) -> list[str]:
+    name, _, rest = body.partition(b"\x00")
+    items = [] if name == PNG_ICC_NAME else [f"PNG ICC profile name '{_ident(name)}'"]
+    if not rest or rest[0] != 0:
+        return items + ["ICC profile: unknown PNG compression method"]
+    inflater = zlib.decompressobj()
+    try:
+        profile = inflater.decompress(rest[1:], MAX_ICC_BYTES + 1)
+    except zlib.error:
+        return items + ["ICC profile: damaged compressed data"]
+    if len(profile) > MAX_ICC_BYTES or inflater.unconsumed_tail:
+        return items + [f"ICC profile: inflates past {MAX_ICC_BYTES:,} bytes"]
+    return items + icc_item(profile)
+
+
 # --- WebP -----------------------------------------------------------------------------------
 
 _WEBP_ALLOWED = {b"VP8 ", b"VP8L", b"VP8X", b"ALPH", b"ICCP"}
@@ -241,6 +281,9 @@ def _webp(data: bytes) -> list[str]:
         size = struct.unpack_from("<I", data, pos + 4)[0]
         body = data[pos + 8 : pos + 8 + size]
         pos += 8 + size + (size % 2)
+        if fourcc == b"ICCP":
+            items.extend(icc_item(body))
+            continue
         if fourcc in _WEBP_ALLOWED:
             continue
         if fourcc == b"EXIF":
@@ -265,19 +308,48 @@ TIFF_ALLOWED_TAGS = frozenset(
 )  # fmt: skip
 
 
+TIFF_ICC_TAG = 34675  # InterColorProfile
+
+
 def _tiff(data: bytes) -> list[str]:
     tags = read_tiff_tags(data)
-    return describe_tags(tags, label="TIFF", allowed_ifd0=TIFF_ALLOWED_TAGS, chain="TIFF second image (page or thumbnail)")
+    items = describe_tags(tags, label="TIFF", allowed_ifd0=TIFF_ALLOWED_TAGS, chain="TIFF second image (page or thumbnail)")
+    entry = tags.entries.get(("IFD0", TIFF_ICC_TAG))
+    if entry is not None:
+        typ, count, offset = entry
+        if typ not in (1, 7):  # BYTE or UNDEFINED
+            items.append(f"ICC profile: TIFF tag of type {typ}")
+        elif count > MAX_ICC_BYTES or offset + count > len(data):
+            items.append("ICC profile: TIFF tag runs past the end of the file")
+        else:
+            items.extend(icc_item(data[offset : offset + count]))
+    return items
 
 
 # --- BMP ------------------------------------------------------------------------------------
 
 
+_BMP_PROFILES = {0x4D424544: "BMP embedded ICC profile", 0x4C494E4B: "BMP linked ICC profile (a file name)"}
+
+
 def _bmp(data: bytes) -> list[str]:
+    items: list[str] = []
+    header = _le32(data, 14)
+    if header >= 108:  # BITMAPV4HEADER and later: bV4CSType says whether a profile is attached
+        profile = _BMP_PROFILES.get(_le32(data, 14 + 56))
+        if profile:
+            items.append(profile)
     declared = struct.unpack_from("<I", data, 2)[0]
     if declared and declared < len(data):
-        return [f"data after the end of the BMP image ({len(data) - declared} bytes)"]
-    return []
+        items.append(f"data after the end of the BMP image ({len(data) - declared} bytes)")
+    return items
+
+
+def _le32(data: bytes, pos: int) -> int:
+    try:
+        return int(struct.unpack_from("<I", data, pos)[0])
+    except struct.error:
+        return 0
 
 
 # --- public ---------------------------------------------------------------------------------
@@ -375,6 +447,8 @@ def _pillow_view(data: bytes, container: str) -> tuple[tuple[int, int], list[str
             im.load()
             frames = int(getattr(im, "n_frames", 1) or 1)
             left = [k for k in _PILLOW_META_KEYS if im.info.get(k)]
+            icc = im.info.get("icc_profile")
+            left += icc_item(bytes(icc)) if icc else []
             left += [f"text '{k}'" for k in (getattr(im, "text", None) or {})]
             if container in ("JPEG", "PNG", "WEBP", "HEIF") and len(im.getexif()):
                 left.append("EXIF tags")
