@@ -114,7 +114,10 @@ class Settings:
     )
     audio: bool = _opt(True, "video: keep audio streams (voices can identify people)")
     allow_damaged: bool = _opt(
-        False, "video: accept truncated/corrupt input, covering what decodes and reporting what was lost"
+        False,
+        "accept damaged input, reported as a warning: a video truncated or corrupt, covering what decodes "
+        "and reporting what was lost; a JPEG with junk in its image data or progressive scans missing, "
+        "read as it decodes (garbled or blurred). Refused by default",
     )
     keep_data_streams: bool = _opt(False, "video: keep data streams (GPS/telemetry tracks): NOT recommended")
     keep_subtitles: bool = _opt(False, "video: keep subtitle streams")

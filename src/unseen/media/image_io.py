@@ -55,6 +55,7 @@ from ..scrub.image import describe_bytes, sniff
 from .c_stderr import captured_fd2
 from .image_limits import MAX_METADATA_BYTES, check_metadata_size
 from .image_modes import _reason, to_rgb8
+from .jpeg_check import jpeg_damage
 
 # Pillow logs some refusals (TIFF "More samples per pixel ...") at ERROR level; with no handler
 # configured, Python's last-resort handler prints them on stderr beside unseen's own one-line
@@ -141,13 +142,18 @@ def normalize_format(fmt: str) -> str:
 # --- reading --------------------------------------------------------------------------------
 
 
-def read_image(path: Path, *, max_pixels: int, max_metadata: int = MAX_METADATA_BYTES) -> LoadedImage:
+def read_image(
+    path: Path, *, max_pixels: int, max_metadata: int = MAX_METADATA_BYTES, allow_damaged: bool = False
+) -> LoadedImage:
     """Decode the photo at ``path`` fully into 8-bit RGB/RGBA with its orientation applied.
 
     Raises:
         InputNotFound: no such file.
         InputError: a folder, not a regular file, or not readable (permissions).
-        CorruptInput: empty, truncated or undecodable.
+        CorruptInput: empty, truncated or undecodable; or a JPEG whose image data is damaged
+            (junk in the entropy-coded data, progressive scans missing: see
+            :mod:`unseen.media.jpeg_check`) unless ``allow_damaged``, which reads it as it decodes
+            and says so in :attr:`LoadedImage.notes`.
         UnsupportedFormat: not an image, a format unseen does not handle, or animated/multi-page.
         LimitExceeded: more than ``max_pixels`` pixels (checked from the header, before decoding),
             or metadata blocks over ``max_metadata`` bytes (checked from block headers, before
@@ -155,12 +161,12 @@ def read_image(path: Path, *, max_pixels: int, max_metadata: int = MAX_METADATA_
     """
     path = Path(path)
     try:
-        return _read(path, max_pixels, max_metadata)
+        return _read(path, max_pixels, max_metadata, allow_damaged)
     except UnseenError as err:
         raise err.with_path(path)
 
 
-def _read(path: Path, max_pixels: int, max_metadata: int) -> LoadedImage:
+def _read(path: Path, max_pixels: int, max_metadata: int, allow_damaged: bool) -> LoadedImage:
     if ImageFile.LOAD_TRUNCATED_IMAGES:
         raise CorruptInput("Pillow is set to accept truncated images (LOAD_TRUNCATED_IMAGES); refusing to read")
     data = _read_bytes(path, max_metadata)
@@ -190,6 +196,8 @@ def _read(path: Path, max_pixels: int, max_metadata: int) -> LoadedImage:
     if container == "PNG" and "PNG animation (APNG)" in metadata:
         raise UnsupportedFormat("animated PNG: only single images are handled")
     notes: list[str] = []
+    if container == "JPEG":
+        _check_jpeg_data(data, allow_damaged, notes)
     orientation = _orientation(im) if fmt != "HEIF" else 1
     pixels, icc, grey = to_rgb8(im, notes)
     if _deep(im, container, data) and not any("16-bit" in n for n in notes):
@@ -201,6 +209,15 @@ def _read(path: Path, max_pixels: int, max_metadata: int) -> LoadedImage:
     if grey:
         options["grayscale"] = True
     return LoadedImage(pixels, fmt, icc, metadata, options, notes)
+
+
+def _check_jpeg_data(data: bytes, allow_damaged: bool, notes: list[str]) -> None:
+    damage = jpeg_damage(data)
+    if damage is None:
+        return
+    if not allow_damaged:
+        raise CorruptInput(f"damaged JPEG: {damage}; refused (--allow-damaged reads it as it decodes)")
+    notes.append(f"damaged JPEG read as it decodes (--allow-damaged): {damage}; the picture may be garbled or blurred")
 
 
 def _supported_names() -> list[str]:

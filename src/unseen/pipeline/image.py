@@ -27,7 +27,10 @@ def process_image(
         if out_format is None:
             raise UnsupportedFormat(f"cannot tell the output image format from the suffix {dst.suffix!r}", path=dst)
         check_output_target(src, dst, settings.overwrite)
-        loaded = read_image(src, max_pixels=settings.max_pixels, max_metadata=settings.max_metadata_mb << 20)
+        loaded = read_image(
+            src, max_pixels=settings.max_pixels, max_metadata=settings.max_metadata_mb << 20,
+            allow_damaged=settings.allow_damaged,
+        )
         if detector is None:
             from .api import detector_for
 
