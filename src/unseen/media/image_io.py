@@ -20,8 +20,9 @@ save options are held to a per-format allow-list. Decisions:
   tables are not copied (they fingerprint the camera model). WebP stays lossless if it was
   lossless, else quality 95. TIFF keeps its compression. HEIF is written at quality 90.
   Greyscale inputs are written as greyscale again while every pixel is still grey.
-* Supported formats: JPEG, PNG, WebP, TIFF, BMP, HEIF/HEIC (through pillow-heif). GIF and others
-  are refused: unseen does not write them.
+* Supported formats: JPEG, PNG, WebP, TIFF, BMP, HEIF/HEIC (through pillow-heif). GIF is read
+  (a single frame only: an animated GIF is refused, as every frame would need covering) but not
+  written: its output is a PNG. Others are refused.
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ from .jpeg_check import jpeg_damage
 logging.getLogger("PIL").addHandler(logging.NullHandler())
 
 SUPPORTED_FORMATS = ("JPEG", "PNG", "WEBP", "TIFF", "BMP", "HEIF")
+READ_FORMATS = (*SUPPORTED_FORMATS, "GIF")  # GIF: read, written as PNG
 ALPHA_FORMATS = frozenset({"PNG", "WEBP", "TIFF", "HEIF"})
 GREY_FORMATS = frozenset({"JPEG", "PNG", "TIFF", "BMP"})
 JPEG_QUALITY = 95
@@ -73,7 +75,9 @@ FLATTEN_BACKGROUND = 255  # white
 _SUFFIX_FORMAT = {
     ".jpg": "JPEG", ".jpeg": "JPEG", ".jpe": "JPEG", ".png": "PNG", ".webp": "WEBP",
     ".tif": "TIFF", ".tiff": "TIFF", ".bmp": "BMP", ".heic": "HEIF", ".heif": "HEIF",
+    ".jfif": "JPEG",
 }  # fmt: skip
+WRITTEN_SUFFIXES = frozenset(_SUFFIX_FORMAT)
 _FORMAT_ALIASES = {"JPG": "JPEG", "MPO": "JPEG", "TIF": "TIFF", "HEIC": "HEIF"}
 # Save options each format may receive; anything else (exif, comment, pnginfo ...) is refused.
 _SAVE_KEYS = {
@@ -171,9 +175,9 @@ def _read(path: Path, max_pixels: int, max_metadata: int, allow_damaged: bool) -
         raise CorruptInput("Pillow is set to accept truncated images (LOAD_TRUNCATED_IMAGES); refusing to read")
     data = _read_bytes(path, max_metadata)
     container = sniff(data)
-    if container not in SUPPORTED_FORMATS:
+    if container not in READ_FORMATS:
         what = f"a {container} file" if container else "not an image"
-        raise UnsupportedFormat(f"{what}; unseen reads {', '.join(_supported_names())}")
+        raise UnsupportedFormat(f"{what}; unseen reads {', '.join(_supported_names(READ_FORMATS))}")
     if container == "HEIF" and not heif_available():
         raise UnsupportedFormat("HEIF/HEIC needs pillow-heif, which is not installed")
     im = open_bytes(data, container)
@@ -220,8 +224,8 @@ def _check_jpeg_data(data: bytes, allow_damaged: bool, notes: list[str]) -> None
     notes.append(f"damaged JPEG read as it decodes (--allow-damaged): {damage}; the picture may be garbled or blurred")
 
 
-def _supported_names() -> list[str]:
-    return [f for f in SUPPORTED_FORMATS if f != "HEIF" or heif_available()]
+def _supported_names(formats: tuple[str, ...] = SUPPORTED_FORMATS) -> list[str]:
+    return [f for f in formats if f != "HEIF" or heif_available()]
 
 
 def _read_bytes(path: Path, max_metadata: int) -> bytes:

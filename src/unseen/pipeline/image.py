@@ -12,7 +12,7 @@ from ..media.image_io import format_for_path, read_image, write_image
 from ..scrub.image import verify_clean
 from ..settings import Settings
 from .commit import check_output_target, staged_output
-from .paths import default_output
+from .paths import default_photo_output
 from .report import FileReport
 
 
@@ -21,7 +21,7 @@ def process_image(
 ) -> FileReport:
     """Anonymize one photo. Raises :class:`UnseenError` (with the path) and leaves no output."""
     started = time.perf_counter()
-    dst = dst if dst is not None else default_output(src)
+    dst = dst if dst is not None else default_photo_output(src)
     try:
         out_format = format_for_path(dst)
         if out_format is None:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from ..errors import InputError, InputNotFound, UnsupportedFormat, VerificationError
 from .exif import describe_exif, describe_tags, read_tiff_tags
+from .gif import describe_gif
 from .heif import describe_heif
 
 # --- telling containers apart ---------------------------------------------------------------
@@ -282,7 +283,7 @@ def _bmp(data: bytes) -> list[str]:
 
 # --- public ---------------------------------------------------------------------------------
 
-_WALKERS = {"JPEG": _jpeg, "PNG": _png, "WEBP": _webp, "TIFF": _tiff, "BMP": _bmp, "HEIF": describe_heif}
+_WALKERS = {"JPEG": _jpeg, "PNG": _png, "WEBP": _webp, "TIFF": _tiff, "BMP": _bmp, "HEIF": describe_heif, "GIF": describe_gif}
 CONTAINERS = tuple(_WALKERS)
 
 
