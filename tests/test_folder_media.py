@@ -137,3 +137,10 @@ def test_folders_created_for_an_output_are_removed_when_it_fails(tmp_path, fixed
     blocker.write_text("x")
     code, out, err = run(str(write_jpeg(tmp_path / "p.jpg")), "-o", str(blocker / "sub" / "out.jpg"))
     assert code == ExitStatus.OUTPUT and "not a folder" in err
+
+
+def test_several_inputs_into_one_folder_name_a_gif_as_png(tmp_path, fixed_detector):
+    gif, jpg = write_gif(tmp_path / "a.gif"), write_jpeg(tmp_path / "b.jpg")
+    code, out, err = run(str(gif), str(jpg), "-o", str(tmp_path / "out"))
+    assert code == 0, err
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.png", "b.jpg"]

@@ -135,8 +135,8 @@ def _run(argv: list[str], out: IO[str], err: IO[str]) -> int:
     total = BatchReport()
     for src in inputs:
         dst = output
-        if output is not None and len(inputs) > 1:
-            dst = output / src.name
+        if output is not None and len(inputs) > 1 and src.is_dir():
+            dst = output / src.name  # a file goes into the folder under the name its kind gives it
         r = process_path(src, dst, settings, progress=progress)
         total.files.extend(r.files)
         total.skipped.extend(r.skipped)
