@@ -85,7 +85,13 @@ class Settings:
 
     # --- files -----------------------------------------------------------------------------
     overwrite: bool = _opt(False, "replace an existing output file (never the input)")
-    max_pixels: int = _opt(200_000_000, "refuse images or frames larger than this many pixels")
+    max_pixels: int = _opt(
+        110_000_000,
+        "refuse images or frames larger than this many pixels, from the header before decoding. A "
+        "photo run needs about 0.6 GB + 36 bytes per pixel (docs/BENCHMARKS.md): 4.6 GB at the "
+        "default, which an 8 GB laptop survives and which takes 100 MP cameras' photos; a 200 MP "
+        "phone photo needs --max-pixels 200000000 and 7.8 GB",
+    )
     max_metadata_mb: int = _opt(
         64,
         "refuse photos whose metadata blocks (text, comments, EXIF/XMP, trailing data) total more "

@@ -54,7 +54,7 @@ from ..errors import (
 from ..scrub.exif import exif_orientation
 from ..scrub.image import describe_bytes, sniff
 from .c_stderr import captured_fd2
-from .image_limits import MAX_METADATA_BYTES, check_metadata_size
+from .image_limits import MAX_METADATA_BYTES, check_metadata_size, pixel_limit_message
 from .image_modes import _reason, to_rgb8
 from .jpeg_check import jpeg_damage
 
@@ -186,9 +186,7 @@ def _read(path: Path, max_pixels: int, max_metadata: int, allow_damaged: bool) -
     if width < 1 or height < 1:
         raise CorruptInput(f"image has no pixels ({width}x{height})")
     if width * height > max_pixels:
-        raise LimitExceeded(
-            f"image is {width}x{height} = {width * height:,} pixels, over the limit of {max_pixels:,} (max_pixels)"
-        )
+        raise LimitExceeded(pixel_limit_message(width, height, max_pixels))
     frames = int(getattr(im, "n_frames", 1) or 1)
     if frames > 1 and im.format != "MPO":
         raise UnsupportedFormat(
