@@ -144,3 +144,26 @@ def test_several_inputs_into_one_folder_name_a_gif_as_png(tmp_path, fixed_detect
     code, out, err = run(str(gif), str(jpg), "-o", str(tmp_path / "out"))
     assert code == 0, err
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.png", "b.jpg"]
+
+
+def test_camera_raw_files_fail_rather_than_being_skipped_or_read_as_their_preview(tmp_path, fixed_detector):
+    src = tmp_path / "in"
+    src.mkdir()
+    Image.fromarray(noise_image(40, 60)).save(src / "DSC_0001.NEF", "TIFF")  # a TIFF inside, like most raws
+    code, out, err = run(str(src), "-o", str(tmp_path / "out"))
+    assert code == ExitStatus.INPUT and "DSC_0001.NEF" in err and "camera raw" in err
+    assert not any((tmp_path / "out").rglob("*.*"))
+
+
+def test_gif_metadata_is_named_and_not_written(tmp_path, fixed_detector):
+    gif = bytearray(write_gif(tmp_path / "m.gif", comment=b"GPS 48.8N 2.3E").read_bytes())
+    xmp = b"!\xff\x0bXMP DataXMP" + bytes([5]) + b"<x:x>" + b"\x00"
+    gif[-1:-1] = xmp  # before the trailer
+    (tmp_path / "m.gif").write_bytes(bytes(gif) + b"trailing")
+    code, out, err = run(str(tmp_path / "m.gif"), "--json")
+    assert code == 0, err
+    removed = json.loads(out)["files"][0]["metadata_removed"]
+    assert "GIF comment" in removed and "XMP" in removed
+    assert any("after the end of the GIF" in r for r in removed)
+    data = (tmp_path / "m.unseen.png").read_bytes()
+    assert b"GPS" not in data and b"XMP" not in data and b"trailing" not in data

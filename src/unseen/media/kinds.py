@@ -3,8 +3,8 @@
 Content decides, so a JPEG saved as ``.jfif`` (as browsers do) or with no suffix at all, a GIF, or
 a photo whose suffix lies is not mistaken for "not media" and left un-anonymized. Every file whose
 bytes announce an image format counts as a photo, including formats unseen cannot read (AVIF,
-JPEG XL, JPEG 2000, PSD, ICO, QOI): the reader refuses those, so they are reported as failed, not
-quietly skipped. The suffix is the fallback for files whose first bytes say nothing (an old
+JPEG XL, JPEG 2000, PSD, QOI, camera raw files by their suffix): the reader refuses those, so they
+are reported as failed, not quietly skipped. The suffix is the fallback for files whose first bytes say nothing (an old
 QuickTime file, a damaged photo: the reader then says what is wrong).
 """
 
@@ -18,9 +18,16 @@ IMAGE_SUFFIXES = frozenset(
     {".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".webp", ".tif", ".tiff", ".bmp", ".heic", ".heif", ".gif"}
 )
 VIDEO_SUFFIXES = frozenset({".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".ts", ".mts", ".m2ts"})
-# What sniff() names that is a still picture, read or not.
+# What sniff() names that is a still picture, read or not (ICO only with its suffix: its four-byte
+# signature also begins other binary files).
 IMAGE_CONTAINERS = frozenset(
-    {"JPEG", "PNG", "WEBP", "TIFF", "BMP", "HEIF", "GIF", "AVIF", "JPEG XL", "JPEG 2000", "Photoshop PSD", "ICO", "QOI"}
+    {"JPEG", "PNG", "WEBP", "TIFF", "BMP", "HEIF", "GIF", "AVIF", "JPEG XL", "JPEG 2000", "Photoshop PSD", "QOI"}
+)
+# Camera raw files: most are TIFF inside, and Pillow would read their small embedded preview as if
+# it were the photo. They are photos (a batch must not skip them silently) that unseen does not read.
+RAW_SUFFIXES = frozenset(
+    {".dng", ".nef", ".nrw", ".cr2", ".cr3", ".crw", ".arw", ".srf", ".sr2", ".orf", ".rw2", ".raf", ".pef",
+     ".srw", ".3fr", ".erf", ".kdc", ".dcr", ".mrw", ".x3f", ".iiq", ".rwl", ".mos"}
 )
 _AUDIO_BRANDS = {b"M4A ", b"M4B ", b"M4P ", b"F4A ", b"F4B "}  # ISO media holding sound only
 _AUDIO_SUFFIXES = frozenset({".m4a", ".m4b", ".mka", ".weba", ".mp3", ".aac", ".opus", ".ogg", ".oga", ".wav", ".flac"})
@@ -45,9 +52,9 @@ def media_kind(path: Path) -> str | None:
     """``"image"``, ``"video"`` or ``None`` (not something unseen processes)."""
     head = read_head(path)
     container = sniff(head) if head else None
-    if container in IMAGE_CONTAINERS:
-        return "image"
     s = path.suffix.lower()
+    if container in IMAGE_CONTAINERS or s in RAW_SUFFIXES or (container == "ICO" and s in (".ico", ".cur")):
+        return "image"
     if s in _AUDIO_SUFFIXES:
         return None  # sound only (Matroska/MP4 audio look like video from their first bytes)
     if (container == "ISO media" and head[8:12] not in _AUDIO_BRANDS) or _video_signature(head):

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from ..detect import FaceDetector
-from ..errors import InputError, InputNotFound, OutputNotWritable, PipelineError, UnseenError
-from ..media.kinds import media_kind
+from ..errors import InputError, InputNotFound, OutputNotWritable, PipelineError, UnseenError, UnsupportedFormat
+from ..media.kinds import RAW_SUFFIXES, media_kind
 from ..settings import Settings
 from .commit import clean_stale_temps, is_temp_name
 from .paths import is_unseen_output, is_unseen_output_folder, photo_output_name
@@ -36,6 +36,10 @@ def process_file(
     src: Path, dst: Path | None, settings: Settings, *, detector: FaceDetector | None = None, progress: Callable | None = None
 ) -> FileReport:
     kind = media_kind(src)
+    if kind == "image" and src.suffix.lower() in RAW_SUFFIXES:
+        raise UnsupportedFormat(
+            "camera raw files are not read (only their small embedded preview would be); "
+            "convert it to TIFF or JPEG first", path=src)
     if kind == "image":
         from .image import process_image
 
