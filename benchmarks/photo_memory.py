@@ -27,8 +27,8 @@ from PIL import Image
 
 
 def make_photo(path: Path, mp: float) -> tuple[int, int]:
-    w = int(round((mp * 1e6 * 4 / 3) ** 0.5))
-    h = int(round(mp * 1e6 / w))
+    w = round((mp * 1e6 * 4 / 3) ** 0.5)
+    h = round(mp * 1e6 / w)
     rng = np.random.default_rng(0)
     rows = []
     for y0 in range(0, h, 512):  # in bands: the generator itself should not need much memory
@@ -57,7 +57,7 @@ def run_one(src: Path, dst: Path) -> tuple[float, float, int]:
     """(peak resident memory in MB, seconds, exit code) of `unseen src -o dst -q` in a fresh process."""
     started = time.perf_counter()
     proc = subprocess.run([sys.executable, "-c", _CHILD, str(src), "-o", str(dst), "-q"],
-                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=False)
     seconds = time.perf_counter() - started
     lines = proc.stderr.splitlines()
     hwm = [int(ln.split()[1]) for ln in lines if ln.startswith("VmHWM")]

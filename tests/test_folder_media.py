@@ -122,7 +122,7 @@ def test_an_output_folder_is_not_processed_again(tmp_path, fixed_detector):
 def test_output_into_a_folder_not_there_yet(tmp_path, fixed_detector):
     src = write_jpeg(tmp_path / "p.jpg")
     dst = tmp_path / "new" / "deeper" / "out.jpg"
-    code, out, err = run(str(src), "-o", str(dst))
+    code, _out, err = run(str(src), "-o", str(dst))
     assert code == 0, err
     assert _covered(dst)
 
@@ -130,18 +130,18 @@ def test_output_into_a_folder_not_there_yet(tmp_path, fixed_detector):
 def test_folders_created_for_an_output_are_removed_when_it_fails(tmp_path, fixed_detector):
     bad = tmp_path / "bad.jpg"
     bad.write_bytes(b"\xff\xd8\xff\xe0" + bytes(20))
-    code, out, err = run(str(bad), "-o", str(tmp_path / "new" / "out.jpg"))
+    code, _, _ = run(str(bad), "-o", str(tmp_path / "new" / "out.jpg"))
     assert code == ExitStatus.INPUT
     assert not (tmp_path / "new").exists()
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    code, out, err = run(str(write_jpeg(tmp_path / "p.jpg")), "-o", str(blocker / "sub" / "out.jpg"))
+    code, _out, err = run(str(write_jpeg(tmp_path / "p.jpg")), "-o", str(blocker / "sub" / "out.jpg"))
     assert code == ExitStatus.OUTPUT and "not a folder" in err
 
 
 def test_several_inputs_into_one_folder_name_a_gif_as_png(tmp_path, fixed_detector):
     gif, jpg = write_gif(tmp_path / "a.gif"), write_jpeg(tmp_path / "b.jpg")
-    code, out, err = run(str(gif), str(jpg), "-o", str(tmp_path / "out"))
+    code, _out, err = run(str(gif), str(jpg), "-o", str(tmp_path / "out"))
     assert code == 0, err
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.png", "b.jpg"]
 
@@ -150,7 +150,7 @@ def test_camera_raw_files_fail_rather_than_being_skipped_or_read_as_their_previe
     src = tmp_path / "in"
     src.mkdir()
     Image.fromarray(noise_image(40, 60)).save(src / "DSC_0001.NEF", "TIFF")  # a TIFF inside, like most raws
-    code, out, err = run(str(src), "-o", str(tmp_path / "out"))
+    code, _out, err = run(str(src), "-o", str(tmp_path / "out"))
     assert code == ExitStatus.INPUT and "DSC_0001.NEF" in err and "camera raw" in err
     assert not any((tmp_path / "out").rglob("*.*"))
 

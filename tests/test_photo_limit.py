@@ -14,7 +14,7 @@ def test_small_png_declaring_14000x14000_is_refused_by_default_naming_the_limit(
     # 196 MP from a few hundred bytes: under the old 200 MP default it was decoded (346 s, 7.3 GB)
     src = mf.png_bomb(tmp_path / "big.png", 14000, 14000)
     assert src.stat().st_size < 300_000
-    code, out, err = run(str(src))
+    code, _out, err = run(str(src))
     assert code == ExitStatus.INPUT
     line = err.strip()
     assert len(line.splitlines()) == 1 and "big.png" in line
