@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from unseen.errors import CorruptInput, ExitStatus
+from unseen.errors import CorruptInput, ExitStatus, PipelineError
 from unseen.media.image_io import read_image
-from unseen.media.jpeg_check import jpeg_damage, structural_damage
+from unseen.media import image_io
+from unseen.media.jpeg_check import entropy_check_works, jpeg_damage, structural_damage
 
 from .conftest import EXAMPLE_PHOTO, shared_data
 from .test_cli_photo import run
@@ -138,3 +139,20 @@ def test_no_real_photo_is_refused():
     assert len(photos) > 100
     refused = {p.name: jpeg_damage(p.read_bytes()) for p in photos}
     assert {k: v for k, v in refused.items() if v} == {}
+
+
+def test_opencv_reports_libjpeg_warnings_in_this_install():
+    # the entropy check depends on it; an OpenCV that silenced them would make JPEGs refused (below)
+    assert entropy_check_works()
+
+
+def test_without_decoder_warnings_jpegs_are_refused_unless_allowed(tmp_path, monkeypatch):
+    monkeypatch.setattr(image_io, "entropy_check_works", lambda: False)  # an install whose OpenCV is silent
+    src = tmp_path / "p.jpg"
+    src.write_bytes(_jpeg())
+    with pytest.raises(PipelineError, match="cannot check the JPEG's image data.*--allow-damaged"):
+        read_image(src, max_pixels=10**8)
+    loaded = read_image(src, max_pixels=10**8, allow_damaged=True)
+    assert any("not checked for damage" in n for n in loaded.notes)
+    src.write_bytes(progressive_cut_short())  # the marker walk still runs
+    assert any("progressive scans missing" in n for n in read_image(src, max_pixels=10**8, allow_damaged=True).notes)

@@ -17,11 +17,15 @@ blurred photo would be anonymized and written as if nothing were wrong. Two chec
   returned. Harmless warnings (an unknown JFIF revision, an unknown Adobe transform) are not damage.
 
 Junk that happens to decode as valid Huffman codes cannot be told from a picture by any decoder;
-it is not found here either.
+it is not found here either. Whether OpenCV's decoder reports its warnings at all (a build could
+silence them, as Pillow's does) is probed once per process on a JPEG damaged on purpose
+(:func:`entropy_check_works`); where it does not, the reader refuses JPEGs unless told otherwise.
 """
 
 from __future__ import annotations
 
+import functools
+import io
 import struct
 
 import numpy as np
@@ -173,3 +177,18 @@ def entropy_damage(data: bytes) -> str | None:
     if decoded is None:
         return "libjpeg cannot decode the image data"
     return None
+
+
+@functools.lru_cache(maxsize=1)
+def entropy_check_works() -> bool:
+    """Whether :func:`entropy_damage` can see libjpeg's warnings here: it must find the damage in a
+    small JPEG spoiled on purpose (a run of junk in its image data)."""
+    from PIL import Image
+
+    yy, xx = np.mgrid[0:64, 0:64]
+    buf = io.BytesIO()
+    Image.fromarray(np.stack([xx * 4, yy * 4, (xx + yy) * 2], -1).astype(np.uint8)).save(buf, "JPEG", quality=90)
+    data = bytearray(buf.getvalue())
+    start = data.index(b"\xff\xda") + 30
+    data[start : start + 100] = b"\x55" * 100
+    return entropy_damage(bytes(data)) is not None
