@@ -101,8 +101,9 @@ def test_pixel_limit(tmp_path, fixed_detector):
 
 def test_unwritable_output_folder(tmp_path, fixed_detector):
     src = write_jpeg(tmp_path / "in.jpg")
-    code, _, err = run(str(src), "-o", str(tmp_path / "no" / "such" / "out.jpg"))
-    assert code == ExitStatus.OUTPUT and "out" in err
+    (tmp_path / "a_file").write_text("x")  # a missing folder is created (test_folder_media); a file in the way is not
+    code, _, err = run(str(src), "-o", str(tmp_path / "a_file" / "such" / "out.jpg"))
+    assert code == ExitStatus.OUTPUT and "a_file" in err
 
 
 def test_unknown_output_suffix(tmp_path, fixed_detector):

@@ -41,8 +41,9 @@ def test_output_checks(tmp_path):
         check_output_target(src, src, overwrite=True)
     with pytest.raises(OutputExists, match="--overwrite"):
         check_output_target(tmp_path / "a.jpg", src, overwrite=False)
-    with pytest.raises(OutputNotWritable, match="does not exist"):
-        check_output_target(src, tmp_path / "nope" / "o.jpg", overwrite=False)
+    check_output_target(src, tmp_path / "nope" / "o.jpg", overwrite=False)  # created when committed
+    with pytest.raises(OutputNotWritable, match="not a folder"):
+        check_output_target(src, src / "nope" / "o.jpg", overwrite=False)
     link = tmp_path / "link.jpg"
     link.symlink_to(tmp_path / "elsewhere.jpg")
     with pytest.raises(OutputNotWritable, match="symbolic link"):

@@ -385,9 +385,14 @@ def test_text_file_named_jpg(tmp_path):
     assert_fails(UnsupportedFormat, tmp_path / "notes.jpg", match="not an image")
 
 
-def test_gif_refused(tmp_path):
-    Image.new("RGB", (8, 8)).save(tmp_path / "a.gif")
-    assert_fails(UnsupportedFormat, tmp_path / "a.gif", match="GIF")
+def test_single_frame_gif_read_animated_gif_refused(tmp_path):
+    # issue 11: a GIF is read (written as PNG); an animated one is refused, every frame would need covering
+    Image.new("RGB", (8, 8), (200, 10, 10)).save(tmp_path / "a.gif")
+    loaded = read_image(tmp_path / "a.gif", max_pixels=BIG)
+    assert loaded.format == "GIF" and loaded.pixels.shape == (8, 8, 3) and tuple(loaded.pixels[0, 0]) == (200, 10, 10)
+    frames = [Image.new("RGB", (8, 8), (i * 60, 0, 0)) for i in range(3)]
+    frames[0].save(tmp_path / "b.gif", save_all=True, append_images=frames[1:])
+    assert_fails(UnsupportedFormat, tmp_path / "b.gif", match="GIF with 3 frames")
 
 
 @pytest.mark.parametrize("cut", [0.5, 0.9])

@@ -135,8 +135,8 @@ def _run(argv: list[str], out: IO[str], err: IO[str]) -> int:
     total = BatchReport()
     for src in inputs:
         dst = output
-        if output is not None and len(inputs) > 1:
-            dst = output / src.name
+        if output is not None and len(inputs) > 1 and src.is_dir():
+            dst = output / src.name  # a file goes into the folder under the name its kind gives it
         r = process_path(src, dst, settings, progress=progress)
         total.files.extend(r.files)
         total.skipped.extend(r.skipped)
@@ -150,9 +150,7 @@ def _run(argv: list[str], out: IO[str], err: IO[str]) -> int:
 def _print_summary(batch, settings: Settings, out: IO[str], err: IO[str], *, quiet: bool) -> None:
     for f in batch.failed:
         print(f"unseen: error: {f.error}", file=err)
-    if quiet:
-        return
-    for f in batch.files:
+    for f in [] if quiet else batch.files:  # -q: errors and the summary below only
         if f.status != "ok":
             continue
         unit = "face-frames" if f.kind == "video" else "faces"
@@ -162,13 +160,13 @@ def _print_summary(batch, settings: Settings, out: IO[str], err: IO[str], *, qui
         print(line, file=out)
         for w in f.warnings:
             print(f"  warning: {w}", file=out)
-    for s in batch.skipped:
+    for s in [] if quiet else batch.skipped:
         print(f"skipped: {printable(s)}", file=out)
     ok = sum(1 for f in batch.files if f.status == "ok")
     faces = sum(f.faces for f in batch.files if f.status == "ok")
     summary = f"{ok} of {len(batch.files)} file(s) anonymized ({faces} covered)"
     if batch.failed:
-        summary += f"; {len(batch.failed)} FAILED (no output written for them)"
+        summary += f"; {len(batch.failed)} FAILED: NOT anonymized, no output written for them"
     if batch.skipped:
         summary += f"; {len(batch.skipped)} skipped"
     print(summary, file=out)

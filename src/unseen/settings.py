@@ -85,7 +85,13 @@ class Settings:
 
     # --- files -----------------------------------------------------------------------------
     overwrite: bool = _opt(False, "replace an existing output file (never the input)")
-    max_pixels: int = _opt(200_000_000, "refuse images or frames larger than this many pixels")
+    max_pixels: int = _opt(
+        110_000_000,
+        "refuse images or frames larger than this many pixels, from the header before decoding. A "
+        "photo run needs about 0.6 GB + 36 bytes per pixel (docs/BENCHMARKS.md): 4.6 GB at the "
+        "default, which an 8 GB laptop survives and which takes 100 MP cameras' photos; a 200 MP "
+        "phone photo needs --max-pixels 200000000 and 7.8 GB",
+    )
     max_metadata_mb: int = _opt(
         64,
         "refuse photos whose metadata blocks (text, comments, EXIF/XMP, trailing data) total more "
@@ -114,7 +120,10 @@ class Settings:
     )
     audio: bool = _opt(True, "video: keep audio streams (voices can identify people)")
     allow_damaged: bool = _opt(
-        False, "video: accept truncated/corrupt input, covering what decodes and reporting what was lost"
+        False,
+        "accept damaged input, reported as a warning: a video truncated or corrupt, covering what decodes "
+        "and reporting what was lost; a JPEG with junk in its image data or progressive scans missing, "
+        "read as it decodes (garbled or blurred). Refused by default",
     )
     keep_data_streams: bool = _opt(False, "video: keep data streams (GPS/telemetry tracks): NOT recommended")
     keep_subtitles: bool = _opt(False, "video: keep subtitle streams")

@@ -21,8 +21,9 @@ canonical, colour-tags-only form (:func:`unseen.scrub.icc.canonical_icc`). Decis
   tables are not copied (they fingerprint the camera model). WebP stays lossless if it was
   lossless, else quality 95. TIFF keeps its compression. HEIF is written at quality 90.
   Greyscale inputs are written as greyscale again while every pixel is still grey.
-* Supported formats: JPEG, PNG, WebP, TIFF, BMP, HEIF/HEIC (through pillow-heif). GIF and others
-  are refused: unseen does not write them.
+* Supported formats: JPEG, PNG, WebP, TIFF, BMP, HEIF/HEIC (through pillow-heif). GIF is read
+  (a single frame only: an animated GIF is refused, as every frame would need covering) but not
+  written: its output is a PNG. Others are refused.
 """
 
 from __future__ import annotations
@@ -55,8 +56,9 @@ from ..scrub.exif import exif_orientation
 from ..scrub.icc import describe_icc
 from ..scrub.image import describe_bytes, sniff
 from .c_stderr import captured_fd2
-from .image_limits import MAX_METADATA_BYTES, check_metadata_size
+from .image_limits import MAX_METADATA_BYTES, check_metadata_size, pixel_limit_message
 from .image_modes import _reason, to_rgb8
+from .jpeg_check import entropy_check_works, jpeg_damage, structural_damage
 
 # Pillow logs some refusals (TIFF "More samples per pixel ...") at ERROR level; with no handler
 # configured, Python's last-resort handler prints them on stderr beside unseen's own one-line
@@ -64,6 +66,7 @@ from .image_modes import _reason, to_rgb8
 logging.getLogger("PIL").addHandler(logging.NullHandler())
 
 SUPPORTED_FORMATS = ("JPEG", "PNG", "WEBP", "TIFF", "BMP", "HEIF")
+READ_FORMATS = (*SUPPORTED_FORMATS, "GIF")  # GIF: read, written as PNG
 ALPHA_FORMATS = frozenset({"PNG", "WEBP", "TIFF", "HEIF"})
 GREY_FORMATS = frozenset({"JPEG", "PNG", "TIFF", "BMP"})
 JPEG_QUALITY = 95
@@ -74,7 +77,9 @@ FLATTEN_BACKGROUND = 255  # white
 _SUFFIX_FORMAT = {
     ".jpg": "JPEG", ".jpeg": "JPEG", ".jpe": "JPEG", ".png": "PNG", ".webp": "WEBP",
     ".tif": "TIFF", ".tiff": "TIFF", ".bmp": "BMP", ".heic": "HEIF", ".heif": "HEIF",
+    ".jfif": "JPEG",
 }  # fmt: skip
+WRITTEN_SUFFIXES = frozenset(_SUFFIX_FORMAT)
 _FORMAT_ALIASES = {"JPG": "JPEG", "MPO": "JPEG", "TIF": "TIFF", "HEIC": "HEIF"}
 # Save options each format may receive; anything else (exif, comment, pnginfo ...) is refused.
 _SAVE_KEYS = {
@@ -143,13 +148,18 @@ def normalize_format(fmt: str) -> str:
 # --- reading --------------------------------------------------------------------------------
 
 
-def read_image(path: Path, *, max_pixels: int, max_metadata: int = MAX_METADATA_BYTES) -> LoadedImage:
+def read_image(
+    path: Path, *, max_pixels: int, max_metadata: int = MAX_METADATA_BYTES, allow_damaged: bool = False
+) -> LoadedImage:
     """Decode the photo at ``path`` fully into 8-bit RGB/RGBA with its orientation applied.
 
     Raises:
         InputNotFound: no such file.
         InputError: a folder, not a regular file, or not readable (permissions).
-        CorruptInput: empty, truncated or undecodable.
+        CorruptInput: empty, truncated or undecodable; or a JPEG whose image data is damaged
+            (junk in the entropy-coded data, progressive scans missing: see
+            :mod:`unseen.media.jpeg_check`) unless ``allow_damaged``, which reads it as it decodes
+            and says so in :attr:`LoadedImage.notes`.
         UnsupportedFormat: not an image, a format unseen does not handle, or animated/multi-page.
         LimitExceeded: more than ``max_pixels`` pixels (checked from the header, before decoding),
             or metadata blocks over ``max_metadata`` bytes (checked from block headers, before
@@ -157,19 +167,19 @@ def read_image(path: Path, *, max_pixels: int, max_metadata: int = MAX_METADATA_
     """
     path = Path(path)
     try:
-        return _read(path, max_pixels, max_metadata)
+        return _read(path, max_pixels, max_metadata, allow_damaged)
     except UnseenError as err:
         raise err.with_path(path)
 
 
-def _read(path: Path, max_pixels: int, max_metadata: int) -> LoadedImage:
+def _read(path: Path, max_pixels: int, max_metadata: int, allow_damaged: bool) -> LoadedImage:
     if ImageFile.LOAD_TRUNCATED_IMAGES:
         raise CorruptInput("Pillow is set to accept truncated images (LOAD_TRUNCATED_IMAGES); refusing to read")
     data = _read_bytes(path, max_metadata)
     container = sniff(data)
-    if container not in SUPPORTED_FORMATS:
+    if container not in READ_FORMATS:
         what = f"a {container} file" if container else "not an image"
-        raise UnsupportedFormat(f"{what}; unseen reads {', '.join(_supported_names())}")
+        raise UnsupportedFormat(f"{what}; unseen reads {', '.join(_supported_names(READ_FORMATS))}")
     if container == "HEIF" and not heif_available():
         raise UnsupportedFormat("HEIF/HEIC needs pillow-heif, which is not installed")
     im = open_bytes(data, container)
@@ -178,9 +188,7 @@ def _read(path: Path, max_pixels: int, max_metadata: int) -> LoadedImage:
     if width < 1 or height < 1:
         raise CorruptInput(f"image has no pixels ({width}x{height})")
     if width * height > max_pixels:
-        raise LimitExceeded(
-            f"image is {width}x{height} = {width * height:,} pixels, over the limit of {max_pixels:,} (max_pixels)"
-        )
+        raise LimitExceeded(pixel_limit_message(width, height, max_pixels))
     frames = int(getattr(im, "n_frames", 1) or 1)
     if frames > 1 and im.format != "MPO":
         raise UnsupportedFormat(
@@ -192,6 +200,8 @@ def _read(path: Path, max_pixels: int, max_metadata: int) -> LoadedImage:
     if container == "PNG" and "PNG animation (APNG)" in metadata:
         raise UnsupportedFormat("animated PNG: only single images are handled")
     notes: list[str] = []
+    if container == "JPEG":
+        _check_jpeg_data(data, allow_damaged, notes)
     orientation = _orientation(im) if fmt != "HEIF" else 1
     pixels, icc, grey = to_rgb8(im, notes)
     if _deep(im, container, data) and not any("16-bit" in n for n in notes):
@@ -205,8 +215,26 @@ def _read(path: Path, max_pixels: int, max_metadata: int) -> LoadedImage:
     return LoadedImage(pixels, fmt, icc, metadata, options, notes)
 
 
-def _supported_names() -> list[str]:
-    return [f for f in SUPPORTED_FORMATS if f != "HEIF" or heif_available()]
+def _check_jpeg_data(data: bytes, allow_damaged: bool, notes: list[str]) -> None:
+    if entropy_check_works():
+        damage = jpeg_damage(data)
+    elif not allow_damaged:
+        raise PipelineError(
+            "cannot check the JPEG's image data for damage: OpenCV's JPEG decoder reports no warnings in "
+            "this install; refused (--allow-damaged reads JPEGs without that check)"
+        )
+    else:
+        notes.append("JPEG image data not checked for damage: OpenCV reports no decoder warnings here (--allow-damaged)")
+        damage = structural_damage(data)
+    if damage is None:
+        return
+    if not allow_damaged:
+        raise CorruptInput(f"damaged JPEG: {damage}; refused (--allow-damaged reads it as it decodes)")
+    notes.append(f"damaged JPEG read as it decodes (--allow-damaged): {damage}; the picture may be garbled or blurred")
+
+
+def _supported_names(formats: tuple[str, ...] = SUPPORTED_FORMATS) -> list[str]:
+    return [f for f in formats if f != "HEIF" or heif_available()]
 
 
 def _read_bytes(path: Path, max_metadata: int) -> bytes:

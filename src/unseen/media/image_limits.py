@@ -19,6 +19,27 @@ from typing import BinaryIO
 from ..errors import LimitExceeded
 
 MAX_METADATA_BYTES = 64 << 20  # default of Settings.max_metadata_mb
+# Peak memory of a default photo run, measured from 4 to 48 MP (benchmarks/photo_memory.py, docs/
+# BENCHMARKS.md): a fixed part (interpreter, models) plus this much per pixel (decoded pixels, their
+# copies, the detector's scaled and mirrored inputs). Named in the error that refuses a photo over
+# max_pixels, so the user knows what raising the limit costs.
+PHOTO_FIXED_BYTES = 600_000_000
+PHOTO_BYTES_PER_PIXEL = 36
+
+
+def photo_run_bytes(pixels: int) -> int:
+    """About how much memory a default photo run of ``pixels`` pixels needs at its peak."""
+    return PHOTO_FIXED_BYTES + PHOTO_BYTES_PER_PIXEL * pixels
+
+
+def pixel_limit_message(width: int, height: int, limit: int) -> str:
+    """Why a ``width`` x ``height`` photo is refused under ``limit`` pixels, naming the setting and flag."""
+    n = width * height
+    return (
+        f"image is {width}x{height} = {n:,} pixels, over the limit of {limit:,} (max_pixels; --max-pixels N "
+        f"raises it: a photo run needs about {PHOTO_FIXED_BYTES / 1e9:.1f} GB + {PHOTO_BYTES_PER_PIXEL} bytes "
+        f"per pixel, {photo_run_bytes(n) / 1e9:.1f} GB for this one)"
+    )
 
 _PNG_PIXELS = {b"IHDR", b"PLTE", b"IDAT", b"IEND", b"tRNS", b"iCCP", b"sRGB", b"gAMA", b"cHRM", b"pHYs", b"sBIT", b"cICP"}
 _WEBP_PIXELS = {b"VP8 ", b"VP8L", b"VP8X", b"ALPH", b"ICCP", b"ANIM", b"ANMF"}

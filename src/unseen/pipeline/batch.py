@@ -1,8 +1,13 @@
 """Files and folders: dispatch each file to the photo or video pipeline, record every outcome.
 
 A folder is walked recursively (symbolic links are never followed) and mirrored into the output
-folder; files that are not photos or videos are skipped and listed. One file's failure never stops
-the batch, and never goes unreported: the batch's exit status is non-zero if any file failed.
+folder. What a file is comes from its content (:func:`unseen.media.kinds.media_kind`), so a
+``.jfif``, a JPEG without a suffix or a GIF is processed; a photo whose suffix unseen does not write
+gets one it does (``x.gif`` -> ``x.png``, ``IMG_1`` -> ``IMG_1.jpg``). Media that cannot be
+processed (an animated GIF, AVIF ...) fail, so the batch exits non-zero; only files that are not
+photos or videos are skipped and listed. One file's failure never stops the batch, and never goes
+unreported. A folder named ``*.unseen`` (an output folder) is refused as input, and below an input
+skipped (unless ``-o`` is given, as for ``*.unseen.*`` files): outputs are not processed again.
 """
 
 from __future__ import annotations
@@ -12,11 +17,11 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from ..detect import FaceDetector
-from ..errors import InputError, InputNotFound, OutputNotWritable, PipelineError, UnseenError
-from ..media.kinds import media_kind
+from ..errors import InputError, InputNotFound, OutputNotWritable, PipelineError, UnseenError, UnsupportedFormat
+from ..media.kinds import RAW_SUFFIXES, media_kind
 from ..settings import Settings
 from .commit import clean_stale_temps, is_temp_name
-from .paths import is_unseen_output
+from .paths import is_unseen_output, is_unseen_output_folder, photo_output_name
 from .report import BatchReport, FileReport
 
 DIR_SUFFIX = ".unseen"
@@ -31,6 +36,10 @@ def process_file(
     src: Path, dst: Path | None, settings: Settings, *, detector: FaceDetector | None = None, progress: Callable | None = None
 ) -> FileReport:
     kind = media_kind(src)
+    if kind == "image" and src.suffix.lower() in RAW_SUFFIXES:
+        raise UnsupportedFormat(
+            "camera raw files are not read (only their small embedded preview would be); "
+            "convert it to TIFF or JPEG first", path=src)
     if kind == "image":
         from .image import process_image
 
@@ -57,8 +66,10 @@ def _run_one(src: Path, dst: Path | None, settings: Settings, detector: FaceDete
         )
 
 
-def walk_media(root: Path, exclude: Path | None) -> Iterator[tuple[Path, str | None]]:
-    """Yield (file, skip reason or None) below ``root`` in a stable order, never following links."""
+def walk_media(root: Path, exclude: Path | None, *, skip_outputs: bool = False) -> Iterator[tuple[Path, str | None]]:
+    """Yield (file, skip reason or None) below ``root`` in a stable order, never following links.
+
+    ``skip_outputs``: folders named ``*.unseen`` are yielded with a reason, not walked."""
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         here = Path(dirpath)
         kept = []
@@ -68,6 +79,9 @@ def walk_media(root: Path, exclude: Path | None) -> Iterator[tuple[Path, str | N
                 continue  # the output tree inside the input tree: never re-process outputs
             if p.is_symlink():
                 yield p, "symbolic link to a folder, not followed"
+                continue
+            if skip_outputs and is_unseen_output_folder(p):
+                yield p, "an unseen output folder, not processed again"
                 continue
             kept.append(d)
         dirnames[:] = kept
@@ -105,12 +119,17 @@ def process_path(
     if not src.is_dir():
         target = dst
         if dst is not None and dst.is_dir():
-            target = dst / src.name
+            target = dst / (photo_output_name(src) if media_kind(src) == "image" else src.name)
         # The default output goes beside the input: a killed run left its temporary file there.
         clean_stale_temps((target if target is not None else src).parent)
         batch.files.append(_run_one(src, target, settings, detector, _video_progress(progress)))
         return batch
 
+    if is_unseen_output_folder(src):
+        batch.files.append(FileReport(input=str(src), kind="folder").fail(InputError(
+            f"is an unseen output folder (named *{DIR_SUFFIX}); not processed again "
+            "(`unseen check` re-scans it; rename it to process it anyway)", path=src)))
+        return batch
     out_root = dst if dst is not None else default_output_dir(src)
     if out_root.exists() and not out_root.is_dir():
         batch.files.append(
@@ -118,7 +137,7 @@ def process_path(
         )
         return batch
     todo: list[Path] = []
-    for p, reason in walk_media(src, out_root):
+    for p, reason in walk_media(src, out_root, skip_outputs=dst is None):
         if reason is not None:
             batch.skipped.append(f"{p}: {reason}")
         elif dst is None and is_unseen_output(p):
@@ -130,6 +149,8 @@ def process_path(
     try:
         for p in todo:
             target = out_root / p.relative_to(src)
+            if media_kind(p) == "image":
+                target = target.with_name(photo_output_name(p))
             try:
                 _make_dirs(target.parent, out_root)
             except UnseenError as err:

@@ -6,6 +6,8 @@ finished output, and a later run can clean up. A temporary file is judged stale 
 not being written by this process, and its process is dead on this machine; one made on another
 machine (a shared network folder, where its pid means nothing here) only after a day untouched.
 The final move never replaces an existing file unless ``overwrite`` is set, and never the input.
+Missing folders above the output (``-o new/out.jpg``) are created when the temporary file is, and
+removed again (those this call created, if still empty) when the output is not committed.
 """
 
 from __future__ import annotations
@@ -69,11 +71,43 @@ def check_output_target(src: Path, final: Path, overwrite: bool) -> None:
         raise OutputNotWritable("output path is a symbolic link; refusing to write through it", path=final)
     if final.exists() and not overwrite:
         raise OutputExists("output exists (use --overwrite to replace it)", path=final)
-    parent = final.parent
+    parent = _existing_ancestor(final.parent)
     if not parent.is_dir():
-        raise OutputNotWritable("output folder does not exist", path=parent)
+        raise OutputNotWritable("output folder is not a folder", path=parent)
     if not os.access(parent, os.W_OK | os.X_OK):
         raise OutputNotWritable("output folder is not writable", path=parent)
+
+
+def _existing_ancestor(folder: Path) -> Path:
+    """``folder`` or the nearest folder above it that exists (it will hold what is created)."""
+    cur = Path(os.path.abspath(folder))
+    while not cur.exists() and not cur.is_symlink() and cur.parent != cur:
+        cur = cur.parent
+    return cur
+
+
+def _make_parents(folder: Path) -> list[Path]:
+    """Create ``folder`` and missing folders above it; return those created, deepest last."""
+    missing: list[Path] = []
+    cur = Path(os.path.abspath(folder))
+    while not cur.exists() and not cur.is_symlink() and cur.parent != cur:
+        missing.append(cur)
+        cur = cur.parent
+    created: list[Path] = []
+    try:
+        for d in reversed(missing):
+            d.mkdir()
+            created.append(d)
+    except OSError as exc:
+        _remove_folders(created)
+        raise OutputNotWritable(f"cannot create the output folder: {exc.strerror or exc}", path=folder) from exc
+    return created
+
+
+def _remove_folders(created: list[Path]) -> None:
+    for d in reversed(created):
+        with contextlib.suppress(OSError):
+            d.rmdir()  # only if empty: another process may have written there meanwhile
 
 
 @contextlib.contextmanager
@@ -87,7 +121,9 @@ def staged_output(final: Path, *, overwrite: bool) -> Iterator[Path]:
     tmp = temp_path_for(final)
     with _active_lock:
         _active.add(tmp.name)  # by name: the folder may be spelt differently by a caller
+    created: list[Path] = []
     try:
+        created = _make_parents(final.parent)
         yield tmp
         if not tmp.exists():
             raise OutputNotWritable("nothing was written", path=final)
@@ -95,6 +131,7 @@ def staged_output(final: Path, *, overwrite: bool) -> Iterator[Path]:
     except BaseException as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()
+        _remove_folders(created)
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
         full = _output_oserror(exc)

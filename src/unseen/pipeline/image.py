@@ -12,7 +12,7 @@ from ..media.image_io import format_for_path, read_image, write_image
 from ..scrub.image import verify_clean
 from ..settings import Settings
 from .commit import check_output_target, staged_output
-from .paths import default_output
+from .paths import default_photo_output
 from .report import FileReport
 
 
@@ -21,13 +21,16 @@ def process_image(
 ) -> FileReport:
     """Anonymize one photo. Raises :class:`UnseenError` (with the path) and leaves no output."""
     started = time.perf_counter()
-    dst = dst if dst is not None else default_output(src)
+    dst = dst if dst is not None else default_photo_output(src)
     try:
         out_format = format_for_path(dst)
         if out_format is None:
             raise UnsupportedFormat(f"cannot tell the output image format from the suffix {dst.suffix!r}", path=dst)
         check_output_target(src, dst, settings.overwrite)
-        loaded = read_image(src, max_pixels=settings.max_pixels, max_metadata=settings.max_metadata_mb << 20)
+        loaded = read_image(
+            src, max_pixels=settings.max_pixels, max_metadata=settings.max_metadata_mb << 20,
+            allow_damaged=settings.allow_damaged,
+        )
         if detector is None:
             from .api import detector_for
 

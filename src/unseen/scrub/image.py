@@ -22,6 +22,7 @@ from pathlib import Path
 
 from ..errors import InputError, InputNotFound, UnsupportedFormat, VerificationError
 from .exif import describe_exif, describe_tags, read_tiff_tags
+from .gif import describe_gif
 from .heif import describe_heif
 from .icc import MAX_ICC_BYTES, icc_item
 
@@ -354,7 +355,7 @@ def _le32(data: bytes, pos: int) -> int:
 
 # --- public ---------------------------------------------------------------------------------
 
-_WALKERS = {"JPEG": _jpeg, "PNG": _png, "WEBP": _webp, "TIFF": _tiff, "BMP": _bmp, "HEIF": describe_heif}
+_WALKERS = {"JPEG": _jpeg, "PNG": _png, "WEBP": _webp, "TIFF": _tiff, "BMP": _bmp, "HEIF": describe_heif, "GIF": describe_gif}
 CONTAINERS = tuple(_WALKERS)
 
 

@@ -1,0 +1,194 @@
+"""Tell a damaged JPEG from a whole one: Pillow decodes both without a word.
+
+libjpeg, under Pillow, goes on past junk in the entropy-coded data (it only *warns* "Corrupt JPEG
+data", and Pillow silences warnings) and decodes a progressive JPEG whose later scans are missing
+into a blurred picture, as long as the file ends with an EOI marker. Either way a garbled or
+blurred photo would be anonymized and written as if nothing were wrong. Two checks find them:
+
+* **Structure** (:func:`structural_damage`), from the markers alone: every scan's entropy-coded
+  segment must end at a marker, restart markers must come in order (RST0..RST7, repeating) and as
+  many as the restart interval implies, an EOI must end the image, every component must be coded,
+  and in a progressive JPEG every coefficient of every component must reach full precision (a
+  scan with Al = 0 covering it): scans cut off leave the picture blurred.
+* **Entropy data** (:func:`entropy_damage`): the file is decoded again by OpenCV's libjpeg at 1/8
+  scale (the Huffman decoding, where damage shows, is done in full; little memory, a fraction of a
+  full decode's time) with file descriptor 2 captured, and libjpeg's damage warnings ("Corrupt
+  JPEG data: ...", "Premature end of JPEG file", "Inconsistent progression sequence ...") are
+  returned. Harmless warnings (an unknown JFIF revision, an unknown Adobe transform) are not damage.
+
+Junk that happens to decode as valid Huffman codes cannot be told from a picture by any decoder;
+it is not found here either. Whether OpenCV's decoder reports its warnings at all (a build could
+silence them, as Pillow's does) is probed once per process on a JPEG damaged on purpose
+(:func:`entropy_check_works`); where it does not, the reader refuses JPEGs unless told otherwise.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import struct
+
+import numpy as np
+
+from .c_stderr import captured_fd2
+
+_SOF_PROGRESSIVE = {0xC2, 0xC6, 0xCA, 0xCE}
+_SOF = set(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+_DAMAGE_WORDS = ("corrupt jpeg data", "premature end of jpeg file", "inconsistent progression", "invalid sos parameters")
+
+
+def jpeg_damage(data: bytes) -> str | None:
+    """Why the JPEG in ``data`` is damaged (one short phrase), or ``None`` if it looks whole."""
+    return structural_damage(data) or entropy_damage(data)
+
+
+def structural_damage(data: bytes) -> str | None:
+    """A missing/out-of-order restart marker, a missing EOI, a component never coded, or (progressive)
+    coefficients never refined to full precision; ``None`` if the marker structure is whole."""
+    frame: dict | None = None
+    restart = 0
+    coded: dict[int, list[int]] = {}  # component id -> per coefficient 0..63: 1 once refined to Al=0
+    pos, n = 2, len(data)
+    while True:
+        if pos + 2 > n:
+            return "the file ends before the end-of-image marker (EOI)"
+        if data[pos] != 0xFF:
+            return f"bytes where a marker belongs at offset {pos}"
+        marker = data[pos + 1]
+        if marker == 0xFF:  # fill byte before a marker
+            pos += 1
+            continue
+        if marker == 0xD9:
+            break
+        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
+            if 0xD0 <= marker <= 0xD7:
+                return f"a stray restart marker RST{marker - 0xD0} at offset {pos}"
+            pos += 2
+            continue
+        if pos + 4 > n:
+            return "the file ends inside a marker segment"
+        length = struct.unpack_from(">H", data, pos + 2)[0]
+        seg = data[pos + 4 : pos + 2 + length]
+        if length < 2 or len(seg) != length - 2:
+            return f"a marker segment cut short at offset {pos}"
+        if marker in _SOF:
+            frame = _frame(marker, seg)
+            if frame is None:
+                return "an unreadable frame header"
+            coded = {c: [0] * 64 for c in frame["ids"]}
+        elif marker == 0xDD and len(seg) >= 2:
+            restart = struct.unpack_from(">H", seg)[0]
+        elif marker == 0xDA:
+            if frame is None:
+                return "a scan before the frame header"
+            scan = _scan(seg)
+            if scan is None or any(c not in coded for c in scan["ids"]):
+                return "an unreadable scan header"
+            pos, why = _entropy_segment(data, pos + 2 + length, _expected_restarts(frame, scan["ids"], restart))
+            if why:
+                return why
+            lo, hi = (scan["ss"], scan["se"]) if frame["progressive"] else (0, 63)
+            if scan["al"] == 0:
+                for c in scan["ids"]:
+                    for k in range(lo, min(hi, 63) + 1):
+                        coded[c][k] = 1
+            continue
+        pos += 2 + length
+    if frame is None:
+        return "no frame header before the end-of-image marker"
+    for c, ks in coded.items():
+        if frame["progressive"] and not all(ks):
+            return (f"progressive scans missing: {ks.count(0)} of 64 coefficients of component {c} never reach "
+                    "full precision (the picture would be blurred)")
+        if not all(ks):
+            return f"component {c} is never coded (its scan is missing)"
+    return None
+
+
+def _frame(marker: int, seg: bytes) -> dict | None:
+    if len(seg) < 6:
+        return None
+    _, h, w, nc = struct.unpack_from(">BHHB", seg)
+    if len(seg) < 6 + 3 * nc or nc < 1 or w < 1:
+        return None
+    comps = {seg[6 + 3 * i]: (seg[7 + 3 * i] >> 4, seg[7 + 3 * i] & 15) for i in range(nc)}
+    return {"progressive": marker in _SOF_PROGRESSIVE, "w": w, "h": h, "ids": list(comps), "sampling": comps}
+
+
+def _scan(seg: bytes) -> dict | None:
+    if not seg:
+        return None
+    ns = seg[0]
+    if len(seg) < 1 + 2 * ns + 3 or ns < 1:
+        return None
+    ids = [seg[1 + 2 * i] for i in range(ns)]
+    ss, se, a = seg[1 + 2 * ns], seg[2 + 2 * ns], seg[3 + 2 * ns]
+    return {"ids": ids, "ss": ss, "se": se, "ah": a >> 4, "al": a & 15}
+
+
+def _expected_restarts(frame: dict, ids: list[int], interval: int) -> int | None:
+    """How many RST markers a scan of ``ids`` holds with restart ``interval`` (None: unknown)."""
+    if interval == 0 or frame["h"] == 0:  # height 0: given later by a DNL marker
+        return 0 if interval == 0 else None
+    hmax = max(s[0] for s in frame["sampling"].values()) or 1
+    vmax = max(s[1] for s in frame["sampling"].values()) or 1
+    if len(ids) == 1:  # a non-interleaved scan: one block per MCU, of that component's size
+        hs, vs = frame["sampling"][ids[0]]
+        cw, ch = -(-frame["w"] * hs // hmax), -(-frame["h"] * vs // vmax)
+        mcus = -(-cw // 8) * -(-ch // 8)
+    else:
+        mcus = -(-frame["w"] // (8 * hmax)) * -(-frame["h"] // (8 * vmax))
+    return max(0, -(-mcus // interval) - 1)
+
+
+def _entropy_segment(data: bytes, pos: int, restarts: int | None) -> tuple[int, str | None]:
+    """Walk one scan's entropy-coded data from ``pos``; return (offset of the next marker, damage)."""
+    n, seen = len(data), 0
+    while True:
+        ff = data.find(b"\xff", pos)
+        if ff < 0 or ff + 1 >= n:
+            return n, "the file ends inside the image data (no end-of-image marker)"
+        b = data[ff + 1]
+        if b == 0x00:
+            pos = ff + 2
+        elif b == 0xFF:
+            pos = ff + 1
+        elif 0xD0 <= b <= 0xD7:
+            if b - 0xD0 != seen % 8:
+                return ff, f"restart marker RST{b - 0xD0} where RST{seen % 8} belongs (data lost before offset {ff})"
+            seen += 1
+            pos = ff + 2
+        else:
+            if restarts is not None and seen != restarts:
+                return ff, f"{seen} restart markers in a scan where {restarts} belong (data lost)"
+            return ff, None
+
+
+def entropy_damage(data: bytes) -> str | None:
+    """libjpeg's damage warnings for ``data`` (decoded by OpenCV at 1/8 scale), or ``None``."""
+    import cv2
+
+    buf = np.frombuffer(data, np.uint8)
+    with captured_fd2() as said:
+        decoded = cv2.imdecode(buf, cv2.IMREAD_REDUCED_GRAYSCALE_8 | cv2.IMREAD_IGNORE_ORIENTATION)
+    damage = [line for line in said if any(w in line.lower() for w in _DAMAGE_WORDS)]
+    if damage:
+        return f"damaged image data (libjpeg: {damage[0][:120]})"
+    if decoded is None:
+        return "libjpeg cannot decode the image data"
+    return None
+
+
+@functools.lru_cache(maxsize=1)
+def entropy_check_works() -> bool:
+    """Whether :func:`entropy_damage` can see libjpeg's warnings here: it must find the damage in a
+    small JPEG spoiled on purpose (a run of junk in its image data)."""
+    from PIL import Image
+
+    yy, xx = np.mgrid[0:64, 0:64]
+    buf = io.BytesIO()
+    Image.fromarray(np.stack([xx * 4, yy * 4, (xx + yy) * 2], -1).astype(np.uint8)).save(buf, "JPEG", quality=90)
+    data = bytearray(buf.getvalue())
+    start = data.index(b"\xff\xda") + 30
+    data[start : start + 100] = b"\x55" * 100
+    return entropy_damage(bytes(data)) is not None
