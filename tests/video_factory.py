@@ -13,8 +13,8 @@ from typing import Callable
 
 import av
 import cv2
-from av.bitstream import BitStreamFilterContext
 import numpy as np
+from av.bitstream import BitStreamFilterContext
 
 from unseen.types import Faces
 

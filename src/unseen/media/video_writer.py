@@ -28,7 +28,14 @@ import numpy as np
 from av.bitstream import BitStreamFilterContext
 from av.video.reformatter import VideoReformatter
 
-from ..errors import ConfigError, CorruptInput, ModelError, OutputNotWritable, PipelineError, UnsupportedFormat
+from ..errors import (
+    ConfigError,
+    CorruptInput,
+    ModelError,
+    OutputNotWritable,
+    PipelineError,
+    UnsupportedFormat,
+)
 from ..scrub.audio_config import clean_extradata
 from ..settings import Settings
 from .video_reader import VideoInfo

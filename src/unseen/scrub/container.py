@@ -19,8 +19,15 @@ import av
 import av.error
 
 from ..errors import VerificationError
+from ..media.video_reader import (
+    ATTACHMENT,
+    COVER_ART,
+    DATA,
+    EXTRA_VIDEO,
+    SUBTITLE,
+    VideoInfo,
+)
 from .audio_config import extradata_problem
-from ..media.video_reader import ATTACHMENT, COVER_ART, DATA, EXTRA_VIDEO, SUBTITLE, VideoInfo
 
 # Tag name (lower case) -> test of its value. Only structural tags written by the muxer itself.
 _BRAND = re.compile(r"^[\x20-\x7e]{0,64}$")
