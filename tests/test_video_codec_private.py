@@ -107,6 +107,8 @@ def test_aac_config_with_bytes_beyond_its_fields_is_re_encoded(tmp_path):
     r = process_video(src, out, S, detector=MagentaDetector())
     assert b"ALICE SMITH" not in out.read_bytes()
     assert any("re-encoded to aac" in w and "allow-list" in w for w in r.warnings)
+    with av.open(str(out)) as c:  # nor the encoder's own version string in its first packet
+        assert not any(b"Lavc" in bytes(p) for p in c.demux(audio=0))
     assert extradata_problem("aac", _audio(out)[1]) is None
 
 

@@ -41,6 +41,14 @@ def test_every_h26x_encoder_is_told_not_to_write_captions_timecodes_or_user_sei(
         assert opts["s12m_tc"] == "0"  # NVENC copies SMPTE timecodes by default too
 
 
+@pytest.mark.parametrize("encoder", ["libx264", "h264_nvenc", "hevc_nvenc", "libvpx-vp9"])
+def test_every_encoder_option_we_set_is_one_the_encoder_has(encoder):
+    """An option the encoder does not know would be dropped without a word: none is."""
+    options = av.CodecContext.create(encoder, "w").supported_options
+    names = {o.name for o in options.generic} | {o.name for o in options.private}
+    assert set(encoder_options(encoder, "medium", 18)) <= names
+
+
 def test_frames_reach_the_encoder_without_side_data_and_with_the_same_pictures(tmp_path):
     clip = make_side_data_clip(tmp_path / "cc.mp4", width=66, height=50)  # odd line sizes
     with av.open(str(clip.path)) as c:

@@ -55,6 +55,25 @@ def test_b_frames_and_aac_keep_exact_timing_and_sync_in_every_container(tmp_path
     assert a_out - a_in == pytest.approx(shift, abs=0.0011)  # audio moved alike: sync kept
 
 
+@pytest.mark.parametrize("start", [0.0, 1.5])
+@pytest.mark.parametrize("src_suffix", [".mp4", ".mkv"])
+def test_b_frames_into_mpegts_keep_exact_timing(tmp_path, start, src_suffix):
+    """MPEG-TS goes by decode times: B-frames decode two frames before the first is shown, and
+    the muxer moved the whole video that much later; the check refused it."""
+    tb = Fraction(1, 90000)
+    pts = [int(round((start + i / 30) * 90000)) for i in range(30)]
+    src = make_clip(tmp_path / f"in{src_suffix}", width=96, height=64, pts=pts, time_base=tb, bframes=2).path
+    out = tmp_path / "out.ts"
+    process_video(src, out, S, detector=MagentaDetector())
+    with av.open(str(src)) as c:
+        v_in = sorted(float(p.pts * p.time_base) for p in c.demux(video=0) if p.pts is not None)
+    with av.open(str(out)) as c:
+        v_out = sorted(float(p.pts * p.time_base) for p in c.demux(video=0) if p.pts is not None)
+    shift = v_out[0] - v_in[0]
+    assert len(v_out) == 30 and -0.0011 <= shift <= 2 / 30 + 0.0011
+    assert max(abs(o - i - shift) for o, i in zip(v_out, v_in)) <= 0.0011
+
+
 def test_mkv_input_starting_late_is_not_taken_for_truncated(tmp_path):
     src = _clip(tmp_path / "late.mkv", 1.5)
     fc = check_video(src, detector=MagentaDetector())  # `unseen check` reads it whole

@@ -266,6 +266,7 @@ class VideoWriter:
         self.written_pts: list[int] = []  # input-time_base pts of every frame encoded, in order
         self._sei_filter: BitStreamFilterContext | None = None
         self.first_times: dict[int, float] = {}  # output stream index -> earliest copied timestamp (s)
+        self._first_dts: dict[int, float] = {}  # output stream index -> earliest decode time muxed (s)
         fmt = container_for(path.suffix)
         if fmt is None:
             raise UnsupportedFormat(f"unseen does not write {path.suffix!r} files", path=path)
@@ -359,6 +360,8 @@ class VideoWriter:
         if not has_encoder(target):
             raise UnsupportedFormat(f"audio codec {codec} cannot be stored in {self.format} and no {target} encoder is available")
         enc = self._out.add_stream(target, rate=48000 if target == "libopus" else ins.codec_context.sample_rate)
+        # Without bitexact FFmpeg's AAC encoder writes its version ("Lavc62.28.102") into the first packet.
+        enc.codec_context.flags |= av.codec.context.Flags.bitexact
         dec = av.codec.CodecContext.create(ins.codec_context.name, "r")
         dec.extradata = ins.codec_context.extradata
         self._transcode[ins.index] = (dec, enc)
@@ -392,15 +395,20 @@ class VideoWriter:
     def _mux_video(self, packets: list[av.Packet]) -> None:
         """Mux encoded video packets, without the SEI units the encoder wrote (H.264/HEVC)."""
         sei = _SEI_UNITS.get(self.encoder)
-        if sei is None:
-            for packet in packets:
-                self._out.mux(packet)
-            return
         for packet in packets:
+            self._note_dts(self._video.index, packet)
+            if sei is None:
+                self._out.mux(packet)
+                continue
             if self._sei_filter is None:  # made at the first packet: the stream's parameters are known then
                 self._sei_filter = BitStreamFilterContext(f"filter_units=remove_types={sei}", self._video)
             for clean in self._sei_filter.filter(packet):
                 self._out.mux(clean)
+
+    def _note_dts(self, index: int, packet: av.Packet) -> None:
+        if packet.dts is not None and packet.time_base:
+            t = float(packet.dts * packet.time_base)
+            self._first_dts[index] = min(t, self._first_dts.get(index, t))
 
     def write_packet(self, packet: av.Packet) -> None:
         """Copy (or re-encode, for audio the container cannot hold) one input packet."""
@@ -419,6 +427,7 @@ class VideoWriter:
             if ts is not None and packet.time_base:
                 t = float(ts * packet.time_base)
                 self.first_times[out.index] = min(t, self.first_times.get(out.index, t))
+            self._note_dts(out.index, packet)
             packet.stream = out
             try:
                 self._out.mux(packet)
@@ -439,17 +448,23 @@ class VideoWriter:
         a time before 0, so when a stream starts earlier (AAC priming from an MP4 edit list: 2112
         samples, 48 ms, on a phone clip) all of them move together and keep their sync. (An audio
         stream that states its codec delay may start that much before 0 unmoved.)"""
-        if self.format not in ("matroska", "webm"):
+        if self.format in ("matroska", "webm"):  # the muxer goes by presentation times
+            starts = list(self.first_times.values())
+            if self.written_pts:
+                starts.append(float(min(self.written_pts) * self.info.time_base))
+        elif self.format == "mpegts":
+            # MPEG-TS goes by decode times, and B-frames decode before their first shown time:
+            # an MP4 with B-frames starting at 0 moves two frames later (x264's reorder delay).
+            starts = list(self._first_dts.values())
+        else:
             return 0.0
-        starts = list(self.first_times.values())
-        if self.written_pts:
-            starts.append(float(min(self.written_pts) * self.info.time_base))
         return max(0.0, -min(starts)) if starts else 0.0
 
     def stream_starts(self) -> dict[int, float]:
         """Output stream index -> the time its first copied packet must have in the written file
         (before :meth:`timeline_shift`), for containers that store timestamps as given."""
-        return dict(self.first_times) if self.format in ("mp4", "mov", "matroska", "webm") else {}
+        kept = ("mp4", "mov", "matroska", "webm", "mpegts")
+        return dict(self.first_times) if self.format in kept else {}
 
     def _bad_packet(self, packet: av.Packet, reason: str) -> None:
         t = float(packet.dts * packet.time_base) if packet.dts is not None and packet.time_base else None

@@ -241,9 +241,11 @@ def clean_extradata(codec: str, extradata: bytes | None) -> bytes | None:
 
 def extradata_problem(codec: str, extradata: bytes | None) -> str | None:
     """Why a written audio stream's codec-private block is not what :func:`clean_extradata`
-    makes of it (``None`` when it is). Matroska writes FLAC as ``fLaC`` + STREAMINFO; that form
-    is accepted with STREAMINFO as its only block."""
+    makes of it (``None`` when it is). Muxers write some blocks of their own: Matroska FLAC as
+    ``fLaC`` + STREAMINFO (accepted with STREAMINFO as its only block), AVI a 12-byte MP3 one."""
     extra = bytes(extradata or b"")
+    if codec in ("mp3", "mp3float") and len(extra) == 12:
+        return None  # AVI's MPEGLAYER3WAVEFORMAT tail, five numbers the muxer writes itself
     clean = clean_extradata(codec, extra)
     if clean is None:
         return f"{codec} codec-private data ({len(extra)} bytes) is not on the allow-list"
