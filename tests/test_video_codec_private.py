@@ -140,3 +140,25 @@ def test_verify_rejects_audio_codec_private_data_beyond_the_allow_list(tmp_path)
     src = with_audio_private(made.path, tmp_path / "planted.mkv", _plant_vorbis)
     with pytest.raises(VerificationError, match="codec-private"):
         verify_video(src, Expected(64, 48, made.time_base, made.pts, {"video": 1, "audio": 1}, frame_tolerance=0.0011))
+
+
+@pytest.mark.parametrize("suffix", [".ts", ".webm"])
+def test_pcm_audio_is_re_encoded_where_the_container_cannot_hold_it(tmp_path, suffix):
+    """The re-encode path (also the fallback for a block that cannot be rebuilt) opened its
+    decoder with no sample rate or layout: PCM failed with a raw FFmpeg error, exit 1."""
+    made = make_clip(tmp_path / "a.mov", n=10, audio=True, audio_codec="pcm_s16le")
+    out = tmp_path / f"out{suffix}"
+    r = process_video(made.path, out, S, detector=MagentaDetector())
+    assert any("re-encoded" in w for w in r.warnings)
+    assert _decoded_samples(out) > 0.2 * 44100
+
+
+@pytest.mark.parametrize("codec", ["flac", "opus"])
+def test_audio_mov_refuses_is_re_encoded_not_blamed_on_the_input(tmp_path, codec):
+    """FFmpeg lists FLAC and Opus for MOV but refuses them at the first packet: that was
+    CorruptInput ("the muxer rejected a packet", exit 3), as if the input were damaged."""
+    made = make_clip(tmp_path / "a.mkv", n=10, audio=True, audio_codec=codec)
+    out = tmp_path / "out.mov"
+    r = process_video(made.path, out, S, detector=MagentaDetector())
+    assert any("re-encoded to aac" in w for w in r.warnings)
+    assert _audio(out)[0] == "aac" and _decoded_samples(out) > 0.2 * 44100

@@ -196,6 +196,9 @@ def encoder_options(encoder: str, preset: str, crf: int) -> dict[str, str]:
     return {"crf": str(crf + 13), "b": "0", "deadline": deadline, "cpu-used": str(cpu), "row-mt": "1"}
 
 
+# Codecs a muxer lists but refuses when writing (FFmpeg's MOV mode: "only supported in MP4").
+_MUXER_REFUSES = {"mov": ("flac", "opus")}
+
 # Encoder -> the SEI NAL unit types of its codec (H.264: 6; HEVC: prefix and suffix SEI, 39 and
 # 40), dropped from its packets.
 _SEI_UNITS = {"libx264": "6", "h264_nvenc": "6", "hevc_nvenc": "39|40"}
@@ -339,6 +342,8 @@ class VideoWriter:
         why = f"{self.format} cannot hold {codec}"
         if ins.type == "audio" and private is None:
             why = f"its {codec} codec-private data cannot be rebuilt from an allow-list"
+        elif codec in _MUXER_REFUSES.get(self.format, ()):
+            pass  # listed as supported, refused at the first packet: re-encoded below
         elif (codec and codec in supported) or (codec is None and ins.type == "data"):
             try:
                 out = self._out.add_stream_from_template(ins)
@@ -362,8 +367,11 @@ class VideoWriter:
         enc = self._out.add_stream(target, rate=48000 if target == "libopus" else ins.codec_context.sample_rate)
         # Without bitexact FFmpeg's AAC encoder writes its version ("Lavc62.28.102") into the first packet.
         enc.codec_context.flags |= av.codec.context.Flags.bitexact
-        dec = av.codec.CodecContext.create(ins.codec_context.name, "r")
-        dec.extradata = ins.codec_context.extradata
+        src = ins.codec_context
+        dec = av.codec.CodecContext.create(src.name, "r")
+        dec.extradata = src.extradata
+        # What the container states: PCM and other headerless codecs cannot open without it.
+        dec.sample_rate, dec.layout, dec.format = src.sample_rate, src.layout, src.format
         self._transcode[ins.index] = (dec, enc)
         self.notes.append(f"audio stream {ins.index} ({codec}) re-encoded to {target}: {why}")
 

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import struct
 
-# Codecs whose packets are passed through with no codec-private data at all.
-_NO_EXTRADATA = ("mp3", "mp3float", "mp2", "mp2float", "ac3", "eac3")
+# Codecs whose packets are passed through with no codec-private data at all (decoder names as
+# PyAV gives them: mp3float, amrnb ...).
+_NO_EXTRADATA = ("mp3", "mp3float", "mp2", "mp2float", "ac3", "eac3", "amrnb", "amrwb", "amr_nb", "amr_wb")
 _PCM_PREFIX = "pcm_"
 
 FLAC_STREAMINFO = 34
