@@ -74,6 +74,21 @@ def test_b_frames_into_mpegts_keep_exact_timing(tmp_path, start, src_suffix):
     assert max(abs(o - i - shift) for o, i in zip(v_out, v_in)) <= 0.0011
 
 
+@pytest.mark.parametrize("n", [10, 60])
+@pytest.mark.parametrize("src_suffix", [".mp4", ".mkv"])
+def test_constant_rate_video_into_avi_keeps_its_frame_times(tmp_path, n, src_suffix):
+    """AVI counts frames: its stream ticked in the input's time base (1/15360 came out as 1/600
+    with every 20th tick a frame) and the last frame landed one tick after the one before."""
+    src = make_clip(tmp_path / f"in{src_suffix}", width=96, height=64, n=n, audio=True).path
+    out = tmp_path / "out.avi"
+    r = process_video(src, out, S, detector=MagentaDetector())
+    with av.open(str(out)) as c:
+        got = sorted(float(p.pts * p.time_base) for p in c.demux(video=0) if p.pts is not None)
+    assert r.details["frames"] == n == len(got)
+    steps = [b - a for a, b in zip(got, got[1:])]
+    assert max(abs(d - 1 / 30) for d in steps) < 1e-6
+
+
 def test_mkv_input_starting_late_is_not_taken_for_truncated(tmp_path):
     src = _clip(tmp_path / "late.mkv", 1.5)
     fc = check_video(src, detector=MagentaDetector())  # `unseen check` reads it whole
@@ -108,3 +123,12 @@ def test_verify_rejects_audio_out_of_sync_and_a_shift_beyond_the_allowed(tmp_pat
     with pytest.raises(VerificationError, match="timestamp"):
         verify_video(out, Expected(96, 64, max_shift=0.0, stream_starts={audio: a_in}, **base))
     assert tb == Fraction(1, 1000)
+
+
+def test_variable_rate_video_into_avi_fails_closed(tmp_path):
+    """AVI cannot hold irregular frame times: the check refuses the file, nothing is left."""
+    pts = [0, 33, 50, 100, 117, 200, 233, 250, 300, 333, 350, 400]
+    src = make_clip(tmp_path / "vfr.mp4", width=96, height=64, pts=pts, time_base=Fraction(1, 1000)).path
+    with pytest.raises(VerificationError, match="timestamp"):
+        process_video(src, tmp_path / "out.avi", S, detector=MagentaDetector())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["vfr.mp4"]

@@ -283,7 +283,7 @@ class VideoWriter:
         except av.error.FFmpegError as exc:
             raise OutputNotWritable(f"cannot create the output file: {exc}", path=path) from exc
         try:
-            self._video = self._add_video(settings)
+            self._video = self._add_video(settings, input_streams.get(info.stream_index))
             self._map: dict[int, Any] = {}
             self._transcode: dict[int, tuple[Any, Any]] = {}
             for idx in passthrough:
@@ -293,15 +293,20 @@ class VideoWriter:
             raise
 
     # --- setup -----------------------------------------------------------------------------
-    def _add_video(self, settings: Settings) -> Any:
+    def _add_video(self, settings: Settings, source: Any) -> Any:
         info = self.info
         rate = info.average_rate if info.average_rate and info.average_rate > 0 else Fraction(30)
+        if self.format == "avi" and source is not None and source.guessed_rate and source.guessed_rate > 0:
+            # AVI stores a frame rate, not times: the rate the timestamps step at (30 for a 30 fps
+            # clip), not frames / span (10 frames over 0.3 s "average" 33.3 and drifted).
+            rate = Fraction(source.guessed_rate)
         s = self._out.add_stream(self.encoder, rate=rate)
         cc = s.codec_context
         cc.width, cc.height = info.width, info.height
         cc.pix_fmt = self.pix_fmt
         cc.time_base = info.time_base
-        s.time_base = info.time_base
+        # AVI counts frames: its stream ticks once per frame (packets are rescaled to it).
+        s.time_base = 1 / rate if self.format == "avi" else info.time_base
         for attr, value in (
             ("color_range", info.color_range),
             ("colorspace", info.colorspace),
