@@ -283,7 +283,7 @@ class VideoWriter:
         except av.error.FFmpegError as exc:
             raise OutputNotWritable(f"cannot create the output file: {exc}", path=path) from exc
         try:
-            self._video = self._add_video(settings, input_streams.get(info.stream_index))
+            self._video = self._add_video(settings)
             self._map: dict[int, Any] = {}
             self._transcode: dict[int, tuple[Any, Any]] = {}
             for idx in passthrough:
@@ -293,13 +293,9 @@ class VideoWriter:
             raise
 
     # --- setup -----------------------------------------------------------------------------
-    def _add_video(self, settings: Settings, source: Any) -> Any:
+    def _add_video(self, settings: Settings) -> Any:
         info = self.info
         rate = info.average_rate if info.average_rate and info.average_rate > 0 else Fraction(30)
-        if self.format == "avi" and source is not None and source.guessed_rate and source.guessed_rate > 0:
-            # AVI stores a frame rate, not times: the rate the timestamps step at (30 for a 30 fps
-            # clip), not frames / span (10 frames over 0.3 s "average" 33.3 and drifted).
-            rate = Fraction(source.guessed_rate)
         s = self._out.add_stream(self.encoder, rate=rate)
         cc = s.codec_context
         cc.width, cc.height = info.width, info.height
