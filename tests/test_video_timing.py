@@ -9,7 +9,7 @@ from pathlib import Path
 import av
 import pytest
 
-from unseen.errors import VerificationError
+from unseen.errors import UnsupportedFormat, VerificationError
 from unseen.pipeline.check import check_video
 from unseen.pipeline.video import process_video
 from unseen.scrub.container import Expected, verify_video
@@ -126,9 +126,10 @@ def test_verify_rejects_audio_out_of_sync_and_a_shift_beyond_the_allowed(tmp_pat
 
 
 def test_variable_rate_video_into_avi_fails_closed(tmp_path):
-    """AVI cannot hold irregular frame times: the check refuses the file, nothing is left."""
+    """AVI cannot hold irregular frame times: refused with a reason (it was a raw muxer error,
+    "encoder failed ... returned 22", exit 1), nothing is left."""
     pts = [0, 33, 50, 100, 117, 200, 233, 250, 300, 333, 350, 400]
     src = make_clip(tmp_path / "vfr.mp4", width=96, height=64, pts=pts, time_base=Fraction(1, 1000)).path
-    with pytest.raises(VerificationError, match="timestamp"):
+    with pytest.raises(UnsupportedFormat, match="variable frame rate"):
         process_video(src, tmp_path / "out.avi", S, detector=MagentaDetector())
     assert sorted(p.name for p in tmp_path.iterdir()) == ["vfr.mp4"]

@@ -38,7 +38,7 @@ from ..errors import (
 )
 from ..scrub.audio_config import clean_extradata
 from ..settings import Settings
-from .video_reader import VideoInfo
+from .video_reader import VideoInfo, where
 
 # Output suffix -> FFmpeg muxer. Anything else is written as MP4.
 CONTAINERS: dict[str, str] = {
@@ -268,6 +268,7 @@ class VideoWriter:
         self.frames_written = 0
         self.written_pts: list[int] = []  # input-time_base pts of every frame encoded, in order
         self._sei_filter: BitStreamFilterContext | None = None
+        self._avi_tick: int | None = None  # AVI: the frame slot of the last frame written
         self.first_times: dict[int, float] = {}  # output stream index -> earliest copied timestamp (s)
         self._first_dts: dict[int, float] = {}  # output stream index -> earliest decode time muxed (s)
         fmt = container_for(path.suffix)
@@ -394,12 +395,31 @@ class VideoWriter:
                 dst_colorspace=_matrix(info),
                 dst_color_range=_range(info),
             )
+        if self.format == "avi":
+            self._check_avi_time(pts)
         frame = without_side_data(frame)
         frame.pts = pts
         frame.time_base = info.time_base
         self._mux_video(self._video.encode(frame))
         self.frames_written += 1
         self.written_pts.append(pts)
+
+    def _check_avi_time(self, pts: int) -> None:
+        """AVI holds one frame per tick of a constant rate: a frame off that grid (variable frame
+        rate) cannot keep its time there, so it is refused before anything is committed."""
+        ticks = Fraction(pts) * self.info.time_base / Fraction(self._video.time_base)
+        tick = round(ticks)
+        if abs(ticks - tick) <= Fraction(1, 10) and (self._avi_tick is None or tick > self._avi_tick):
+            self._avi_tick = tick
+            return
+        rate = 1 / Fraction(self._video.time_base)
+        t = self.info.seconds(pts)
+        raise UnsupportedFormat(
+            f"AVI holds one frame every 1/{float(rate):g} s and this frame is off that grid "
+            "(variable frame rate); write .mp4, .mov or .mkv",
+            path=self.info.path,
+            where=where(self.frames_written, t),
+        )
 
     def _mux_video(self, packets: list[av.Packet]) -> None:
         """Mux encoded video packets, without the SEI units the encoder wrote (H.264/HEVC)."""
