@@ -48,11 +48,13 @@ def test_unknown_encoder_is_refused_by_the_settings():
 
 
 @pytest.mark.skipif(_nvenc_usable(), reason="an NVIDIA encoder works here; the refusal cannot be shown")
-def test_nvenc_without_a_gpu_fails_closed_with_exit_2(tmp_path, capsys):
+def test_nvenc_without_a_gpu_fails_closed_with_exit_5(tmp_path, capsys):
+    """A GPU encoder that cannot start is a device problem: the documented exit 5 (README), as
+    ``--device cuda`` without a GPU; it was a usage error (exit 2)."""
     clip = make_clip(tmp_path / "a.mp4", width=128, height=96, n=5)
     out = tmp_path / "b.mp4"
     code = main([str(clip.path), "-o", str(out), "--video-encoder", "h264_nvenc"])
-    assert code == ExitStatus.USAGE
+    assert code == ExitStatus.MODEL
     err = capsys.readouterr().err
     assert "h264_nvenc" in err and ("cannot start" in err or "has no" in err)
     assert not out.exists()

@@ -112,7 +112,7 @@ def test_verify_rejects_a_leftover_tag(tmp_path):
 
 
 def test_verify_rejects_wrong_frame_count_and_timestamps(tmp_path):
-    clip = make_clip(tmp_path / "v.mp4", n=6)
+    clip = make_clip(tmp_path / "v.mp4", n=6, sei=False)
     with pytest.raises(VerificationError, match="frames"):
         verify_video(clip.path, Expected(64, 48, clip.time_base, clip.pts + [99], {"video": 1}))
     shifted = [p + 1 for p in clip.pts]

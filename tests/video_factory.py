@@ -14,6 +14,7 @@ from typing import Callable
 import av
 import cv2
 import numpy as np
+from av.bitstream import BitStreamFilterContext
 
 from unseen.types import Faces
 
@@ -88,6 +89,7 @@ def make_clip(
     rotation: int = 0,
     audio: bool = False,
     audio_seconds: float | None = None,
+    audio_codec: str = "aac",
     container_tags: dict[str, str] | None = None,
     stream_tags: dict[str, str] | None = None,
     subtitles: bool = False,
@@ -96,8 +98,10 @@ def make_clip(
     attachment: bool = False,
     faststart: bool = False,
     keep_frames: bool = True,
+    sei: bool = True,
 ) -> Clip:
-    """Write a clip. ``pts`` (in ``time_base``) makes it variable frame rate."""
+    """Write a clip. ``pts`` (in ``time_base``) makes it variable frame rate. ``sei=False`` drops
+    the SEI unit x264 writes (its version string), as unseen's own output does."""
     draw = draw or moving_square()
     tb = time_base or (Fraction(1, 1000) if pts is not None else Fraction(1, fps))
     pts = pts if pts is not None else [int(round(i / fps / tb)) for i in range(n)]
@@ -120,8 +124,11 @@ def make_clip(
         vs.set_display_rotation(rotation)
     aus = None
     if audio:
-        aus = out.add_stream("aac", rate=44100)
+        aus = out.add_stream(audio_codec, rate=48000 if "opus" in audio_codec else 44100)
         aus.layout = "stereo"
+        aus.format = aus.codec.audio_formats[0].name
+        if audio_codec == "vorbis":
+            aus.codec_context.options = {"strict": "experimental"}  # FFmpeg's own Vorbis encoder
         if stream_tags:
             for k, v in stream_tags.items():
                 aus.metadata[k] = v
@@ -135,6 +142,19 @@ def make_clip(
         out.add_attachment("font.ttf", "application/x-truetype-font", b"\x00\x01\x00\x00" + b"F" * 200)
         out.add_attachment("cover.jpg", "image/jpeg", _tiny_jpeg())
     clip = Clip(path, width, height, list(pts), tb)
+    sei_filter = None
+
+    def mux_video(packets: list[av.Packet]) -> None:
+        nonlocal sei_filter
+        for packet in packets:
+            if sei or codec != "libx264":
+                out.mux(packet)
+                continue
+            if sei_filter is None:
+                sei_filter = BitStreamFilterContext("filter_units=remove_types=6", vs)
+            for clean in sei_filter.filter(packet):
+                out.mux(clean)
+
     duration = float(pts[-1] * tb) + 1 / fps if pts else 0.0
     audio_left = audio_seconds if audio_seconds is not None else duration
     samples_done = 0
@@ -146,15 +166,14 @@ def make_clip(
         frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
         frame.pts = p
         frame.time_base = tb
-        for packet in vs.encode(frame):
-            out.mux(packet)
+        mux_video(vs.encode(frame))
         if aus is not None:
-            while samples_done < min(t + 0.1, audio_left) * 44100:
-                tone = 0.2 * np.sin(2 * np.pi * 440 * (samples_done + np.arange(1024)) / 44100).astype(np.float32)
-                af = av.AudioFrame.from_ndarray(np.stack([tone, tone]).reshape(1, -1), format="flt", layout="stereo")
-                af.sample_rate = 44100
+            rate = aus.codec_context.sample_rate
+            size = aus.codec_context.frame_size or 1024
+            while samples_done < min(t + 0.1, audio_left) * rate:
+                af = _tone(samples_done, size, rate, aus.format.name)
                 af.pts = samples_done
-                samples_done += 1024
+                samples_done += size
                 for packet in aus.encode(af):
                     out.mux(packet)
         if sub is not None and i % 10 == 0:
@@ -163,13 +182,48 @@ def make_clip(
             _mux_raw(out, sub, data, int(t * 1000), 300)
         if klv_s is not None and i % 10 == 0:
             _mux_raw(out, klv_s, b"\x06\x0e\x2b\x34GPS+48.8577+002.2950", int(t * 90000), 0, Fraction(1, 90000))
-    for packet in vs.encode(None):
-        out.mux(packet)
+    mux_video(vs.encode(None))
+    if sei_filter is not None:
+        for packet in sei_filter.filter(None):
+            out.mux(packet)
     if aus is not None:
         for packet in aus.encode(None):
             out.mux(packet)
     out.close()
     return clip
+
+
+def _tone(start: int, n: int, rate: int, fmt: str) -> av.AudioFrame:
+    """``n`` samples of a 440 Hz stereo tone in sample format ``fmt``."""
+    tone = 0.2 * np.sin(2 * np.pi * 440 * (start + np.arange(n)) / rate)
+    planar = np.stack([tone, tone])
+    scale = {"s16": 32767, "s32": 2**31 - 1}.get(fmt.rstrip("p"), 1)
+    dtype = {"s16": np.int16, "s32": np.int32}.get(fmt.rstrip("p"), np.float32)
+    data = (planar * scale).astype(dtype)
+    arr = data if fmt.endswith("p") else data.T.reshape(1, -1)
+    af = av.AudioFrame.from_ndarray(np.ascontiguousarray(arr), format=fmt, layout="stereo")
+    af.sample_rate = rate
+    return af
+
+
+def with_audio_private(src: Path, dst: Path, transform: Callable[[bytes], bytes]) -> Path:
+    """Remux ``src`` with its audio stream's codec-private block replaced by ``transform(block)``
+    (what a recorder that writes its name or the owner's into it leaves)."""
+    with av.open(str(src)) as i:
+        out = av.open(str(dst), "w")
+        streams = {}
+        for s in i.streams:
+            t = out.add_stream_from_template(s)
+            if s.type == "audio":
+                t.codec_context.extradata = transform(bytes(s.codec_context.extradata or b""))
+            streams[s.index] = t
+        for p in i.demux():
+            if not p.size:  # the demuxer's end-of-stream marker (Matroska gives B-frames no dts)
+                continue
+            p.stream = streams[p.stream.index]
+            out.mux(p)
+        out.close()
+    return dst
 
 
 def _mux_raw(out: av.container.OutputContainer, stream, data: bytes, pts: int, duration: int, tb: Fraction | None = None) -> None:
@@ -323,3 +377,89 @@ def covered(rgb: np.ndarray, box: np.ndarray, dark: int = 45) -> float:
     if patch.size == 0:
         return 1.0
     return float((patch.max(axis=2) <= dark).mean())
+
+
+# --- side data in the bitstream ------------------------------------------------------------------
+CAPTION_TEXT = b"ALICE SMITH"  # what the planted A/53 captions spell (CEA-608 byte pairs)
+SEI_TEXT = b"owner=Alice Smith; serial=CAM-0042"  # planted unregistered SEI user data
+
+
+def _sei_nal(payload_type: int, payload: bytes) -> bytes:
+    """One H.264 SEI NAL unit (Annex B, with start code) holding one message."""
+    body = bytearray([payload_type])
+    size = len(payload)
+    while size >= 255:
+        body.append(255)
+        size -= 255
+    body.append(size)
+    body += payload
+    body.append(0x80)  # rbsp trailing bits
+    out = bytearray()
+    zeros = 0
+    for b in body:  # emulation prevention
+        if zeros >= 2 and b <= 3:
+            out.append(3)
+            zeros = 0
+        out.append(b)
+        zeros = zeros + 1 if b == 0 else 0
+    return b"\x00\x00\x00\x01\x06" + bytes(out)
+
+
+def _a53_payload(text: bytes) -> bytes:
+    pairs = [text[i : i + 2].ljust(2, b"\x80") for i in range(0, len(text), 2)]
+    cc = b"".join(b"\xfc" + bytes(c | 0x80 if bin(c).count("1") % 2 == 0 else c for c in pair) for pair in pairs)
+    return b"\xb5\x00\x31GA94\x03" + bytes([0xC0 | len(pairs), 0xFF]) + cc + b"\xff"
+
+
+def make_side_data_clip(path: Path, *, width: int = 64, height: int = 48, n: int = 12, fps: int = 30) -> Clip:
+    """An H.264 clip (no face) whose every access unit carries A/53 captions spelling
+    :data:`CAPTION_TEXT` and an unregistered SEI holding :data:`SEI_TEXT`, as a camera or
+    broadcast recorder writes them; decoded frames carry both as side data."""
+    out = av.open(str(path), "w")
+    vs = out.add_stream("libx264", rate=fps)
+    vs.width, vs.height, vs.pix_fmt = width, height, "yuv420p"
+    vs.codec_context.options = {"preset": "ultrafast", "crf": "12"}
+    tb = Fraction(1, fps)
+    vs.codec_context.time_base = tb
+    uuid = bytes(range(16))
+    extra = _sei_nal(4, _a53_payload(CAPTION_TEXT)) + _sei_nal(5, uuid + SEI_TEXT)
+    clip = Clip(path, width, height, list(range(n)), tb)
+
+    def mux(packets: list[av.Packet]) -> None:
+        for p in packets:
+            q = av.Packet(extra + bytes(p))
+            q.stream = vs
+            q.time_base = p.time_base
+            q.pts, q.dts = p.pts, p.dts
+            q.is_keyframe = p.is_keyframe
+            out.mux(q)
+
+    for i in range(n):
+        frame = av.VideoFrame.from_ndarray(plain(i, i / fps, width, height), format="rgb24")
+        frame.pts = i
+        frame.time_base = tb
+        mux(vs.encode(frame))
+    mux(vs.encode(None))
+    out.close()
+    return clip
+
+
+def sei_units(path: Path) -> list[int]:
+    """SEI NAL units (H.264 type 6) in the video packets of ``path`` (length-prefixed or Annex B)."""
+    found = []
+    with av.open(str(path)) as c:
+        vs = c.streams.video[0]
+        for i, p in enumerate(c.demux(vs)):
+            data = bytes(p)
+            if not data:
+                continue
+            if data[:4] == b"\x00\x00\x00\x01" or data[:3] == b"\x00\x00\x01":
+                types = [data[m + 3] & 0x1F for m in range(len(data) - 3) if data[m : m + 3] == b"\x00\x00\x01"]
+            else:
+                types, pos = [], 0
+                while pos + 4 < len(data):
+                    size = int.from_bytes(data[pos : pos + 4], "big")
+                    types.append(data[pos + 4] & 0x1F)
+                    pos += 4 + size
+            found += [i for t in types if t == 6]
+    return found

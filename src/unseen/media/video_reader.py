@@ -185,10 +185,15 @@ def probe_video(path: Path, *, max_pixels: int = 200_000_000) -> VideoInfo:
             raise LimitExceeded(f"frames of {w}x{h} exceed the limit of {max_pixels} pixels (max_pixels)", path=path)
         tb = Fraction(vs.time_base) if vs.time_base else Fraction(1, 90000)
         stated_frames = int(vs.frames) if vs.frames and vs.frames > 0 else None
+        start_time = float((vs.start_time or 0) * tb)
         if vs.duration is not None and vs.duration > 0:
             stated_duration: float | None = float(vs.duration * tb)
         elif container.duration is not None and container.duration > 0:
             stated_duration = container.duration / av.time_base
+            if container.format.name == "matroska,webm" and stated_duration > start_time > 0:
+                # Matroska states where the segment ends, counted from time 0 (FFmpeg writes the
+                # last block's end), not how long the video lasts after its first timestamp.
+                stated_duration -= start_time
         else:
             stated_duration = None
         rate = vs.average_rate or vs.guessed_rate or vs.base_rate
@@ -216,7 +221,7 @@ def probe_video(path: Path, *, max_pixels: int = 200_000_000) -> VideoInfo:
             average_rate=Fraction(rate) if rate else None,
             stated_frames=stated_frames,
             stated_duration=stated_duration,
-            start_time=float((vs.start_time or 0) * tb),
+            start_time=start_time,
             rotation=0,
             stream_index=vs.index,
             container_tags=_tags(container.metadata),

@@ -6,6 +6,13 @@ range/space, display rotation and exact ``pts``. Streams named in ``passthrough`
 for packet; an audio codec the output container cannot hold is re-encoded (and the writer says so
 in :attr:`notes`). Nothing else of the input is carried: container and stream tags start empty, so
 metadata is an allow-list by construction (``unseen.scrub.container`` checks the result).
+
+Nothing of the input reaches the encoder beside the pictures and their times: frame side data
+(A/53 captions, unregistered SEI such as a camera's own strings, timecodes) is dropped from every
+frame (:func:`without_side_data`), every encoder is told not to write captions, timecodes or user
+SEI, and the SEI units an H.264/HEVC encoder writes by itself (x264's version and options string)
+are removed from its packets (``filter_units``), so the video bitstream holds parameter sets and
+pictures only.
 """
 
 from __future__ import annotations
@@ -18,11 +25,20 @@ from typing import Any
 import av
 import av.error
 import numpy as np
+from av.bitstream import BitStreamFilterContext
 from av.video.reformatter import VideoReformatter
 
-from ..errors import ConfigError, CorruptInput, OutputNotWritable, PipelineError, UnsupportedFormat
+from ..errors import (
+    ConfigError,
+    CorruptInput,
+    ModelError,
+    OutputNotWritable,
+    PipelineError,
+    UnsupportedFormat,
+)
+from ..scrub.audio_config import clean_extradata
 from ..settings import Settings
-from .video_reader import VideoInfo
+from .video_reader import VideoInfo, where
 
 # Output suffix -> FFmpeg muxer. Anything else is written as MP4.
 CONTAINERS: dict[str, str] = {
@@ -153,6 +169,63 @@ _NVENC_PRESET = {
 }
 
 
+def encoder_options(encoder: str, preset: str, crf: int) -> dict[str, str]:
+    """Options for ``encoder``: quality and speed, and every input-data pass-through turned off.
+
+    FFmpeg's x264 and NVENC wrappers copy A/53 closed captions from the frames by default
+    (``a53cc``), NVENC also SMPTE 12M timecodes (``s12m_tc``); both can write unregistered SEI
+    (``udu_sei``). Frames reach the encoder without side data anyway (:func:`without_side_data`);
+    these keep it so whatever a future frame carries."""
+    if preset not in _VP9_SPEED:
+        raise ConfigError(f"encoder_preset must be one of {', '.join(_VP9_SPEED)}; got {preset!r}")
+    quality = str(min(crf, 51))
+    if encoder == "libx264":
+        return {"crf": quality, "preset": preset, "a53cc": "0", "udu_sei": "0"}
+    if encoder.endswith("_nvenc"):
+        # Constant quality like x264's crf: variable bitrate with a cq target and no cap.
+        return {
+            "preset": _NVENC_PRESET[preset],
+            "rc": "vbr",
+            "cq": quality,
+            "b": "0",
+            "a53cc": "0",
+            "s12m_tc": "0",
+            "udu_sei": "0",
+        }
+    deadline, cpu = _VP9_SPEED[preset]
+    return {"crf": str(crf + 13), "b": "0", "deadline": deadline, "cpu-used": str(cpu), "row-mt": "1"}
+
+
+# Codecs a muxer lists but refuses when writing (FFmpeg's MOV mode: "only supported in MP4").
+_MUXER_REFUSES = {"mov": ("flac", "opus")}
+
+# Encoder -> the SEI NAL unit types of its codec (H.264: 6; HEVC: prefix and suffix SEI, 39 and
+# 40), dropped from its packets.
+_SEI_UNITS = {"libx264": "6", "h264_nvenc": "6", "hevc_nvenc": "39|40"}
+
+
+def without_side_data(frame: av.VideoFrame) -> av.VideoFrame:
+    """``frame`` itself when it carries no side data, else a copy of its pictures without any.
+
+    A decoded frame brings the input's side data (A/53 captions, unregistered SEI, timecodes,
+    HDR and display metadata) and ``reformat`` keeps it; PyAV cannot delete it, so the planes are
+    copied into a fresh frame (only frames that carry some: typically the first of a clip)."""
+    if not len(frame.side_data):
+        return frame
+    fresh = av.VideoFrame(frame.width, frame.height, frame.format.name)
+    for src, dst in zip(frame.planes, fresh.planes):
+        rows = min(src.height, dst.height)
+        width = min(src.line_size, dst.line_size)
+        a = np.frombuffer(memoryview(src), np.uint8)[: rows * src.line_size].reshape(rows, src.line_size)
+        b = np.frombuffer(memoryview(dst), np.uint8)[: rows * dst.line_size].reshape(rows, dst.line_size)
+        b[:, :width] = a[:, :width]
+    fresh.color_range = frame.color_range
+    fresh.colorspace = frame.colorspace
+    fresh.color_primaries = frame.color_primaries
+    fresh.color_trc = frame.color_trc
+    return fresh
+
+
 def choose_pix_fmt(encoder: str, info: VideoInfo) -> str:
     """Keep the input's pixel format where the encoder can; else the nearest it can."""
     formats = [f.name for f in (av.codec.Codec(encoder, "w").video_formats or ())]
@@ -194,6 +267,10 @@ class VideoWriter:
         self._last_dts: dict[int, int] = {}
         self.frames_written = 0
         self.written_pts: list[int] = []  # input-time_base pts of every frame encoded, in order
+        self._sei_filter: BitStreamFilterContext | None = None
+        self._avi_tick: int | None = None  # AVI: the frame slot of the last frame written
+        self.first_times: dict[int, float] = {}  # output stream index -> earliest copied timestamp (s)
+        self._first_dts: dict[int, float] = {}  # output stream index -> earliest decode time muxed (s)
         fmt = container_for(path.suffix)
         if fmt is None:
             raise UnsupportedFormat(f"unseen does not write {path.suffix!r} files", path=path)
@@ -225,7 +302,8 @@ class VideoWriter:
         cc.width, cc.height = info.width, info.height
         cc.pix_fmt = self.pix_fmt
         cc.time_base = info.time_base
-        s.time_base = info.time_base
+        # AVI counts frames: its stream ticks once per frame (packets are rescaled to it).
+        s.time_base = 1 / rate if self.format == "avi" else info.time_base
         for attr, value in (
             ("color_range", info.color_range),
             ("colorspace", info.colorspace),
@@ -238,29 +316,17 @@ class VideoWriter:
                 self.notes.append(f"colour property {attr} not kept")
         if info.pix_fmt == "yuvj420p":
             cc.color_range = 2  # full range, as the j-format said
-        preset = settings.encoder_preset
-        if preset not in _VP9_SPEED:
-            raise ConfigError(f"encoder_preset must be one of {', '.join(_VP9_SPEED)}; got {preset!r}")
-        if self.encoder == "libx264":
-            cc.options = {"crf": str(min(settings.crf, 51)), "preset": preset, "a53cc": "0"}
-            if self.format == "avi":
-                cc.max_b_frames = 0  # AVI has no composition times: B-frames would break timing
-        elif self.encoder.endswith("_nvenc"):
-            # Constant quality like x264's crf: variable bitrate with a cq target and no cap.
-            cc.options = {"preset": _NVENC_PRESET[preset], "rc": "vbr", "cq": str(min(settings.crf, 51)), "b": "0"}
-            if self.format == "avi":
-                cc.max_b_frames = 0
-        else:
-            deadline, cpu = _VP9_SPEED[preset]
-            cc.options = {"crf": str(settings.crf + 13), "b": "0", "deadline": deadline, "cpu-used": str(cpu), "row-mt": "1"}
+        cc.options = encoder_options(self.encoder, settings.encoder_preset, settings.crf)
+        if self.format == "avi" and self.encoder != "libvpx-vp9":
+            cc.max_b_frames = 0  # AVI has no composition times: B-frames would break timing
         cc.thread_count = 0
         if info.rotation:
             s.set_display_rotation(info.rotation)
         if self.encoder.endswith("_nvenc"):
             try:  # opened now, so a machine without a usable NVIDIA GPU fails before any frame
                 cc.open()
-            except av.error.FFmpegError as exc:
-                raise ConfigError(
+            except av.error.FFmpegError as exc:  # a device problem (exit 5), like --device cuda without a GPU
+                raise ModelError(
                     f"the {self.encoder} encoder cannot start (no usable NVIDIA GPU or driver?): {exc}; "
                     "use --video-encoder auto"
                 ) from exc
@@ -272,12 +338,22 @@ class VideoWriter:
         codec = ins.codec_context.name if ins.codec_context else None
         supported = self._out.supported_codecs
         out = None
-        if (codec and codec in supported) or (codec is None and ins.type == "data"):
+        # Audio keeps its packets but never its codec-private block as it came: that is rebuilt
+        # from an allow-list (scrub.audio_config), or the stream is re-encoded.
+        private = clean_extradata(codec, ins.codec_context.extradata) if ins.type == "audio" and codec else None
+        why = f"{self.format} cannot hold {codec}"
+        if ins.type == "audio" and private is None:
+            why = f"its {codec} codec-private data cannot be rebuilt from an allow-list"
+        elif codec in _MUXER_REFUSES.get(self.format, ()):
+            pass  # listed as supported, refused at the first packet: re-encoded below
+        elif (codec and codec in supported) or (codec is None and ins.type == "data"):
             try:
                 out = self._out.add_stream_from_template(ins)
             except (ValueError, av.error.FFmpegError):
                 out = None
         if out is not None:
+            if private is not None and private != bytes(ins.codec_context.extradata or b""):
+                out.codec_context.extradata = private
             out.metadata.clear() if hasattr(out.metadata, "clear") else None
             lang = ins.metadata.get("language")
             if lang and lang != "und":
@@ -291,10 +367,15 @@ class VideoWriter:
         if not has_encoder(target):
             raise UnsupportedFormat(f"audio codec {codec} cannot be stored in {self.format} and no {target} encoder is available")
         enc = self._out.add_stream(target, rate=48000 if target == "libopus" else ins.codec_context.sample_rate)
-        dec = av.codec.CodecContext.create(ins.codec_context.name, "r")
-        dec.extradata = ins.codec_context.extradata
+        # Without bitexact FFmpeg's AAC encoder writes its version ("Lavc62.28.102") into the first packet.
+        enc.codec_context.flags |= av.codec.context.Flags.bitexact
+        src = ins.codec_context
+        dec = av.codec.CodecContext.create(src.name, "r")
+        dec.extradata = src.extradata
+        # What the container states: PCM and other headerless codecs cannot open without it.
+        dec.sample_rate, dec.layout, dec.format = src.sample_rate, src.layout, src.format
         self._transcode[ins.index] = (dec, enc)
-        self.notes.append(f"audio stream {ins.index} ({codec}) re-encoded to {target}: {self.format} cannot hold {codec}")
+        self.notes.append(f"audio stream {ins.index} ({codec}) re-encoded to {target}: {why}")
 
     def kept_streams(self) -> dict[str, int]:
         """Stream type -> count the output holds (for the verification)."""
@@ -314,12 +395,49 @@ class VideoWriter:
                 dst_colorspace=_matrix(info),
                 dst_color_range=_range(info),
             )
+        if self.format == "avi":
+            self._check_avi_time(pts)
+        frame = without_side_data(frame)
         frame.pts = pts
         frame.time_base = info.time_base
-        for packet in self._video.encode(frame):
-            self._out.mux(packet)
+        self._mux_video(self._video.encode(frame))
         self.frames_written += 1
         self.written_pts.append(pts)
+
+    def _check_avi_time(self, pts: int) -> None:
+        """AVI holds one frame per tick of a constant rate: a frame off that grid (variable frame
+        rate) cannot keep its time there, so it is refused before anything is committed."""
+        ticks = Fraction(pts) * self.info.time_base / Fraction(self._video.time_base)
+        tick = round(ticks)
+        if abs(ticks - tick) <= Fraction(1, 10) and (self._avi_tick is None or tick > self._avi_tick):
+            self._avi_tick = tick
+            return
+        rate = 1 / Fraction(self._video.time_base)
+        t = self.info.seconds(pts)
+        raise UnsupportedFormat(
+            f"AVI holds one frame every 1/{float(rate):g} s and this frame is off that grid "
+            "(variable frame rate); write .mp4, .mov or .mkv",
+            path=self.info.path,
+            where=where(self.frames_written, t),
+        )
+
+    def _mux_video(self, packets: list[av.Packet]) -> None:
+        """Mux encoded video packets, without the SEI units the encoder wrote (H.264/HEVC)."""
+        sei = _SEI_UNITS.get(self.encoder)
+        for packet in packets:
+            self._note_dts(self._video.index, packet)
+            if sei is None:
+                self._out.mux(packet)
+                continue
+            if self._sei_filter is None:  # made at the first packet: the stream's parameters are known then
+                self._sei_filter = BitStreamFilterContext(f"filter_units=remove_types={sei}", self._video)
+            for clean in self._sei_filter.filter(packet):
+                self._out.mux(clean)
+
+    def _note_dts(self, index: int, packet: av.Packet) -> None:
+        if packet.dts is not None and packet.time_base:
+            t = float(packet.dts * packet.time_base)
+            self._first_dts[index] = min(t, self._first_dts.get(index, t))
 
     def write_packet(self, packet: av.Packet) -> None:
         """Copy (or re-encode, for audio the container cannot hold) one input packet."""
@@ -334,6 +452,11 @@ class VideoWriter:
             self._last_dts[idx] = packet.dts
         out = self._map.get(idx)
         if out is not None:
+            ts = packet.pts if packet.pts is not None else packet.dts
+            if ts is not None and packet.time_base:
+                t = float(ts * packet.time_base)
+                self.first_times[out.index] = min(t, self.first_times.get(out.index, t))
+            self._note_dts(out.index, packet)
             packet.stream = out
             try:
                 self._out.mux(packet)
@@ -349,6 +472,29 @@ class VideoWriter:
             for p in enc.encode(frame):
                 self._out.mux(p)
 
+    def timeline_shift(self) -> float:
+        """The most seconds the muxer may move every stream later: Matroska and WebM cannot store
+        a time before 0, so when a stream starts earlier (AAC priming from an MP4 edit list: 2112
+        samples, 48 ms, on a phone clip) all of them move together and keep their sync. (An audio
+        stream that states its codec delay may start that much before 0 unmoved.)"""
+        if self.format in ("matroska", "webm"):  # the muxer goes by presentation times
+            starts = list(self.first_times.values())
+            if self.written_pts:
+                starts.append(float(min(self.written_pts) * self.info.time_base))
+        elif self.format == "mpegts":
+            # MPEG-TS goes by decode times, and B-frames decode before their first shown time:
+            # an MP4 with B-frames starting at 0 moves two frames later (x264's reorder delay).
+            starts = list(self._first_dts.values())
+        else:
+            return 0.0
+        return max(0.0, -min(starts)) if starts else 0.0
+
+    def stream_starts(self) -> dict[int, float]:
+        """Output stream index -> the time its first copied packet must have in the written file
+        (before :meth:`timeline_shift`), for containers that store timestamps as given."""
+        kept = ("mp4", "mov", "matroska", "webm", "mpegts")
+        return dict(self.first_times) if self.format in kept else {}
+
     def _bad_packet(self, packet: av.Packet, reason: str) -> None:
         t = float(packet.dts * packet.time_base) if packet.dts is not None and packet.time_base else None
         where = f"{packet.stream.type} at {t:.3f} s" if t is not None else None
@@ -360,8 +506,10 @@ class VideoWriter:
     def close(self) -> None:
         """Flush every encoder and finish the file."""
         try:
-            for packet in self._video.encode(None):
-                self._out.mux(packet)
+            self._mux_video(self._video.encode(None))
+            if self._sei_filter is not None:
+                for packet in self._sei_filter.filter(None):
+                    self._out.mux(packet)
             for dec, enc in self._transcode.values():
                 for frame in dec.decode(None):
                     frame.pts = None
@@ -397,6 +545,8 @@ __all__ = [
     "video_encoder_for",
     "choose_pix_fmt",
     "has_encoder",
+    "encoder_options",
+    "without_side_data",
     "output_suffix_for",
     "to_rgb",
     "from_rgb",

@@ -475,6 +475,8 @@ def process_video(
                 rotation=info.rotation,
                 frame_tolerance=0.0011 if writer.format in ("matroska", "webm") else 0.0,
                 max_offset=2.0 / info.fps if writer.format == "avi" else 0.0,
+                max_shift=writer.timeline_shift(),
+                stream_starts=writer.stream_starts(),
             )
             verify_video(tmp, expected, label=final)
     except (KeyboardInterrupt, SystemExit):
