@@ -19,10 +19,10 @@ from PIL import Image
 from unseen import Settings, anonymize_array, anonymize_image
 from unseen.cover import apply_cover, regions_for
 from unseen.detect import FixedDetector
-from unseen.detect.alpha_views import detect_shown, views
+from unseen.detect.alpha_views import composite, detect_shown, views
 from unseen.detect.multiscale import iou_matrix
 from unseen.errors import ExitStatus, VerificationError
-from unseen.media.image_io import heif_available, read_image
+from unseen.media.image_io import flatten_alpha, heif_available, read_image
 from unseen.pipeline.api import detector_for
 from unseen.pipeline.check import MIN_SCORE, check_paths, on_solid_cover, verify_output
 from unseen.types import Faces
@@ -260,6 +260,15 @@ def test_rgb_and_opaque_rgba_run_one_pass_alpha_runs_one_per_distinct_view(photo
     cut = opaque.copy()
     cut[:, :200] = 0
     assert [v.name for v in views(cut)] == ["colour", "over white", "alpha"]
+
+
+def test_composites_are_exact_for_every_colour_and_alpha():
+    c, a = np.meshgrid(np.arange(256), np.arange(256))
+    rgba = np.stack([c, 255 - c, c, a], axis=2).astype(np.uint8)
+    x = rgba[..., :3].astype(np.int64) * a[..., None]
+    assert np.array_equal(composite(rgba, 0), (x + 127) // 255)
+    assert np.array_equal(composite(rgba, 255), (x + 255 * (255 - a[..., None]) + 127) // 255)
+    assert np.array_equal(composite(rgba, 255), flatten_alpha(rgba))  # what a JPEG output shows
 
 
 def test_boxes_of_one_face_in_several_views_become_one_enclosing_box():

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from typing import NamedTuple, Sequence
 
+import cv2
 import numpy as np
 
 from ..types import Faces
@@ -36,35 +37,62 @@ class View(NamedTuple):
 
 
 def composite(rgba: np.ndarray, background: int) -> np.ndarray:
-    """RGBA over a plain grey ``background`` (0 black .. 255 white), rounded like the JPEG writer."""
-    alpha = rgba[..., 3:4].astype(np.uint16)
-    rgb = rgba[..., :3].astype(np.uint16)
-    return ((rgb * alpha + background * (OPAQUE - alpha) + 127) // OPAQUE).astype(np.uint8)
+    """RGBA over black (``background`` 0) or white (255), each sample rounded to nearest.
+
+    Equal, sample for sample, to the JPEG/BMP writer's ``flatten_alpha`` onto white.
+    """
+    rgba = np.ascontiguousarray(rgba)
+    colour = cv2.cvtColor(rgba, cv2.COLOR_RGBA2RGB)
+    return _over(colour, cv2.cvtColor(np.ascontiguousarray(rgba[..., 3]), cv2.COLOR_GRAY2RGB), background)
+
+
+def _over(colour: np.ndarray, alpha3: np.ndarray, background: int) -> np.ndarray:
+    # Over black c*a/255; over white 255 - (255-c)*a/255, which is c*a/255 + 255*(1 - a/255).
+    # OpenCV's saturating multiply rounds to nearest; c*a/255 is never halfway (255 is odd).
+    if background == 0:
+        return cv2.multiply(colour, alpha3, scale=1 / OPAQUE)
+    if background == 255:
+        return cv2.bitwise_not(cv2.multiply(cv2.bitwise_not(colour), alpha3, scale=1 / OPAQUE))
+    raise ValueError(f"background must be 0 (black) or 255 (white), got {background}")
+
+
+def _flat(pixels: np.ndarray) -> bool:
+    """Whether every pixel is the same colour: each channel's standard deviation is 0.
+
+    OpenCV sums the 8-bit samples and their squares exactly (in doubles, far below 2^53), so a
+    flat channel gives exactly 0, and one differing pixel in ``N`` gives at least ``1/sqrt(N)``.
+    """
+    _mean, sd = cv2.meanStdDev(pixels)
+    return bool(np.all(sd < 1e-7))
 
 
 def views(pixels: np.ndarray) -> list[View]:
-    """The RGB pictures ``pixels`` (``(H, W, 3)`` RGB or ``(H, W, 4)`` RGBA uint8) shows."""
+    """The RGB pictures ``pixels`` (``(H, W, 3)`` RGB or ``(H, W, 4)`` RGBA uint8) shows, in the
+    order colour, over white, over black, alpha; flat ones and repeats left out, never empty."""
     if pixels.ndim != 3 or pixels.shape[2] not in (3, 4) or pixels.dtype != np.uint8:
         raise ValueError(f"pixels must be (H, W, 3 or 4) uint8, got {pixels.shape} {pixels.dtype}")
-    colour = np.ascontiguousarray(pixels[..., :3])
     if pixels.shape[2] == 3:
-        return [View("colour", colour)]
-    alpha = pixels[..., 3]
+        return [View("colour", np.ascontiguousarray(pixels))]
+    pixels = np.ascontiguousarray(pixels)
+    colour = cv2.cvtColor(pixels, cv2.COLOR_RGBA2RGB)
+    alpha = np.ascontiguousarray(pixels[..., 3])
     if int(alpha.min()) == OPAQUE:
         return [View("colour", colour)]
-    candidates = [
-        View("colour", colour),
-        View("over white", composite(pixels, 255)),
-        View("over black", composite(pixels, 0)),
-        View("alpha", np.ascontiguousarray(np.repeat(alpha[..., None], 3, axis=2))),
-    ]
+    alpha3 = cv2.cvtColor(alpha, cv2.COLOR_GRAY2RGB)
+    candidates = (
+        ("colour", lambda: colour),
+        ("over white", lambda: _over(colour, alpha3, 255)),
+        ("over black", lambda: _over(colour, alpha3, 0)),
+        ("alpha", lambda: alpha3),
+    )
     out: list[View] = []
-    for v in candidates:
-        if np.all(v.pixels == v.pixels[0, 0]):
+    for name, make in candidates:
+        v = make()
+        if _flat(v):
             continue  # one flat colour: no picture in it
-        if any(np.array_equal(v.pixels, kept.pixels) for kept in out):
+        if any(np.array_equal(v, kept.pixels) for kept in out):
             continue
-        out.append(v)
+        out.append(View(name, v))
     return out or [View("colour", colour)]
 
 
