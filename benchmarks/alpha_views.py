@@ -81,16 +81,17 @@ def main() -> int:
     for name, px in astro.items():
         old_t, new_t = [], []
         for _ in range(args.repeat):
-            old_t.append(timed(lambda: old_detect(det, px))[0])
-            new_t.append(timed(lambda: detect_shown(det, px))[0])
+            old_t.append(timed(lambda px=px: old_detect(det, px))[0])
+            new_t.append(timed(lambda px=px: detect_shown(det, px))[0])
         o, n = statistics.median(old_t), statistics.median(new_t)
         print(f"{name:<8} {len(views(px)):>5} {o:7.3f} {n:7.3f} {n / o:8.2f}")
 
     big = np.tile(astro["rgb"], (6, 8, 1))  # 3072 x 4096 = 12.6 MP
     for name, px in variants(big).items():
-        old = min(timed(lambda: px[..., :3].copy() if px.shape[2] == 4 else px)[0] for _ in range(3))
-        t = min(timed(lambda: views(px))[0] for _ in range(3))
-        print(f"4096x3072 {name}: old colour copy {old * 1000:.0f} ms, views() {t * 1000:.0f} ms ({len(views(px))} view(s))")
+        old = min(timed(lambda px=px: px[..., :3].copy() if px.shape[2] == 4 else px)[0] for _ in range(3))
+        t = min(timed(lambda px=px: views(px))[0] for _ in range(3))
+        n = len(views(px))
+        print(f"4096x3072 {name}: old colour copy {old * 1000:.0f} ms, views() {t * 1000:.0f} ms ({n} view(s))")
 
     if args.check > 0 and WIDER.exists():
         check_outputs(args.check)
@@ -111,9 +112,9 @@ def main() -> int:
         valid = ~t.invalid
         total += int(valid.sum())
         for key, fn in (
-            ("grey photo", lambda: old_detect(det, grey)),
-            ("stencil old", lambda: old_detect(det, v["stencil"])),
-            ("stencil new", lambda: detect_shown(det, v["stencil"])),
+            ("grey photo", lambda grey=grey: old_detect(det, grey)),
+            ("stencil old", lambda v=v: old_detect(det, v["stencil"])),
+            ("stencil new", lambda v=v: detect_shown(det, v["stencil"])),
         ):
             dt, faces = timed(fn)
             secs[key] += dt
@@ -121,8 +122,8 @@ def main() -> int:
             found[key] += int(widerface.faces_covered(t, mask)[valid].sum())
     print(f"\nWIDER dev, first {len(truth)} images with faces, {total} valid ground-truth faces:")
     print(f"{'input':<12} {'faces covered':>14} {'share':>7} {'s/image':>8}")
-    for key in found:
-        print(f"{key:<12} {found[key]:>14} {found[key] / total:7.3f} {secs[key] / len(truth):8.3f}")
+    for key, n in found.items():
+        print(f"{key:<12} {n:>14} {n / total:7.3f} {secs[key] / len(truth):8.3f}")
     return 0
 
 

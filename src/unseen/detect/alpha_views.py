@@ -19,7 +19,8 @@ replaced by their enclosing box, so no covered pixel is lost (merging only ever 
 
 from __future__ import annotations
 
-from typing import NamedTuple, Sequence
+from collections.abc import Sequence
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -111,4 +112,4 @@ def detect_shown(detector: FaceDetector, pixels: np.ndarray) -> Faces:
     return detect_views(detector, views(pixels))
 
 
-__all__ = ["View", "composite", "views", "detect_views", "detect_shown"]
+__all__ = ["View", "composite", "detect_shown", "detect_views", "views"]
