@@ -2,7 +2,9 @@
 
 Each takes the frame ``(H, W, C)`` uint8 (C = 3, or 4 with alpha) and integer regions, and
 changes the frame in place. All are safe down to 1-pixel regions. With alpha, covered pixels are
-made fully opaque so the cover cannot be removed by dropping the alpha channel.
+made fully opaque (alpha 255) so the cover cannot be removed by dropping the alpha channel and no
+picture drawn in the alpha survives under it; mosaic and blur are made from the colour channels
+(a face that lives only in the alpha becomes a flat patch: destroyed, not pixelated).
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ import numpy as np
 
 from ..cover import apply_cover
 from ..detect import FaceDetector, build_detector
+from ..detect.alpha_views import detect_shown
 from ..detect.registry import DETECTOR_SETTINGS
 from ..settings import Settings
 from ..types import Faces
@@ -40,12 +41,15 @@ class CoverResult:
 def anonymize_array(
     pixels: np.ndarray, settings: Settings | None = None, *, detector: FaceDetector | None = None
 ) -> CoverResult:
-    """Detect and cover faces in an ``(H, W, 3)`` RGB or ``(H, W, 4)`` RGBA uint8 array (a copy)."""
+    """Detect and cover faces in an ``(H, W, 3)`` RGB or ``(H, W, 4)`` RGBA uint8 array (a copy).
+
+    With alpha, detection runs on every picture the array shows (``detect.alpha_views``).
+    """
     settings = settings or Settings()
     if not isinstance(pixels, np.ndarray) or pixels.ndim != 3 or pixels.shape[2] not in (3, 4) or pixels.dtype != np.uint8:
         raise ValueError("pixels must be an (H, W, 3) RGB or (H, W, 4) RGBA uint8 array")
     det = detector or detector_for(settings)
-    faces = det.detect(np.ascontiguousarray(pixels[..., :3]))
+    faces = detect_shown(det, pixels)
     out = pixels.copy()
     regions = apply_cover(out, faces, settings)
     return CoverResult(out, faces, regions)

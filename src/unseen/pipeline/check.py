@@ -8,6 +8,11 @@ the check; the detector can fire on the outline of a black box, but there is no 
 to see. Mosaic and blur covers are not excused this way: if the thorough detector still sees a
 face in one, the check fails (docs/PRIVACY.md: those modes are weaker).
 
+A photo with alpha is checked in every picture it shows (its colour channels, composited over
+white and over black, and the alpha alone: ``detect.alpha_views``), and a solid cover excuses a
+detection only where it is opaque too: black colour channels with a face in the alpha are not a
+cover.
+
 ``verify_output`` is the same check on one file, raising :class:`VerificationError` (used by
 ``--verify`` before an output is committed).
 """
@@ -149,26 +154,32 @@ class CheckReport:
 
 
 def on_solid_cover(rgb: np.ndarray, box: Iterable[float], fill: Iterable[int] = (0, 0, 0)) -> bool:
-    """Whether the central half of ``box`` is (almost) exactly the fill colour: a solid cover."""
+    """Whether the central half of ``box`` is (almost) exactly the fill colour: a solid cover.
+
+    ``rgb`` is ``(H, W, 3)`` or ``(H, W, 4)``; with alpha, a pixel counts only where it is also
+    (almost) opaque, as unseen's covers are: under transparency the colour is not what is seen.
+    """
     h, w = rgb.shape[:2]
     x1, y1, x2, y2 = (float(v) for v in box)
     cx, cy, hw, hh = (x1 + x2) / 2, (y1 + y2) / 2, (x2 - x1) / 4, (y2 - y1) / 4
     xa, xb = int(max(0, np.floor(cx - hw))), int(min(w, np.ceil(cx + hw)))
     ya, yb = int(max(0, np.floor(cy - hh))), int(min(h, np.ceil(cy + hh)))
-    patch = rgb[ya:yb, xa:xb, :3]
+    patch = rgb[ya:yb, xa:xb]
     if patch.size == 0:
         return False
-    px = patch.reshape(-1, 3).astype(np.int16)
+    px = patch[..., :3].reshape(-1, 3).astype(np.int16)
     med = np.median(px, axis=0)
     if np.any(np.abs(med - np.asarray(tuple(fill), np.float64)) > FILL_TOLERANCE):
         return False
     flat = np.all(np.abs(px - med) <= FLAT_TOLERANCE, axis=1)
+    if patch.shape[2] == 4:
+        flat &= patch[..., 3].reshape(-1) >= 255 - FLAT_TOLERANCE
     return float(flat.mean()) >= FLAT_SHARE
 
 
 def _sort(
     faces: Faces,
-    rgb: np.ndarray,
+    pixels: np.ndarray,  # RGB, or RGBA for a photo with alpha
     file: str,
     fc: FileCheck,
     min_score: float,
@@ -181,7 +192,7 @@ def _sort(
             fc.below_threshold += 1
             continue
         f = Finding(file, tuple(float(v) for v in box), float(score), frame, t)  # type: ignore[arg-type]
-        if on_solid_cover(rgb, box, fill):
+        if on_solid_cover(pixels, box, fill):
             fc.excused.append(Finding(f.file, f.box, f.score, frame, t, on_cover=True))
         else:
             fc.findings.append(f)
@@ -201,7 +212,8 @@ def check_settings(settings: Settings | None) -> Settings:
 
 
 def check_image(path: Path, settings: Settings | None = None, *, min_score: float = MIN_SCORE, detector: Any = None) -> FileCheck:
-    """Re-scan one photo (orientation applied, as it is displayed)."""
+    """Re-scan one photo (orientation applied, as it is displayed; with alpha, every view of it)."""
+    from ..detect.alpha_views import detect_shown
     from ..media.image_io import read_image
     from .api import detector_for
 
@@ -209,9 +221,8 @@ def check_image(path: Path, settings: Settings | None = None, *, min_score: floa
     fc = FileCheck(str(path), "image")
     try:
         loaded = read_image(path, max_pixels=s.max_pixels)
-        rgb = np.ascontiguousarray(loaded.pixels[..., :3])
         det = detector or detector_for(s)
-        _sort(det.detect(rgb), rgb, str(path), fc, min_score, s.fill)
+        _sort(detect_shown(det, loaded.pixels), loaded.pixels, str(path), fc, min_score, s.fill)
         fc.frames = 1
     except UnseenError as err:
         fc.error = err.with_path(path)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ..cover import apply_cover
 from ..detect import FaceDetector
+from ..detect.alpha_views import detect_views, views
 from ..errors import UnseenError, UnsupportedFormat, VerificationError
 from ..media.image_io import format_for_path, read_image, write_image
 from ..scrub.image import verify_clean
@@ -36,7 +37,8 @@ def process_image(
 
             detector = detector_for(settings)
         pixels = loaded.pixels.copy()
-        faces = detector.detect(pixels[..., :3].copy() if pixels.shape[2] == 4 else pixels)
+        shown = views(pixels)  # with alpha: the colour, over white, over black, the alpha itself
+        faces = detect_views(detector, shown)
         regions = apply_cover(pixels, faces, settings)
         h, w = pixels.shape[:2]
         same_format = out_format == loaded.format
@@ -70,6 +72,7 @@ def process_image(
             "height": h,
             "format": out_format,
             "boxes": faces.to_dict()["boxes"],
+            "views": [v.name for v in shown],  # the pictures detection ran on
             "detector": getattr(detector, "name", type(detector).__name__),  # which networks, precision, device
         },
     )
