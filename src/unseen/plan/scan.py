@@ -1,6 +1,6 @@
 """Parse a plan's bytes into plain JSON values without letting hostile input cost unbounded work.
 
-Two steps. First a vectorised scan of the raw bytes (strings masked out) measures the nesting
+Two steps. First a vectorised scan of the raw bytes (strings masked out, in chunks) measures the nesting
 depth, counts objects, arrays and separators, and the objects and arrays directly inside each one,
 so that deep nesting or millions of boxes are refused before the parser builds anything. Then
 :func:`json.loads` runs with hooks that refuse ``NaN``/``Infinity``, numbers beyond
@@ -28,52 +28,66 @@ class PlanSyntaxError(ValueError):
         self.limit = limit
 
 
-_QUOTE, _BACKSLASH = 0x22, 0x5C
-_OPEN = (0x5B, 0x7B)  # [ {
-_CLOSE = (0x5D, 0x7D)  # ] }
-_COMMA = 0x2C
+_BACKSLASH = 0x5C
+_OPEN, _CLOSE, _COMMA, _QUOTE = 1, 2, 3, 4
+_CODES = np.zeros(256, np.uint8)  # byte -> what it is to the scan
+_CODES[[ord("["), ord("{")]] = _OPEN
+_CODES[[ord("]"), ord("}")]] = _CLOSE
+_CODES[ord(",")] = _COMMA
+_CODES[ord('"')] = _QUOTE
+_CHUNK = 1 << 24  # bytes scanned at a time: memory stays a few times this, whatever the file's size
 
 
-def _string_quotes(a: np.ndarray) -> np.ndarray:
-    """Offsets of the quotes that open or close strings (escaped quotes left out)."""
-    q = np.flatnonzero(a == _QUOTE)
-    if q.size == 0:
-        return q
-    maybe = q[(q > 0) & (a[np.maximum(q - 1, 0)] == _BACKSLASH)]
-    if maybe.size == 0:
-        return q
-    escaped = []
-    for pos in maybe.tolist():  # only quotes right after a backslash: rare in a plan
-        run = 0
+def _escaped(a: np.ndarray, quotes: np.ndarray) -> np.ndarray:
+    """Which of ``quotes`` (offsets into ``a``) are escaped by an odd run of backslashes."""
+    out = np.zeros(quotes.size, bool)
+    maybe = np.flatnonzero((quotes > 0) & (a[np.maximum(quotes - 1, 0)] == _BACKSLASH))
+    for i in maybe.tolist():  # only quotes right after a backslash: rare in a plan
+        pos, run = int(quotes[i]), 0
         while pos - run - 1 >= 0 and a[pos - run - 1] == _BACKSLASH:
             run += 1
-        if run % 2:
-            escaped.append(pos)
-    return np.setdiff1d(q, np.asarray(escaped, np.int64), assume_unique=True) if escaped else q
+        out[i] = run % 2 == 1
+    return out
 
 
 def prescan(data: bytes) -> None:
-    """Refuse nesting deeper than MAX_DEPTH and more containers or separators than a plan can hold.
+    """Refuse nesting deeper than MAX_DEPTH, more containers or separators than a plan can hold,
+    and a list of more than MAX_CHILDREN objects or arrays below the top two levels.
 
-    Works outside strings only; a document that is not JSON at all passes here and is refused by
-    the parser. Time and memory are linear in the size, which the caller has already bounded.
+    Works outside strings only, in chunks; a document that is not JSON at all may pass here and is
+    refused by the parser. Time is linear in the size, which the caller has already bounded.
     """
     a = np.frombuffer(data, np.uint8)
-    quotes = _string_quotes(a)
-    structural = np.flatnonzero((a == _OPEN[0]) | (a == _OPEN[1]) | (a == _CLOSE[0]) | (a == _CLOSE[1]) | (a == _COMMA))
-    if quotes.size:
-        # a byte is inside a string when an odd number of string quotes come before it
-        structural = structural[np.searchsorted(quotes, structural, side="right") % 2 == 0]
-    kinds = a[structural]
-    commas = int(np.count_nonzero(kinds == _COMMA))
+    inside = np.uint8(0)  # 1 while in a string, carried from chunk to chunk
+    commas = 0
+    positions, kinds = [], []
+    for start in range(0, a.size, _CHUNK):
+        code = _CODES[a[start : start + _CHUNK]]
+        quotes = np.flatnonzero(code == _QUOTE)
+        if quotes.size:
+            quotes = quotes[~_escaped(a, quotes + start)]
+            toggle = np.zeros(code.size, np.uint8)
+            toggle[quotes] = 1
+            parity = np.bitwise_xor.accumulate(toggle)
+            if inside:
+                parity ^= 1
+            inside = parity[-1]
+            code[parity.view(bool)] = 0
+        elif inside:
+            continue  # the whole chunk is inside one string
+        commas += int(np.count_nonzero(code == _COMMA))
+        at = np.flatnonzero((code == _OPEN) | (code == _CLOSE))
+        positions.append(at + start)
+        kinds.append(code[at] == _OPEN)
     if commas > limits.MAX_SEPARATORS:
         raise PlanSyntaxError(
             f"more than {limits.MAX_SEPARATORS} values (limit MAX_SEPARATORS: a plan within MAX_TOTAL_BOXES holds fewer)",
             limit=True,
         )
-    brackets = structural[kinds != _COMMA]
-    kinds = a[brackets]
-    opening = (kinds == _OPEN[0]) | (kinds == _OPEN[1])
+    if not positions:
+        return
+    brackets = np.concatenate(positions)
+    opening = np.concatenate(kinds)
     n_open = int(np.count_nonzero(opening))
     if n_open > limits.MAX_CONTAINERS:
         raise PlanSyntaxError(
@@ -82,8 +96,7 @@ def prescan(data: bytes) -> None:
         )
     if n_open == 0:
         return
-    step = np.where(opening, 1, -1).astype(np.int32)
-    depth = np.cumsum(step, dtype=np.int64)  # depth after each bracket: an opening's own level
+    depth = np.cumsum(np.where(opening, 1, -1).astype(np.int32), dtype=np.int32)  # an opening's own level
     deepest = int(depth.max())
     if deepest > limits.MAX_DEPTH:
         at = int(brackets[int(np.argmax(depth > limits.MAX_DEPTH))])
@@ -91,16 +104,17 @@ def prescan(data: bytes) -> None:
     open_pos = brackets[opening]
     open_depth = depth[opening]
     for d in range(4, deepest + 1):
-        parents = open_pos[open_depth == d - 1]
-        children = open_pos[open_depth == d]
-        if parents.size == 0 or children.size == 0:
+        # in valid JSON a container's parent is the last opening one level up before it
+        is_child = open_depth == d
+        if not is_child.any():
             continue
-        owner = np.searchsorted(parents, children, side="right") - 1
-        counts = np.bincount(owner[owner >= 0], minlength=parents.size)
-        worst = int(np.argmax(counts))
-        if counts[worst] > limits.MAX_CHILDREN:
+        parent = np.cumsum(open_depth == d - 1)[is_child] - 1
+        counts = np.bincount(parent[parent >= 0])
+        worst = int(np.argmax(counts)) if counts.size else 0
+        if counts.size and counts[worst] > limits.MAX_CHILDREN:
+            where = int(open_pos[open_depth == d - 1][worst])
             raise PlanSyntaxError(
-                f"byte {int(parents[worst])}: a list holds more than {limits.MAX_CHILDREN} boxes "
+                f"byte {where}: a list holds more than {limits.MAX_CHILDREN} boxes "
                 f"(limits MAX_BOXES_PER_FRAME {limits.MAX_BOXES_PER_FRAME}, MAX_KEYFRAMES_PER_REGION {limits.MAX_KEYFRAMES_PER_REGION})",
                 limit=True,
             )
