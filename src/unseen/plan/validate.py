@@ -127,7 +127,9 @@ def _box(value: Any, where: str, width: int, height: int, *, margin: bool) -> tu
     """x1, y1, x2, y2 with x2 > x1 and y2 > y1. Manual boxes lie inside the frame; detected ones
     may reach out of it by up to one frame size (a face cut by the edge, or a held box drifting
     out: the cover grows from the whole box, so clipping it would shrink the cover)."""
-    items = _list(value, where, 4, "4")
+    if not isinstance(value, list):
+        raise PlanFieldError(where, f"must be an array, not {_kind(value)}")
+    items = value
     if len(items) != 4:
         raise PlanFieldError(where, f"must hold 4 numbers x1, y1, x2, y2, got {len(items)}")
     mx, my = (width, height) if margin else (0, 0)
@@ -164,8 +166,8 @@ def _input(value: Any) -> InputInfo:
         if key not in d:
             raise PlanFieldError(w, f"missing field {key!r} (a video's plan needs it)")
     frame_count = _int(d["frame_count"], _join(w, "frame_count"), 1, limits.MAX_FRAME_COUNT)
-    tb = _list(d["time_base"], _join(w, "time_base"), 2, "2")
-    if len(tb) != 2:
+    tb = d["time_base"]
+    if not isinstance(tb, list) or len(tb) != 2:
         raise PlanFieldError(_join(w, "time_base"), "must hold 2 integers: numerator, denominator")
     time_base = (_int(tb[0], _join(w, "time_base[0]"), 1, limits.MAX_INTEGER), _int(tb[1], _join(w, "time_base[1]"), 1, limits.MAX_INTEGER))
     fps = _num(d["fps"], _join(w, "fps"), 0, limits.MAX_FPS, above=True)
