@@ -91,6 +91,8 @@ def _duplicate(doc, rng):
 
 def _swap_container(doc, rng):
     paths = [p for p in _paths(doc) if isinstance(_get(doc, p), (list, dict))]
+    if not paths:
+        return _replace(doc, rng)
     path = rng.choice(paths)
     v = _get(doc, path)
     new: Any = list(v.values()) if isinstance(v, dict) else {str(i): x for i, x in enumerate(v)}
