@@ -10,7 +10,8 @@ from __future__ import annotations
 import copy
 import json
 import random
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 HOSTILE = [None, True, False, 0, -1, 1, 2, 7, 2.5, -0.0, 1e308, -1e308, 2**53 + 1, 2**64, 10**400, "", " ", "x" * 2000,
            "detected", "held", "time", "frame", "video", "image", [], {}, [0, 0, 1, 1], [1.0, 2.0, 3.0, 4.0, 5.0],

@@ -10,7 +10,7 @@ import signal
 import pytest
 
 from unseen.errors import InputError, LimitExceeded
-from unseen.plan import limits, plan_from_bytes
+from unseen.plan import plan_from_bytes
 from unseen.plan.encode import dumps
 
 from .plan_cases import image_doc, to_bytes, video_doc
@@ -110,7 +110,7 @@ def test_random_mutations_never_escape():
     rng = random.Random(2026)
     counts = {"accepted": 0, "refused": 0}
     for _ in range(500):
-        name, data = mutate(video_doc() if rng.random() < 0.7 else image_doc(), rng)
+        _, data = mutate(video_doc() if rng.random() < 0.7 else image_doc(), rng)
         out = _outcome(data, seconds=30)
         counts["accepted" if out == "accepted" else "refused"] += 1
     assert counts["refused"] > 300 and counts["accepted"] > 0

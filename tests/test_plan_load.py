@@ -7,9 +7,15 @@ import os
 
 import pytest
 
-from unseen.errors import CorruptInput, ExitStatus, InputError, InputNotFound, LimitExceeded, OutputExists
-from unseen.plan import load_plan, plan_from_bytes, save_plan
-from unseen.plan import limits
+from unseen.errors import (
+    CorruptInput,
+    ExitStatus,
+    InputError,
+    InputNotFound,
+    LimitExceeded,
+    OutputExists,
+)
+from unseen.plan import limits, load_plan, plan_from_bytes, save_plan
 
 from .plan_cases import edited, image_doc, to_bytes, video_doc
 

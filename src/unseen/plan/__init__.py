@@ -9,13 +9,43 @@ from pathlib import Path
 from .build import build_plan, json_settings
 from .flags import FlagEvidence, FlagOptions, compute_flags
 from .io import check_media, file_sha256, load_plan, plan_from_bytes, save_plan
-from .model import Flag, FlagKind, FrameBoxes, InputInfo, Keyframe, Plan, PlanBox, Producer, Region, Rejection
+from .model import (
+    Flag,
+    FlagKind,
+    FrameBoxes,
+    InputInfo,
+    Keyframe,
+    Plan,
+    PlanBox,
+    Producer,
+    Region,
+    Rejection,
+)
 from .regions import parse_region
 
 SCHEMA_PATH = Path(__file__).with_name("plan.schema.json")
 
 __all__ = [
-    "Plan", "InputInfo", "Producer", "FrameBoxes", "PlanBox", "Rejection", "Region", "Keyframe", "Flag", "FlagKind",
-    "FlagEvidence", "FlagOptions", "build_plan", "compute_flags", "json_settings", "load_plan", "save_plan",
-    "plan_from_bytes", "check_media", "file_sha256", "parse_region", "SCHEMA_PATH",
+    "SCHEMA_PATH",
+    "Flag",
+    "FlagEvidence",
+    "FlagKind",
+    "FlagOptions",
+    "FrameBoxes",
+    "InputInfo",
+    "Keyframe",
+    "Plan",
+    "PlanBox",
+    "Producer",
+    "Region",
+    "Rejection",
+    "build_plan",
+    "check_media",
+    "compute_flags",
+    "file_sha256",
+    "json_settings",
+    "load_plan",
+    "parse_region",
+    "plan_from_bytes",
+    "save_plan",
 ]

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable
+from typing import Any
 
 from ..errors import CorruptInput, LimitExceeded
+from ..settings import Settings
 from ..types import Faces, Origin
 from .encode import plan_to_json
 from .flags import FlagEvidence, FlagOptions, compute_flags
@@ -16,7 +18,7 @@ from .validate import PlanFieldError, plan_from_json
 
 def json_settings(settings: Any) -> dict[str, Any]:
     """A Settings (or a mapping of its fields) as plain JSON values: tuples become lists."""
-    raw = settings.to_dict() if dataclasses.is_dataclass(settings) else dict(settings)
+    raw = settings.to_dict() if isinstance(settings, Settings) else dict(settings)
 
     def plain(v: Any) -> Any:
         return [plain(x) for x in v] if isinstance(v, (tuple, list)) else v
@@ -49,8 +51,8 @@ def build_plan(
     frames: Iterable[tuple[int, float | None, Faces]],
     *,
     regions: Iterable[Region] = (),
-    evidence: FlagEvidence = FlagEvidence(),
-    options: FlagOptions = FlagOptions(),
+    evidence: FlagEvidence | None = None,
+    options: FlagOptions | None = None,
     unseen_version: str = "",
 ) -> Plan:
     """The plan of one input from its per-frame faces ``(index, time or None, Faces)`` (a photo:
@@ -68,7 +70,7 @@ def build_plan(
             t = None if time is None else round(float(time), 6)
             entries.append(FrameBoxes(int(index), _boxes(faces, f"frame {index}"), t))
     plan = Plan(info, Producer(detector, json_settings(settings), unseen_version), tuple(entries), tuple(regions))
-    plan = dataclasses.replace(plan, flags=compute_flags(plan, evidence, options))
+    plan = dataclasses.replace(plan, flags=compute_flags(plan, evidence or FlagEvidence(), options))
     try:
         plan_from_json(plan_to_json(plan))
     except PlanFieldError as exc:

@@ -7,7 +7,16 @@ import json
 from typing import Any
 
 from . import limits
-from .model import ORIGIN_NAMES, Flag, FrameBoxes, InputInfo, Plan, PlanBox, Producer, Region
+from .model import (
+    ORIGIN_NAMES,
+    Flag,
+    FrameBoxes,
+    InputInfo,
+    Plan,
+    PlanBox,
+    Producer,
+    Region,
+)
 
 
 def _input(i: InputInfo) -> dict[str, Any]:

@@ -7,6 +7,7 @@ frame), so a long video gets a list a person can read, not one line per frame.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,8 +54,9 @@ def _covered(box: np.ndarray, cover: Faces, share: float) -> bool:
     return bool(np.max(iw * ih) / area >= share)
 
 
-def compute_flags(plan: Plan, evidence: FlagEvidence, options: FlagOptions = FlagOptions()) -> tuple[Flag, ...]:
+def compute_flags(plan: Plan, evidence: FlagEvidence, options: FlagOptions | None = None) -> tuple[Flag, ...]:
     """The review flags of ``plan`` (its flags field is ignored), ordered by risk."""
+    options = options or FlagOptions()
     flags: list[Flag] = []
     video = plan.input.is_video
     fps = plan.input.fps or 0.0
@@ -102,28 +104,29 @@ def compute_flags(plan: Plan, evidence: FlagEvidence, options: FlagOptions = Fla
     if video and fps > 0:
         gap_frames = options.gap_s * fps
         for tid, seen in sightings.items():
-            for a, b in zip(seen, seen[1:]):
-                if b - a - 1 > gap_frames:
-                    flags.append(Flag(FlagKind.TRACK_GAP, a + 1,
-                                      f"track {tid} not detected for {b - a - 1} frames ({(b - a) / fps:.2f} s) after frame {a}",
-                                      _t(plan, a + 1), track=tid))
+            for seen_at, next_at in itertools.pairwise(seen):
+                missing = next_at - seen_at - 1
+                if missing > gap_frames:
+                    flags.append(Flag(FlagKind.TRACK_GAP, seen_at + 1,
+                                      f"track {tid} not detected for {missing} frames ({(next_at - seen_at) / fps:.2f} s) after frame {seen_at}",
+                                      _t(plan, seen_at + 1), track=tid))
 
     for frame in sorted(set(evidence.cut_frames)):
         flags.append(Flag(FlagKind.SHOT_CUT, frame, "shot cut: cover is not held across it; check the new shot's first frames", _t(plan, frame)))
 
     for key, (score, frame, box) in weakest.items():
-        tid = key if key >= 0 else None
-        who = f"track {tid}'s weakest detection" if tid is not None else "a detection"
+        track = key if key >= 0 else None
+        who = f"track {track}'s weakest detection" if track is not None else "a detection"
         flags.append(Flag(FlagKind.NEAR_THRESHOLD, frame,
                           f"{who} scored {score:.3f}, near the threshold {evidence.threshold:.3f}: similar faces may be missed",
-                          _t(plan, frame), _r(box), score, tid))
+                          _t(plan, frame), _r(box), score, track))
 
     for key, (side, frame, box) in smallest.items():
-        tid = key if key >= 0 else None
-        who = f"track {tid}" if tid is not None else "a face"
+        track = key if key >= 0 else None
+        who = f"track {track}" if track is not None else "a face"
         flags.append(Flag(FlagKind.TINY_FACE, frame,
                           f"{who} is {side:.1f} px small, below {options.tiny_px:g} px: tiny faces are the likeliest to be missed",
-                          _t(plan, frame), _r(box), track=tid))
+                          _t(plan, frame), _r(box), track=track))
 
     if video and fps > 0:
         for tid, entry in first.items():

@@ -10,10 +10,16 @@ exit status 3 (``ExitStatus.INPUT``).
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 
-from ..errors import CorruptInput, InputError, InputNotFound, LimitExceeded, OutputExists, OutputNotWritable
+from ..errors import (
+    CorruptInput,
+    InputError,
+    InputNotFound,
+    LimitExceeded,
+    OutputExists,
+    OutputNotWritable,
+)
 from . import limits
 from .encode import dumps
 from .model import Plan
@@ -118,9 +124,6 @@ def save_plan(plan: Plan, path: str | Path, *, overwrite: bool = False) -> None:
         raise OutputExists("plan file exists (pass overwrite to replace it)", path=final)
     if not final.parent.is_dir():
         raise OutputNotWritable("output folder does not exist", path=final.parent)
-    with staged_output(final, overwrite=overwrite) as tmp:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+    with staged_output(final, overwrite=overwrite) as tmp:  # it syncs the data before the rename
+        tmp.write_bytes(data)
 

@@ -99,8 +99,8 @@ def prescan(data: bytes) -> None:
     depth = np.cumsum(np.where(opening, 1, -1).astype(np.int32), dtype=np.int32)  # an opening's own level
     deepest = int(depth.max())
     if deepest > limits.MAX_DEPTH:
-        at = int(brackets[int(np.argmax(depth > limits.MAX_DEPTH))])
-        raise PlanSyntaxError(f"byte {at}: nested deeper than {limits.MAX_DEPTH} levels (limit MAX_DEPTH)", limit=True)
+        offset = int(brackets[int(np.argmax(depth > limits.MAX_DEPTH))])
+        raise PlanSyntaxError(f"byte {offset}: nested deeper than {limits.MAX_DEPTH} levels (limit MAX_DEPTH)", limit=True)
     open_pos = brackets[opening]
     open_depth = depth[opening]
     for d in range(4, deepest + 1):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from ..types import Origin
 from . import limits
@@ -267,6 +267,13 @@ def _frames(value: Any, info: InputInfo) -> tuple[FrameBoxes, ...]:
     return tuple(out)
 
 
+def _position(value: Any, where: str, unit: str, last: float) -> float:
+    """A region's start, end or keyframe: a frame number (unit "frame") or seconds, 0 to ``last``."""
+    if unit == "frame":
+        return float(_int(value, where, 0, int(last)))
+    return _num(value, where, 0.0, last)
+
+
 def _regions(value: Any, info: InputInfo) -> tuple[Region, ...]:
     regions = _list(value, "regions", limits.MAX_REGIONS, "MAX_REGIONS")
     out = []
@@ -277,15 +284,13 @@ def _regions(value: Any, info: InputInfo) -> tuple[Region, ...]:
         unit = _choice(d["unit"], _join(w, "unit"), {"frame": "frame", "time": "time"})
         if unit == "frame":
             last = float(info.frame_count - 1) if info.frame_count is not None else 0.0
-            at_of: Callable[[Any, str], float] = lambda v, where: float(_int(v, where, 0, int(last)))  # noqa: E731
         else:
             if not info.is_video:
                 raise PlanFieldError(_join(w, "unit"), "a photo's region has no time range: use unit \"frame\" (frame 0)")
             # a time may reach one frame interval past the duration (rounding of the last frame's end)
             last = min(float(info.duration or 0.0) + 1.0 / float(info.fps or 1.0), limits.MAX_DURATION_S + 1.0)
-            at_of = lambda v, where: _num(v, where, 0.0, last)  # noqa: E731
-        start = at_of(d["start"], _join(w, "start"))
-        end = at_of(d["end"], _join(w, "end"))
+        start = _position(d["start"], _join(w, "start"), unit, last)
+        end = _position(d["end"], _join(w, "end"), unit, last)
         if end < start:
             raise PlanFieldError(_join(w, "end"), f"must be >= start ({start:g}), got {end:g}")
         kw = _join(w, "keyframes")
@@ -295,11 +300,11 @@ def _regions(value: Any, info: InputInfo) -> tuple[Region, ...]:
         total += len(keys_raw)
         if total > limits.MAX_TOTAL_KEYFRAMES:
             raise PlanFieldError(kw, f"the plan holds more than MAX_TOTAL_KEYFRAMES ({limits.MAX_TOTAL_KEYFRAMES}) keyframes", limit=True)
-        keys = []
+        keys: list[Keyframe] = []
         for j, rk in enumerate(keys_raw):
             kj = _join(kw, j)
             k = _obj(rk, kj, ("at", "box"))
-            at = at_of(k["at"], _join(kj, "at"))
+            at = _position(k["at"], _join(kj, "at"), unit, last)
             if not start <= at <= end:
                 raise PlanFieldError(_join(kj, "at"), f"must lie within the region's start and end ({start:g}-{end:g}), got {at:g}")
             if keys and at <= keys[-1].at:
@@ -317,7 +322,7 @@ _FLAG_KINDS = {k.value: k for k in FlagKind}
 def _flags(value: Any, info: InputInfo) -> tuple[Flag, ...]:
     flags = _list(value, "flags", limits.MAX_FLAGS, "MAX_FLAGS")
     last_index = (info.frame_count - 1) if info.frame_count is not None else 0
-    out = []
+    out: list[Flag] = []
     for i, raw in enumerate(flags):
         w = f"flags[{i}]"
         d = _obj(raw, w, ("kind", "risk", "frame", "message"), ("time", "box", "score", "track"))
