@@ -15,7 +15,7 @@ from unseen.errors import (
     LimitExceeded,
     OutputExists,
 )
-from unseen.plan import limits, load_plan, plan_from_bytes, save_plan
+from unseen.plan import describe_input, limits, load_plan, plan_from_bytes, save_plan
 
 from .plan_cases import edited, image_doc, to_bytes, video_doc
 
@@ -139,6 +139,17 @@ def test_load_checks_the_media_hash_and_size(tmp_path):
         load_plan(_write(tmp_path, good, "g.json"), media_path=media)
     with pytest.raises(InputNotFound):
         load_plan(p, media_path=tmp_path / "missing.mp4")
+
+
+def test_describe_input_reads_name_size_and_hash(tmp_path):
+    import hashlib
+
+    media = tmp_path / "photo.jpg"
+    media.write_bytes(b"abc" * 100)
+    info = describe_input(media, kind="image", width=10, height=20)
+    assert (info.name, info.size, info.sha256) == ("photo.jpg", 300, hashlib.sha256(b"abc" * 100).hexdigest())
+    with pytest.raises(InputNotFound):
+        describe_input(tmp_path / "none.jpg", kind="image", width=1, height=1)
 
 
 def test_load_file_errors(tmp_path):

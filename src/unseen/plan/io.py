@@ -22,7 +22,7 @@ from ..errors import (
 )
 from . import limits
 from .encode import dumps
-from .model import Plan
+from .model import InputInfo, Plan
 from .scan import PlanSyntaxError, parse
 from .validate import PlanFieldError, plan_from_json
 
@@ -33,6 +33,28 @@ def file_sha256(path: str | Path, *, chunk: int = 1 << 20) -> str:
         while block := fh.read(chunk):
             h.update(block)
     return h.hexdigest()
+
+
+def describe_input(
+    path: str | Path,
+    *,
+    kind: str,
+    width: int,
+    height: int,
+    frame_count: int | None = None,
+    time_base: tuple[int, int] | None = None,
+    fps: float | None = None,
+    duration: float | None = None,
+) -> InputInfo:
+    """The InputInfo of a media file: its name, size and SHA-256 read here, the rest as given."""
+    p = Path(path)
+    try:
+        size, digest = p.stat().st_size, file_sha256(p)
+    except FileNotFoundError:
+        raise InputNotFound("media file not found", path=p) from None
+    except OSError as exc:
+        raise InputError(f"cannot read the media file: {exc.strerror or exc}", path=p) from None
+    return InputInfo(p.name, size, digest, kind, width, height, frame_count, time_base, fps, duration)
 
 
 def _read(path: Path) -> bytes:
