@@ -122,3 +122,48 @@ def test_a_string_across_scan_chunks_is_still_a_string():
     doc = video_doc()
     doc["producer"]["detector"] = "[" * (scan._CHUNK + 1000)  # brackets on both sides of a chunk boundary
     assert _outcome(to_bytes(doc)) == f"{NAME}: producer.detector: is longer than MAX_TEXT (1000 characters)"
+
+
+def _structure(value) -> tuple[int, int]:
+    """(objects and arrays, value separators) of a parsed JSON value."""
+    if isinstance(value, dict):
+        items = list(value.values())
+    elif isinstance(value, list):
+        items = value
+    else:
+        return 0, 0
+    containers, commas = 1, max(len(items) - 1, 0)
+    for item in items:
+        c, s = _structure(item)
+        containers, commas = containers + c, commas + s
+    return containers, commas
+
+
+def test_the_prescan_bounds_hold_every_valid_plan_at_the_limits():
+    # the worst shape per item: one box per frame, every optional field set; flags with every field
+    import json
+
+    from unseen.plan import limits
+
+    doc = video_doc()
+    doc["input"]["frame_count"] = 1000
+    box = {"box": [1.0, 2.0, 3.0, 4.0], "score": 0.5, "origin": "detected", "track": 1, "rejected": True, "by": "a", "at": "b", "why": "c"}
+    doc["frames"] = [{"index": i, "time": i / 30, "boxes": [dict(box)]} for i in range(500)]
+    flag = {"kind": "thorough_miss", "risk": 1, "frame": 1, "time": 0.1, "box": [1.0, 2.0, 3.0, 4.0], "score": 0.5, "track": 2, "message": "m"}
+    doc["flags"] = [dict(flag) for _ in range(300)]
+    doc["regions"] = [{"unit": "frame", "start": 0, "end": 999, "note": "n", "keyframes": [{"at": k, "box": [1.0, 1.0, 2.0, 2.0]} for k in range(10)]} for _ in range(20)]
+    doc["producer"]["settings"] = {f"s{i}": list(range(limits.MAX_SETTING_LIST)) for i in range(limits.MAX_SETTINGS)}
+    assert _outcome(json.dumps(doc).encode()) == "accepted"
+    containers, commas = _structure(doc)
+    assert containers <= (limits.CONTAINERS_PER_BOX * 500 + limits.CONTAINERS_PER_FLAG * 300 + limits.CONTAINERS_PER_REGION * 20
+                          + limits.CONTAINERS_PER_KEYFRAME * 200 + limits.MAX_SETTINGS + 64)
+    assert commas <= (limits.SEPARATORS_PER_BOX * 500 + limits.SEPARATORS_PER_FLAG * 300 + limits.SEPARATORS_PER_REGION * 20
+                      + limits.SEPARATORS_PER_KEYFRAME * 200 + limits.MAX_SETTINGS * (limits.MAX_SETTING_LIST + 1) + 64)
+
+
+def test_a_frame_at_the_box_limit_is_accepted_and_one_more_refused():
+    from unseen.plan import limits
+
+    n = limits.MAX_BOXES_PER_FRAME
+    assert _outcome(_frames_with(BOX, n)) == "accepted"
+    assert "a list holds more than 10000 boxes" in _outcome(_frames_with(BOX, n + 1))

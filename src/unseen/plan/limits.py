@@ -32,8 +32,29 @@ MAX_SETTINGS = 256  # entries in the producing settings
 MAX_SETTING_LIST = 64  # items in one list-valued setting
 MAX_TEXT = 1_000  # characters in a free-text field (names, who/when/why, messages, setting values)
 
-# What the pre-parse scan counts: every object and array ({ or [) of a plan that keeps the limits
-# above (a box, its coordinates, a frame, its box list, ...), and every value separator (,).
-MAX_CONTAINERS = 3 * MAX_TOTAL_BOXES + 2 * MAX_TOTAL_KEYFRAMES + 3 * MAX_REGIONS + 2 * MAX_FLAGS + MAX_SETTINGS + 64
-MAX_SEPARATORS = 10 * MAX_TOTAL_BOXES + 6 * MAX_TOTAL_KEYFRAMES + 8 * MAX_REGIONS + 12 * MAX_FLAGS + 2 * MAX_SETTINGS * MAX_SETTING_LIST + 64
-MAX_CHILDREN = max(MAX_BOXES_PER_FRAME, MAX_KEYFRAMES_PER_REGION)  # objects in one list below the top level
+# What the pre-parse scan counts (objects and arrays: { and [; value separators: ,), as bounds on
+# what a plan within the limits above can hold. Per box: its object and coordinate array, and, with
+# one box per frame, the frame's object and box list (4); its commas with every optional field
+# (rejected, by, at, why), its frame's, and those between items (12). Keyframes, regions, flags:
+# the same count for theirs. tests/test_plan_fuzz.py checks these against written plans.
+CONTAINERS_PER_BOX, SEPARATORS_PER_BOX = 4, 12
+CONTAINERS_PER_KEYFRAME, SEPARATORS_PER_KEYFRAME = 2, 6
+CONTAINERS_PER_REGION, SEPARATORS_PER_REGION = 2, 6
+CONTAINERS_PER_FLAG, SEPARATORS_PER_FLAG = 2, 12
+MAX_CONTAINERS = (
+    CONTAINERS_PER_BOX * MAX_TOTAL_BOXES
+    + CONTAINERS_PER_KEYFRAME * MAX_TOTAL_KEYFRAMES
+    + CONTAINERS_PER_REGION * MAX_REGIONS
+    + CONTAINERS_PER_FLAG * MAX_FLAGS
+    + MAX_SETTINGS
+    + 64
+)
+MAX_SEPARATORS = (
+    SEPARATORS_PER_BOX * MAX_TOTAL_BOXES
+    + SEPARATORS_PER_KEYFRAME * MAX_TOTAL_KEYFRAMES
+    + SEPARATORS_PER_REGION * MAX_REGIONS
+    + SEPARATORS_PER_FLAG * MAX_FLAGS
+    + MAX_SETTINGS * (MAX_SETTING_LIST + 1)
+    + 64
+)
+MAX_CHILDREN = max(MAX_BOXES_PER_FRAME, MAX_KEYFRAMES_PER_REGION)  # objects or arrays in one list below the top two levels
