@@ -87,16 +87,19 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
     }
 
 
+_ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False, allow_nan=False, separators=(", ", ": "))
+
+
 def _leaf(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, allow_nan=False, separators=(", ", ": "))
+    return _ENCODER.encode(value)
 
 
 def _holds_objects(value: Any) -> bool:
+    """An object with a list of objects among its values, or a list of objects (a plan's lists
+    hold one kind of item, so the first tells)."""
     if isinstance(value, dict):
-        return any(_holds_objects(v) for v in value.values())
-    if isinstance(value, list):
-        return any(isinstance(v, dict) or _holds_objects(v) for v in value)
-    return False
+        return any(isinstance(v, list) and v and isinstance(v[0], dict) for v in value.values())
+    return isinstance(value, list) and bool(value) and isinstance(value[0], dict)
 
 
 def _emit(value: Any, indent: int, out: list[str]) -> None:
@@ -112,7 +115,7 @@ def _emit(value: Any, indent: int, out: list[str]) -> None:
             _emit(value[key], indent + 1, out)
             out.append(",\n" if n < len(value) - 1 else "\n")
         out.append(" " * indent + "}")
-    elif isinstance(value, list) and value and _holds_objects(value):
+    elif isinstance(value, list) and _holds_objects(value):
         out.append("[\n")
         for n, item in enumerate(value):
             out.append(pad)

@@ -226,6 +226,42 @@ def _rejection(d: dict[str, Any], where: str) -> Rejection | None:
 _FRAME_ORIGINS = {name: o for name, o in ORIGINS_BY_NAME.items() if o != Origin.MANUAL}
 
 
+_BOX_KEYS = frozenset(("box", "score", "origin", "track"))
+_NUMBER = (float, int)  # exact types: bool, a subclass of int, is not a number here
+
+
+def _plain_box(b: Any, width: int, height: int) -> PlanBox | None:
+    """The common case, checked without building JSON paths: a box without a rejection whose
+    fields are all fine. None sends it to :func:`_frame_box`, which names what is wrong. It
+    accepts exactly what _frame_box accepts (comparisons are False for NaN)."""
+    if type(b) is not dict or b.keys() != _BOX_KEYS:
+        return None
+    xy, score, origin, track = b["box"], b["score"], b["origin"], b["track"]
+    if type(xy) is not list or len(xy) != 4:
+        return None
+    x1, y1, x2, y2 = xy
+    if type(x1) not in _NUMBER or type(y1) not in _NUMBER or type(x2) not in _NUMBER or type(y2) not in _NUMBER:
+        return None
+    if not (-width <= x1 < x2 <= 2 * width and -height <= y1 < y2 <= 2 * height):
+        return None
+    if type(score) not in _NUMBER or not 0.0 <= score <= 1.0:
+        return None
+    if type(origin) is not str or origin not in _FRAME_ORIGINS:
+        return None
+    if type(track) is not int or not -1 <= track <= limits.MAX_INTEGER:
+        return None
+    return PlanBox(float(x1), float(y1), float(x2), float(y2), float(score), _FRAME_ORIGINS[origin], track)
+
+
+def _frame_box(raw: Any, where: str, info: InputInfo) -> PlanBox:
+    b = _obj(raw, where, ("box", "score", "origin", "track"), ("rejected", "by", "at", "why"))
+    x1, y1, x2, y2 = _box(b["box"], _join(where, "box"), info.width, info.height, margin=True)
+    score = _num(b["score"], _join(where, "score"), 0.0, 1.0)
+    origin = _choice(b["origin"], _join(where, "origin"), _FRAME_ORIGINS)
+    track = _int(b["track"], _join(where, "track"), -1, limits.MAX_INTEGER)
+    return PlanBox(x1, y1, x2, y2, score, origin, track, _rejection(b, where))
+
+
 def _frames(value: Any, info: InputInfo) -> tuple[FrameBoxes, ...]:
     frames = _list(value, "frames", limits.MAX_FRAME_COUNT, "MAX_FRAME_COUNT")
     last_index = (info.frame_count - 1) if info.frame_count is not None else 0
@@ -256,13 +292,8 @@ def _frames(value: Any, info: InputInfo) -> tuple[FrameBoxes, ...]:
             raise PlanFieldError(bw, f"the plan holds more than MAX_TOTAL_BOXES ({limits.MAX_TOTAL_BOXES}) boxes", limit=True)
         boxes = []
         for j, rb in enumerate(boxes_raw):
-            bj = _join(bw, j)
-            b = _obj(rb, bj, ("box", "score", "origin", "track"), ("rejected", "by", "at", "why"))
-            x1, y1, x2, y2 = _box(b["box"], _join(bj, "box"), info.width, info.height, margin=True)
-            score = _num(b["score"], _join(bj, "score"), 0.0, 1.0)
-            origin = _choice(b["origin"], _join(bj, "origin"), _FRAME_ORIGINS)
-            track = _int(b["track"], _join(bj, "track"), -1, limits.MAX_INTEGER)
-            boxes.append(PlanBox(x1, y1, x2, y2, score, origin, track, _rejection(b, bj)))
+            box = _plain_box(rb, info.width, info.height)
+            boxes.append(box if box is not None else _frame_box(rb, _join(bw, j), info))
         out.append(FrameBoxes(index, tuple(boxes), time))
     return tuple(out)
 
