@@ -75,8 +75,10 @@ def compute_flags(plan: Plan, evidence: FlagEvidence, options: FlagOptions | Non
     weakest: dict[int, tuple[float, int, tuple[float, float, float, float]]] = {}
     smallest: dict[int, tuple[float, int, tuple[float, float, float, float]]] = {}
     for entry in plan.frames:
-        for b in entry.boxes:
+        for j, b in enumerate(entry.boxes):
             tid = b.track
+            # untracked boxes: one flag per box in a photo (each is a place to look), per frame in a video
+            key = tid if tid >= 0 else -1 - (entry.index if video else j)
             if tid >= 0:
                 first.setdefault(tid, entry)
                 last[tid] = entry.index
@@ -85,12 +87,10 @@ def compute_flags(plan: Plan, evidence: FlagEvidence, options: FlagOptions | Non
             if tid >= 0:
                 sightings.setdefault(tid, []).append(entry.index)
             if evidence.threshold is not None and b.score < evidence.threshold + options.near_margin:
-                key = tid if tid >= 0 else -1 - entry.index  # untracked: one per frame
                 if key not in weakest or b.score < weakest[key][0]:
                     weakest[key] = (b.score, entry.index, b.box)
             side = min(b.x2 - b.x1, b.y2 - b.y1)
             if side < options.tiny_px:
-                key = tid if tid >= 0 else -1 - entry.index
                 if key not in smallest or side < smallest[key][0]:
                     smallest[key] = (side, entry.index, b.box)
 
