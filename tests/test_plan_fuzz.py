@@ -167,3 +167,18 @@ def test_a_frame_at_the_box_limit_is_accepted_and_one_more_refused():
     n = limits.MAX_BOXES_PER_FRAME
     assert _outcome(_frames_with(BOX, n)) == "accepted"
     assert "a list holds more than 10000 boxes" in _outcome(_frames_with(BOX, n + 1))
+
+
+def test_more_boxes_than_the_total_are_refused_before_parsing():
+    from unseen.plan import limits
+
+    per_frame = limits.MAX_BOXES_PER_FRAME
+    frames = limits.MAX_TOTAL_BOXES // per_frame + limits.MAX_TOTAL_KEYFRAMES // per_frame + 1
+    head, tail = to_bytes(video_doc()).split(b'"frames": ', 1)
+    rest = tail[tail.index(b', "regions"'):]
+    one = b'{"index": 0, "time": 0, "boxes": [' + b",".join([b"{}"] * per_frame) + b"]}"
+    data = head + b'"frames": [' + b",".join([one] * frames) + b"]" + rest  # 7 million empty boxes, 21 MB
+    with _alarm(60):
+        with pytest.raises(LimitExceeded) as err:
+            plan_from_bytes(data, NAME)
+    assert str(err.value) == f"{NAME}: more than 7000000 boxes and keyframes (limits MAX_TOTAL_BOXES 6000000, MAX_TOTAL_KEYFRAMES 1000000)"

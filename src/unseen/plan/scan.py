@@ -29,13 +29,24 @@ class PlanSyntaxError(ValueError):
 
 
 _BACKSLASH = 0x5C
-_OPEN, _CLOSE, _COMMA, _QUOTE = 1, 2, 3, 4
+_OBJECT, _CLOSE, _COMMA, _QUOTE, _ARRAY = 1, 2, 3, 4, 5
 _CODES = np.zeros(256, np.uint8)  # byte -> what it is to the scan
-_CODES[[ord("["), ord("{")]] = _OPEN
+_CODES[ord("{")] = _OBJECT
+_CODES[ord("[")] = _ARRAY
 _CODES[[ord("]"), ord("}")]] = _CLOSE
 _CODES[ord(",")] = _COMMA
 _CODES[ord('"')] = _QUOTE
 _CHUNK = 1 << 24  # bytes scanned at a time: memory stays a few times this, whatever the file's size
+
+
+# Objects at a nesting level of a version 1 plan (the top-level object is level 1): boxes and
+# keyframes at level 5; frames, regions, flags and the settings at level 3 (a frame has a box).
+_OBJECTS_AT = (
+    (5, limits.MAX_TOTAL_BOXES + limits.MAX_TOTAL_KEYFRAMES,
+     f"boxes and keyframes (limits MAX_TOTAL_BOXES {limits.MAX_TOTAL_BOXES}, MAX_TOTAL_KEYFRAMES {limits.MAX_TOTAL_KEYFRAMES})"),
+    (3, limits.MAX_TOTAL_BOXES + limits.MAX_REGIONS + limits.MAX_FLAGS + 1,
+     f"frames, regions and flags (limits MAX_TOTAL_BOXES {limits.MAX_TOTAL_BOXES}, MAX_REGIONS {limits.MAX_REGIONS}, MAX_FLAGS {limits.MAX_FLAGS})"),
+)
 
 
 def _escaped(a: np.ndarray, quotes: np.ndarray) -> np.ndarray:
@@ -52,7 +63,8 @@ def _escaped(a: np.ndarray, quotes: np.ndarray) -> np.ndarray:
 
 def prescan(data: bytes) -> None:
     """Refuse nesting deeper than MAX_DEPTH, more containers or separators than a plan can hold,
-    and a list of more than MAX_CHILDREN objects or arrays below the top two levels.
+    more boxes or frames than the totals allow (counted as objects at their nesting level), and a
+    list of more than MAX_CHILDREN objects or arrays below the top two levels.
 
     Works outside strings only, in chunks; a document that is not JSON at all may pass here and is
     refused by the parser. Time is linear in the size, which the caller has already bounded.
@@ -76,9 +88,9 @@ def prescan(data: bytes) -> None:
         elif inside:
             continue  # the whole chunk is inside one string
         commas += int(np.count_nonzero(code == _COMMA))
-        at = np.flatnonzero((code == _OPEN) | (code == _CLOSE))
+        at = np.flatnonzero((code == _OBJECT) | (code == _ARRAY) | (code == _CLOSE))
         positions.append(at + start)
-        kinds.append(code[at] == _OPEN)
+        kinds.append(code[at])
     if commas > limits.MAX_SEPARATORS:
         raise PlanSyntaxError(
             f"more than {limits.MAX_SEPARATORS} values (limit MAX_SEPARATORS: a plan within MAX_TOTAL_BOXES holds fewer)",
@@ -87,7 +99,8 @@ def prescan(data: bytes) -> None:
     if not positions:
         return
     brackets = np.concatenate(positions)
-    opening = np.concatenate(kinds)
+    kind = np.concatenate(kinds)
+    opening = kind != _CLOSE
     n_open = int(np.count_nonzero(opening))
     if n_open > limits.MAX_CONTAINERS:
         raise PlanSyntaxError(
@@ -103,6 +116,10 @@ def prescan(data: bytes) -> None:
         raise PlanSyntaxError(f"byte {offset}: nested deeper than {limits.MAX_DEPTH} levels (limit MAX_DEPTH)", limit=True)
     open_pos = brackets[opening]
     open_depth = depth[opening]
+    objects_at = open_depth[kind[opening] == _OBJECT]
+    for level, most, what in _OBJECTS_AT:
+        if int(np.count_nonzero(objects_at == level)) > most:
+            raise PlanSyntaxError(f"more than {most} {what}", limit=True)
     for d in range(4, deepest + 1):
         # in valid JSON a container's parent is the last opening one level up before it
         is_child = open_depth == d
