@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 import random
 from collections.abc import Callable
 from typing import Any
@@ -57,7 +58,10 @@ def _nudge(doc, rng):
         return _replace(doc, rng)
     path = rng.choice(paths)
     v = _get(doc, path)
-    new = rng.choice([v + 1, v - 1, -v, v * 10, v + 0.5, v * 1000, 0, v + 641, v - 641, 89, 90, 91])
+    if abs(v) > 1e300:  # 10**400 + 0.5 does not fit a float
+        return "nudge", _set(doc, path, rng.choice([0, 1, -1]))
+    candidates = [v + 1, v - 1, -v, v * 10, v + 0.5, v * 1000, 0, v + 641, v - 641, 89, 90, 91]
+    new = rng.choice([c for c in candidates if math.isfinite(c)])
     return "nudge", _set(doc, path, new)
 
 
