@@ -8,7 +8,14 @@ from pathlib import Path
 
 from .build import build_plan, json_settings
 from .flags import FlagEvidence, FlagOptions, compute_flags
-from .io import check_media, describe_input, file_sha256, load_plan, plan_from_bytes, save_plan
+from .io import (
+    check_media,
+    describe_input,
+    file_sha256,
+    load_plan,
+    plan_from_bytes,
+    save_plan,
+)
 from .model import (
     Flag,
     FlagKind,
