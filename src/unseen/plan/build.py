@@ -1,0 +1,79 @@
+"""Make a plan from what the detection and tracking stages found in one photo or video."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Iterable
+from typing import Any
+
+from ..errors import CorruptInput, LimitExceeded
+from ..settings import Settings
+from ..types import Faces, Origin
+from .encode import plan_to_json
+from .flags import FlagEvidence, FlagOptions, compute_flags
+from .model import FrameBoxes, InputInfo, Plan, PlanBox, Producer, Region
+from .validate import PlanFieldError, plan_from_json
+
+
+def json_settings(settings: Any) -> dict[str, Any]:
+    """A Settings (or a mapping of its fields) as plain JSON values: tuples become lists."""
+    raw = settings.to_dict() if isinstance(settings, Settings) else dict(settings)
+
+    def plain(v: Any) -> Any:
+        return [plain(x) for x in v] if isinstance(v, (tuple, list)) else v
+
+    return {str(k): plain(v) for k, v in raw.items()}
+
+
+def _outward(x1: float, y1: float, x2: float, y2: float) -> tuple[float, float, float, float]:
+    """Round to 0.01 px without ever shrinking the box (and never to zero size)."""
+    a, b = math.floor(x1 * 100) / 100, math.floor(y1 * 100) / 100
+    c, d = math.ceil(x2 * 100) / 100, math.ceil(y2 * 100) / 100
+    return a, b, max(c, a + 0.01), max(d, b + 0.01)
+
+
+def _boxes(faces: Faces, where: str) -> tuple[PlanBox, ...]:
+    out = []
+    for box, score, origin, tid in zip(faces.boxes.tolist(), faces.scores.tolist(), faces.origin.tolist(), faces.track_ids.tolist()):
+        o = Origin(int(origin))
+        if o == Origin.MANUAL:
+            raise ValueError(f"{where}: manual boxes belong in the plan's regions, not in its frames")
+        s = min(max(round(float(score), 4), 0.0), 1.0)
+        out.append(PlanBox(*_outward(*box), s, o, int(tid)))
+    return tuple(out)
+
+
+def build_plan(
+    info: InputInfo,
+    settings: Any,
+    detector: str,
+    frames: Iterable[tuple[int, float | None, Faces]],
+    *,
+    regions: Iterable[Region] = (),
+    evidence: FlagEvidence | None = None,
+    options: FlagOptions | None = None,
+    unseen_version: str = "",
+) -> Plan:
+    """The plan of one input from its per-frame faces ``(index, time or None, Faces)`` (a photo:
+    one entry, index 0), with the manual ``regions`` and the review flags computed from the boxes
+    and ``evidence``. Every box is kept (rounded outward to 0.01 px); frames without boxes are
+    left out. The result is checked by the loader's rules: a region outside the frame, or sizes
+    beyond the limits, raise CorruptInput / LimitExceeded naming the input and the field."""
+    if not unseen_version:
+        from .. import __version__
+
+        unseen_version = __version__
+    entries = []
+    for index, time, faces in sorted(frames, key=lambda f: f[0]):
+        if len(faces):
+            t = None if time is None else round(float(time), 6)
+            entries.append(FrameBoxes(int(index), _boxes(faces, f"frame {index}"), t))
+    plan = Plan(info, Producer(detector, json_settings(settings), unseen_version), tuple(entries), tuple(regions))
+    plan = dataclasses.replace(plan, flags=compute_flags(plan, evidence or FlagEvidence(), options))
+    try:
+        plan_from_json(plan_to_json(plan))
+    except PlanFieldError as exc:
+        cls = LimitExceeded if exc.limit else CorruptInput
+        raise cls(exc.reason, path=info.name, where=exc.where or None) from None
+    return plan

@@ -1,0 +1,223 @@
+"""The typed redaction plan: what was found in one input, what was decided, and what to cover.
+
+Everything is a frozen dataclass of plain values, built by :func:`~.build.build_plan` or by the
+loader (:func:`~.io.load_plan`), and turned back into JSON by :mod:`.encode`. The JSON format is
+described field by field in ``docs/PLAN.md``; ``plan.schema.json`` is its JSON Schema.
+"""
+
+from __future__ import annotations
+
+import bisect
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..types import Faces, Origin
+
+# Origin <-> the name a plan file uses for it. DILATED is written "held": it is a detection held
+# on (and grown) over frames around the ones where it was seen.
+ORIGIN_NAMES = {Origin.DETECTED: "detected", Origin.INTERPOLATED: "interpolated", Origin.DILATED: "held", Origin.MANUAL: "manual"}
+ORIGINS_BY_NAME = {name: origin for origin, name in ORIGIN_NAMES.items()}
+
+
+class FlagKind(enum.Enum):
+    """What a review flag points at; the order below is the risk order, highest first."""
+
+    THOROUGH_MISS = "thorough_miss"  # the thorough check found a face the plan does not cover
+    CHEAP_ONLY_APPEARANCE = "cheap_only_appearance"  # a track first seen where only the cheap passes ran
+    TRACK_GAP = "track_gap"  # a track not detected for a while, covered only by filling
+    SHOT_CUT = "shot_cut"  # a new shot: cover is not held across it
+    NEAR_THRESHOLD = "near_threshold"  # a detection barely above the threshold
+    TINY_FACE = "tiny_face"  # a face smaller than the detector's reliable size
+    SHORT_TRACK = "short_track"  # a face seen only briefly
+
+    @property
+    def risk(self) -> int:
+        """1 for the riskiest kind, then 2, 3, ... in declaration order."""
+        return _RISK[self]
+
+
+_RISK = {kind: rank for rank, kind in enumerate(FlagKind, start=1)}
+
+
+@dataclass(frozen=True)
+class InputInfo:
+    """The input a plan belongs to. Video fields are None for a photo."""
+
+    name: str  # the file's name, without its folder
+    size: int  # bytes
+    sha256: str  # lowercase hex
+    kind: str  # "image" or "video"
+    width: int
+    height: int
+    frame_count: int | None = None
+    time_base: tuple[int, int] | None = None  # (numerator, denominator) of the stream's time stamps
+    fps: float | None = None
+    duration: float | None = None  # seconds
+
+    @property
+    def is_video(self) -> bool:
+        return self.kind == "video"
+
+
+@dataclass(frozen=True)
+class Producer:
+    """What made the plan: the settings (a plain dict of Settings fields) and the detector."""
+
+    detector: str
+    settings: dict[str, Any] = field(default_factory=dict)
+    unseen_version: str = ""
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """An explicit decision that a detected box is not a face (a hand, a logo), and by whom."""
+
+    by: str
+    at: str  # when, free text (an ISO 8601 time is a good choice)
+    why: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PlanBox:
+    """One box of a frame: pixels x1, y1, x2, y2 (x2 > x1, y2 > y1), as the cover stage gets it."""
+
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+    score: float
+    origin: Origin
+    track: int = -1  # -1: not tracked
+    rejected: Rejection | None = None
+
+    @property
+    def box(self) -> tuple[float, float, float, float]:
+        return (self.x1, self.y1, self.x2, self.y2)
+
+
+@dataclass(frozen=True)
+class FrameBoxes:
+    """The boxes of one frame (index 0 for a photo); ``time`` in seconds, None for a photo."""
+
+    index: int
+    boxes: tuple[PlanBox, ...]
+    time: float | None = None
+
+
+@dataclass(frozen=True)
+class Keyframe:
+    at: float  # a frame index (region unit "frame") or seconds (unit "time")
+    box: tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class Region:
+    """A manual region: covered from ``start`` to ``end`` (inclusive, in ``unit``), its box linearly
+    interpolated between keyframes and held at the first/last keyframe's box out to start/end."""
+
+    unit: str  # "frame" or "time"
+    start: float
+    end: float
+    keyframes: tuple[Keyframe, ...]
+    note: str = ""
+
+    def box_at(self, at: float) -> tuple[float, float, float, float] | None:
+        """The region's box at frame index or time ``at``, or None outside [start, end]."""
+        if not (self.start <= at <= self.end) or not self.keyframes:
+            return None
+        keys = [k.at for k in self.keyframes]
+        i = bisect.bisect_right(keys, at)
+        if i == 0:
+            return self.keyframes[0].box
+        if i == len(keys):
+            return self.keyframes[-1].box
+        a, b = self.keyframes[i - 1], self.keyframes[i]
+        w = (at - a.at) / (b.at - a.at)
+        return tuple(float(p + w * (q - p)) for p, q in zip(a.box, b.box))  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A review flag: somewhere a person should look before trusting the plan."""
+
+    kind: FlagKind
+    frame: int
+    message: str
+    time: float | None = None
+    box: tuple[float, float, float, float] | None = None
+    score: float | None = None
+    track: int | None = None
+
+    @property
+    def risk(self) -> int:
+        return self.kind.risk
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A versioned redaction plan for one input."""
+
+    input: InputInfo
+    producer: Producer
+    frames: tuple[FrameBoxes, ...] = ()  # frames with boxes, by increasing index
+    regions: tuple[Region, ...] = ()
+    flags: tuple[Flag, ...] = ()  # by risk, highest first
+    version: int = 1
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_index", {f.index: f for f in self.frames})
+
+    def frame(self, index: int) -> FrameBoxes | None:
+        return self._by_index.get(index)  # type: ignore[attr-defined]
+
+    def time_of(self, index: int) -> float | None:
+        """A frame's time: as recorded in the plan, else index / fps; None for a photo."""
+        entry = self.frame(index)
+        if entry is not None and entry.time is not None:
+            return entry.time
+        if self.input.fps:
+            return index / self.input.fps
+        return None
+
+    def faces_for(self, index: int, time: float | None = None) -> Faces:
+        """The boxes to cover in frame ``index`` (0 for a photo): every box not explicitly rejected,
+        plus each manual region's box there (Origin.MANUAL). ``time`` (seconds) places time-keyed
+        regions; by default the frame's recorded time, else index / fps."""
+        entry = self.frame(index)
+        boxes: list[tuple[float, float, float, float]] = []
+        scores: list[float] = []
+        origins: list[int] = []
+        tracks: list[int] = []
+        if entry is not None:
+            for b in entry.boxes:
+                if b.rejected is None:
+                    boxes.append(b.box)
+                    scores.append(b.score)
+                    origins.append(int(b.origin))
+                    tracks.append(b.track)
+        for region in self.regions:
+            if region.unit == "frame":
+                at: float | None = float(index)
+            else:
+                at = self.time_of(index) if time is None else time
+            box = None if at is None else region.box_at(at)
+            if box is not None:
+                boxes.append(box)
+                scores.append(1.0)
+                origins.append(int(Origin.MANUAL))
+                tracks.append(-1)
+        if not boxes:
+            return Faces.empty()
+        return Faces(np.asarray(boxes, np.float32), np.asarray(scores, np.float32), np.asarray(origins, np.uint8), np.asarray(tracks, np.int64))
+
+    @property
+    def box_count(self) -> int:
+        return sum(len(f.boxes) for f in self.frames)
+
+    @property
+    def rejected_count(self) -> int:
+        """Boxes explicitly rejected in the plan (for the report)."""
+        return sum(1 for f in self.frames for b in f.boxes if b.rejected is not None)
