@@ -14,6 +14,7 @@ A benchmark script, never a test.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import tempfile
 from pathlib import Path
@@ -23,8 +24,10 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 sys.path.insert(0, str(REPO / "src"))
 
 import photo_widerface as pw  # noqa: E402
+
+from unseen import Settings  # noqa: E402
 from unseen.detect import centerface, registry  # noqa: E402
-from unseen.pipeline import api  # noqa: E402
+from unseen.detect.presets import preset_for  # noqa: E402
 from unseen_eval import widerface as wf  # noqa: E402
 
 KEY = ("default", "auto")
@@ -43,22 +46,23 @@ def main(argv: list[str] | None = None) -> int:
         shipped = centerface.load_weights
         centerface.load_weights = lambda name: args.model.read_bytes() if name == "centerface_int8.onnx" else shipped(name)
     truth = wf.load(args.data)
-    shipped_threshold = registry._INT8_CENTERFACE_THRESHOLD[KEY]
+    shipped = preset_for(*KEY)
     rows = []
     with tempfile.TemporaryDirectory(prefix="unseen-int8-") as tmp:
         inputs = Path(tmp) / "inputs"
         originals = pw.prepare(truth, args.data, inputs)
         runs = [("fp32 0.08", "fp32", None)] + [(f"int8 {t}", "int8", float(t)) for t in args.thresholds.split(",")]
         for i, (label, precision, threshold) in enumerate(runs):
-            if threshold is not None:
-                registry._INT8_CENTERFACE_THRESHOLD[KEY] = threshold
-            api._detectors.clear()  # the threshold table is not a setting: build each run's detector anew
+            preset = shipped if threshold is None else dataclasses.replace(shipped, int8_threshold=threshold)
+            settings = Settings(preset="default", threads=args.threads, precision=precision)
+            detector = registry.build(settings, preset)  # the threshold is not a setting: each run's own
             folder = Path(tmp) / f"run{i}"
             folder.mkdir()
-            summary = pw.run_unseen("default", args.threads, inputs, truth, originals, folder=folder, precision=precision)
+            summary = pw.run_unseen(
+                "default", args.threads, inputs, truth, originals, folder=folder, precision=precision, detector=detector
+            )
             rows.append((f"default, CenterFace {label}", summary))
             print(f"{label} done", file=sys.stderr)
-    registry._INT8_CENTERFACE_THRESHOLD[KEY] = shipped_threshold
     print(f"# {len(truth)} images; int8 file: {args.model or 'shipped'}")
     print(wf.table(rows, baseline=None))
     return 0

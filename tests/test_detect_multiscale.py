@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from unseen.detect.base import SinglePassNetBase
 from unseen.detect.multiscale import (
     MultiScaleDetector,
     Pass,
@@ -121,7 +122,7 @@ def test_merge_of_identical_boxes_keeps_one():
 
 
 # --- the detector with a fake network -------------------------------------------------------
-class FakeNet:
+class FakeNet(SinglePassNetBase):
     """'Finds' every bright square patch: a box around each connected white blob of the tile."""
 
     name = "fake"

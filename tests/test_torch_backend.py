@@ -23,6 +23,7 @@ from PIL import Image
 
 from unseen import ModelError, Settings
 from unseen.detect import build_detector, registry
+from unseen.detect.base import SinglePassNetBase
 from unseen.detect.centerface import CenterFaceNet
 from unseen.detect.multiscale import MultiScaleDetector, Pass
 from unseen.detect.onnx_session import make_session, run
@@ -242,7 +243,7 @@ def test_detect_many_gives_exactly_what_detect_gives(preset):
         assert _same(det.detect(im, subset), got)
 
 
-class _CountingNet:
+class _CountingNet(SinglePassNetBase):
     """A fake network that 'finds' a fixed box in every tile and records its batch sizes."""
 
     multiple = 32

@@ -37,7 +37,9 @@ import cv2
 import numpy as np
 
 from unseen.detect import FaceDetector, FixedDetector
-from unseen.pipeline.api import anonymize_array, detector_for
+from unseen.detect.cache import detector_for
+from unseen.geometry import grow
+from unseen.pipeline.api import anonymize_array
 from unseen.settings import Settings
 from unseen.types import Faces
 
@@ -207,10 +209,9 @@ CONTEXT_SCALE = 2.0
 
 
 def _grown(box: tuple[int, int, int, int], scale: float, shape: tuple[int, ...]) -> tuple[int, int, int, int]:
-    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-    hw, hh = (box[2] - box[0]) * scale / 2, (box[3] - box[1]) * scale / 2
+    x1, y1, x2, y2 = grow(np.asarray([box], np.float64), scale)[0]
     h, w = shape[:2]
-    return (max(0, int(cx - hw)), max(0, int(cy - hh)), min(w - 1, int(cx + hw)), min(h - 1, int(cy + hh)))
+    return (max(0, int(x1)), max(0, int(y1)), min(w - 1, int(x2)), min(h - 1, int(y2)))
 
 
 def _covers_face(regions: np.ndarray, box: tuple[int, int, int, int]) -> bool:

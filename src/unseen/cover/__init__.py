@@ -4,21 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..detect.presets import preset_for
 from ..settings import Settings
 from ..types import Faces
 from . import looks
-from .regions import covered_fraction, ellipse_mask, head_regions, region_mask
-
-# Head-region growth per preset, used when Settings.box_scale is 0. Measured (docs/BENCHMARKS.md):
-# CenterFace's boxes (default, thorough) grown 1.3x leave every re-identification attack at chance
-# with 3.3 % collateral on WIDER dev; YuNet's tighter boxes (fast) need 1.6x (18 % adaptive
-# re-identification at 1.3x, chance at 1.6x).
-PRESET_BOX_SCALE = {"default": 1.3, "fast": 1.6, "thorough": 1.3}
-DEFAULT_BOX_SCALE = PRESET_BOX_SCALE["default"]
+from .regions import ellipse_mask, head_regions, region_mask
 
 
 def box_scale(settings: Settings) -> float:
-    return settings.box_scale or PRESET_BOX_SCALE[settings.preset]
+    """Head-region growth: ``settings.box_scale``, or when 0 the preset's (``Preset.box_scale``,
+    measured on re-identification: docs/BENCHMARKS.md)."""
+    return settings.box_scale or preset_for(settings.preset, settings.backend).box_scale
 
 
 def regions_for(faces: Faces, width: int, height: int, settings: Settings) -> np.ndarray:
@@ -45,12 +41,9 @@ def apply_cover(frame: np.ndarray, faces: Faces, settings: Settings) -> np.ndarr
 
 __all__ = [
     "apply_cover",
-    "regions_for",
     "box_scale",
+    "ellipse_mask",
     "head_regions",
     "region_mask",
-    "ellipse_mask",
-    "covered_fraction",
-    "DEFAULT_BOX_SCALE",
-    "PRESET_BOX_SCALE",
+    "regions_for",
 ]

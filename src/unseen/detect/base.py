@@ -1,30 +1,64 @@
-"""The detector protocol every backend implements, and a fixed-answer detector for tests."""
+"""The detection contract: what the pipelines call on a detector, and what a detector calls on a net.
+
+* :class:`FaceDetector`: everything the image, video and check pipelines call. :class:`Detector`
+  is a small base class with the defaults (no passes of its own, batches of one, ``detect_many``
+  as ``detect`` on each image), so a detector that only answers ``detect`` works by inheriting it.
+* :class:`SinglePassNet`: one network at one size on host arrays (``infer``; ``infer_many`` has a
+  default in :class:`SinglePassNetBase`). :class:`TensorNet`: a network that takes pictures already
+  on its device (``infer_tensor``), for :mod:`unseen.detect.device_multiscale`.
+"""
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from collections.abc import Sequence
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
 from ..types import Faces
+from .passes import Pass
 
 
 @runtime_checkable
 class FaceDetector(Protocol):
-    """Finds faces in one RGB image.
+    """Finds faces in RGB images.
 
     ``detect`` takes an ``(H, W, 3)`` uint8 RGB array at native resolution and returns the face
     boxes in that array's pixel coordinates. Boxes are the detector's face boxes, not yet grown
     to the head region (the cover stage does that). A backend that fails raises
     :class:`unseen.errors.ModelError`; it never returns an empty result instead.
+
+    ``passes``: the passes one full detection runs (empty for a detector without passes; a video
+    schedule is made only for a detector with passes). ``detect(image, passes)`` runs only the
+    passes named (a subset of ``passes``, or the preset's cheap passes, which the detector's nets
+    can run); ``None`` means all. ``detect_many`` is ``detect`` on each image, possibly batched.
+    ``batch``: how many frames a caller should hand ``detect_many`` at once (1: one at a time).
     """
 
     name: str
+    passes: tuple[Pass, ...]
+    batch: int
 
-    def detect(self, image: np.ndarray) -> Faces: ...
+    def detect(self, image: np.ndarray, passes: Sequence[Pass] | None = None) -> Faces: ...
+
+    def detect_many(self, images: Sequence[np.ndarray], passes: Sequence[Pass] | None = None) -> list[Faces]: ...
 
 
-class FixedDetector:
+class Detector:
+    """Defaults of the :class:`FaceDetector` contract: subclasses define ``name`` and ``detect``."""
+
+    name: str = "detector"
+    passes: tuple[Pass, ...] = ()
+    batch: int = 1
+
+    def detect(self, image: np.ndarray, passes: Sequence[Pass] | None = None) -> Faces:
+        raise NotImplementedError
+
+    def detect_many(self, images: Sequence[np.ndarray], passes: Sequence[Pass] | None = None) -> list[Faces]:
+        return [self.detect(image, passes) for image in images]
+
+
+class FixedDetector(Detector):
     """Returns the same boxes for every image (clipped to it). For tests and manual plans."""
 
     name = "fixed"
@@ -33,7 +67,47 @@ class FixedDetector:
         self.faces = faces
         self.calls = 0
 
-    def detect(self, image: np.ndarray) -> Faces:
+    def detect(self, image: np.ndarray, passes: Sequence[Pass] | None = None) -> Faces:
         self.calls += 1
         h, w = image.shape[:2]
         return self.faces.clipped(w, h)
+
+
+class SinglePassNet(Protocol):
+    """One network at one size: ``infer(rgb, threshold)`` on an ``(H, W, 3)`` uint8 RGB array, boxes
+    in its pixels; ``infer_many`` answers one :class:`Faces` per image, in order (it may batch
+    images of one shape). ``multiple``: the input sides the network needs are multiples of it."""
+
+    name: str
+    multiple: int
+
+    def infer(self, rgb: np.ndarray, threshold: float) -> Faces: ...
+
+    def infer_many(self, images: list[np.ndarray], threshold: float) -> list[Faces]: ...
+
+
+class SinglePassNetBase:
+    """``infer_many`` as ``infer`` on each image in turn (on the CPU a batch gains nothing)."""
+
+    name: str = ""
+    multiple: int = 32
+
+    def infer(self, rgb: np.ndarray, threshold: float) -> Faces:
+        raise NotImplementedError
+
+    def infer_many(self, images: list[np.ndarray], threshold: float) -> list[Faces]:
+        return [self.infer(im, threshold) for im in images]
+
+
+class TensorNet(Protocol):
+    """A network on one torch device: ``infer_tensor(x, threshold)`` takes float32 ``(N, 3, H, W)``
+    RGB 0-255 on that device, H and W multiples of ``multiple``, and answers one :class:`Faces` per
+    image (boxes in those padded pixels; the caller clips them)."""
+
+    name: str
+    multiple: int
+
+    def infer_tensor(self, x: Any, threshold: float) -> list[Faces]: ...
+
+
+__all__ = ["Detector", "FaceDetector", "FixedDetector", "SinglePassNet", "SinglePassNetBase", "TensorNet"]

@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 
 from ..types import Faces
+from .base import SinglePassNetBase
 from .onnx_dims import symbolic_dims
 from .onnx_session import make_session, pad_to_multiple, run
 from .weights import load_weights
@@ -20,7 +21,7 @@ STRIDE = 4
 MULTIPLE = 32  # input sides must be multiples of this
 
 
-class CenterFaceNet:
+class CenterFaceNet(SinglePassNetBase):
     """A single-pass CenterFace: ``infer(rgb, threshold) -> Faces`` in the array's pixels."""
 
     name = "centerface"
@@ -37,10 +38,6 @@ class CenterFaceNet:
         self.session = make_session(model, device=device, threads=threads, name=self.name)
         self.runtime, self.device = "onnxruntime", device
         self.input_name = self.session.get_inputs()[0].name
-
-    def infer_many(self, images: list[np.ndarray], threshold: float) -> list[Faces]:
-        """``infer`` on each image in turn (on the CPU a batch gains nothing; the torch nets batch)."""
-        return [self.infer(im, threshold) for im in images]
 
     def infer(self, rgb: np.ndarray, threshold: float) -> Faces:
         h, w = rgb.shape[:2]

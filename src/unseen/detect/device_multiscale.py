@@ -16,6 +16,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..types import Faces
+from .base import TensorNet
 from .multiscale import MultiScaleDetector, Pass, merge, tiles
 
 
@@ -24,6 +25,7 @@ class DeviceMultiScaleDetector(MultiScaleDetector):
 
     def __init__(self, nets: dict[str, Any], passes: Sequence[Pass], *, name: str, device: str, **kw: Any):
         super().__init__(nets, passes, name=name, **kw)
+        self.tensor_nets: dict[str, TensorNet] = nets
         from .torch_graph import import_torch
 
         self._torch = import_torch()
@@ -34,8 +36,8 @@ class DeviceMultiScaleDetector(MultiScaleDetector):
         for image in images:
             if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
                 raise ValueError(f"image must be (H, W, 3) uint8 RGB, got {image.shape} {image.dtype}")
-        chosen = self.passes if passes is None else tuple(passes)
-        out: list[Faces | None] = [None] * len(images)
+        chosen = self._chosen(passes)
+        out: list[Faces] = [Faces.empty()] * len(images)
         groups: dict[tuple[int, int], list[int]] = {}
         for i, im in enumerate(images):
             if im.shape[0] == 0 or im.shape[1] == 0:
@@ -49,7 +51,7 @@ class DeviceMultiScaleDetector(MultiScaleDetector):
                 chunk = idxs[lo : lo + per]
                 for i, faces in zip(chunk, self._detect_same_size([images[i] for i in chunk], h, w, chosen)):
                     out[i] = faces
-        return out  # type: ignore[return-value]
+        return out
 
     # --- internals -------------------------------------------------------------------------
     def _upload(self, images: list[np.ndarray]):  # type: ignore[no-untyped-def]
@@ -86,7 +88,7 @@ class DeviceMultiScaleDetector(MultiScaleDetector):
         with torch.inference_mode():
             x = self._upload(images)
             for p in plan:
-                net = self.nets[p.net]
+                net = self.tensor_nets[p.net]
                 scaled = self._scaled_tensor(x, p, h, w)
                 sh, sw = scaled.shape[2:]
                 found: list[list[Faces]] = [[] for _ in range(n)]

@@ -17,42 +17,16 @@ overlap strongly are replaced by their enclosing box, and boxes lying inside ano
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Protocol, Sequence
+from typing import Sequence
 
 import cv2
 import numpy as np
 
+from ..errors import ModelError
+from ..geometry import contained, grow, iou_matrix
 from ..types import Faces
-
-
-class SinglePassNet(Protocol):
-    """One network at one size. ``infer_many(images, threshold) -> list[Faces]`` is optional
-    (the onnxruntime and torch nets have it; the torch nets batch images of one shape)."""
-
-    name: str
-    multiple: int
-
-    def infer(self, rgb: np.ndarray, threshold: float) -> Faces: ...
-
-
-@dataclass(frozen=True)
-class Pass:
-    """One network at one scale, optionally on the mirrored image.
-
-    ``max_height``: keep only boxes at most this tall (native pixels); upscaled passes use it to
-    add small faces without adding the false positives they make at large sizes. ``flip``: run on
-    the horizontally mirrored image (the networks miss different faces in the mirror image).
-    ``grow``: scale this pass's boxes about their centres (YuNet's boxes are tighter than
-    CenterFace's; a video schedule that mixes them keeps the head regions the same size).
-    """
-
-    net: str
-    scale: float
-    threshold: float
-    max_height: float | None = None
-    flip: bool = False
-    grow: float = 1.0
+from .base import Detector, SinglePassNet
+from .passes import Pass
 
 
 # --- tiling ---------------------------------------------------------------------------------
@@ -104,19 +78,6 @@ def context_scales(height: int, width: int, tile: int) -> list[float]:
 
 
 # --- merging --------------------------------------------------------------------------------
-def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Pairwise intersection-over-union of boxes ``(N, 4)`` and ``(M, 4)``."""
-    ix1 = np.maximum(a[:, None, 0], b[None, :, 0])
-    iy1 = np.maximum(a[:, None, 1], b[None, :, 1])
-    ix2 = np.minimum(a[:, None, 2], b[None, :, 2])
-    iy2 = np.minimum(a[:, None, 3], b[None, :, 3])
-    inter = np.clip(ix2 - ix1, 0, None) * np.clip(iy2 - iy1, 0, None)
-    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
-    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
-    union = area_a[:, None] + area_b[None, :] - inter
-    return np.where(union > 0, inter / np.maximum(union, 1e-9), 0.0)
-
-
 def _greedy_keep(faces: Faces, iou: float) -> np.ndarray:
     """Indices kept by greedy suppression, best score first (OpenCV's implementation, float boxes)."""
     b = faces.boxes.astype(np.float64)
@@ -172,39 +133,15 @@ _ABSORB = 4.0  # a contained box is dropped only if the outer box is at most thi
 
 
 def _contained(b: np.ndarray, tol: float) -> np.ndarray:
-    """Per box: does it lie inside a larger box of comparable size (or an identical earlier one)?"""
-    n = len(b)
-    out = np.zeros(n, bool)
-    area = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
-    idx = np.arange(n)
-    for lo in range(0, n, _CHUNK):
-        hi = min(n, lo + _CHUNK)
-        c = b[lo:hi]
-        inside = (
-            (c[:, None, 0] >= b[None, :, 0] - tol)
-            & (c[:, None, 1] >= b[None, :, 1] - tol)
-            & (c[:, None, 2] <= b[None, :, 2] + tol)
-            & (c[:, None, 3] <= b[None, :, 3] + tol)
-        )
-        me = idx[lo:hi, None]
-        mine = area[lo:hi, None]
-        bigger = (area[None, :] > mine) | ((area[None, :] == mine) & (idx[None, :] < me))
-        # Only a box of comparable size absorbs it (a tile-edge fragment, a duplicate): a small face
-        # inside a much larger box stays, so tracking keeps its accurate box.
-        bigger &= area[None, :] <= _ABSORB * np.maximum(mine, 1e-9)
-        out[lo:hi] = np.any(inside & bigger & (idx[None, :] != me), axis=1)
-    return out
+    """Per box: does it lie inside a larger box of comparable size (or an identical earlier one)?
 
-
-def _grown(faces: Faces, factor: float) -> Faces:
-    b = faces.boxes.astype(np.float64)
-    half = (b[:, 2:] - b[:, :2]) * (factor / 2)
-    c = (b[:, :2] + b[:, 2:]) / 2
-    return Faces(np.concatenate([c - half, c + half], axis=1).astype(np.float32), faces.scores)
+    Only a box of comparable size absorbs it (a tile-edge fragment, a duplicate): a small face
+    inside a much larger box stays, so tracking keeps its accurate box."""
+    return contained(b, tol, max_ratio=_ABSORB)
 
 
 # --- the detector ---------------------------------------------------------------------------
-class MultiScaleDetector:
+class MultiScaleDetector(Detector):
     """Runs its passes over tiles of the image at each scale and merges the union of all boxes.
 
     ``batch`` is how many frames a caller should hand :meth:`detect_many` at once: 1 where the
@@ -255,7 +192,7 @@ class MultiScaleDetector:
         for image in images:
             if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
                 raise ValueError(f"image must be (H, W, 3) uint8 RGB, got {image.shape} {image.dtype}")
-        chosen = self.passes if passes is None else tuple(passes)
+        chosen = self._chosen(passes)
         plans = [self._all_passes(*im.shape[:2], chosen) if im.shape[0] and im.shape[1] else [] for im in images]
         found: list[list[Faces | None]] = [[None] * len(plan) for plan in plans]
         groups: dict[tuple[str, float], list[tuple[int, int]]] = {}
@@ -287,8 +224,16 @@ class MultiScaleDetector:
             if h == 0 or w == 0:
                 out.append(Faces.empty())
                 continue
-            out.append(merge(Faces.merge(per_pass), self.merge_iou).clipped(w, h))  # type: ignore[arg-type]
+            out.append(merge(Faces.merge(f for f in per_pass if f is not None), self.merge_iou).clipped(w, h))
         return out
+
+    def _chosen(self, passes: Sequence[Pass] | None) -> tuple[Pass, ...]:
+        """The passes to run (all of this detector's by default), refused when a network is missing."""
+        chosen = self.passes if passes is None else tuple(passes)
+        missing = sorted({p.net for p in chosen} - set(self.nets))
+        if missing:
+            raise ModelError(f"detector {self.name} has no network {', '.join(missing)} for the passes asked for")
+        return chosen
 
     def _all_passes(self, h: int, w: int, chosen: tuple[Pass, ...]) -> list[Pass]:
         passes = list(chosen)
@@ -322,16 +267,16 @@ class MultiScaleDetector:
         if p.max_height is not None and len(faces):
             faces = faces[faces.heights <= p.max_height]
         if p.grow != 1.0 and len(faces):
-            faces = _grown(faces, p.grow)
+            faces = Faces(grow(faces.boxes, p.grow).astype(np.float32), faces.scores)
         return nms(faces, self.nms_iou)
 
 
 def _infer_many(net: SinglePassNet, images: list[np.ndarray], threshold: float) -> list[Faces]:
-    """``net.infer_many`` where the network has it (batches), else ``infer`` on each image."""
-    many = getattr(net, "infer_many", None)
-    if many is None:
-        return [net.infer(im, threshold) for im in images]
-    answers = many(images, threshold)
+    """``net.infer_many``, checked to answer one result per image."""
+    answers = net.infer_many(images, threshold)
     if len(answers) != len(images):
         raise RuntimeError(f"{net.name}: infer_many answered {len(answers)} results for {len(images)} images")
     return answers
+
+
+__all__ = ["MultiScaleDetector", "Pass", "context_scales", "iou_matrix", "merge", "nms", "tile_size", "tile_starts", "tiles"]

@@ -1,7 +1,7 @@
-"""Which detector each setting asks for: presets x backends -> passes, built once, never swapped.
+"""Which detector each setting asks for: the (preset, backend)'s :class:`Preset`, built, never swapped.
 
-The table below is the only place detection effort is defined (thresholds and scales were tuned on
-the WIDER FACE dev subset; see docs/BENCHMARKS.md). A backend that cannot be built raises
+Detection effort (passes, cheap tiers, thresholds) is defined in :mod:`unseen.detect.presets`
+only; this module builds the networks a preset names on the runtime and device asked for. A backend that cannot be built raises
 :class:`unseen.errors.ModelError`; the registry never falls back to another backend or device.
 
 Runtimes: the networks run on onnxruntime (the default, CPU) or on PyTorch (``--backend torch``,
@@ -12,91 +12,31 @@ ModelError naming both ways: never a run on the CPU instead. The detector's name
 (``centerface+yunet/default@torch-cuda``); reports carry it.
 
 Precision: on onnxruntime on the CPU, CenterFace can run its int8 build (``centerface-int8`` in
-the name). ``--precision auto`` takes it where its coverage was measured (the table below), with
-the thresholds measured for it; everything else runs fp32.
+the name). ``--precision auto`` takes it where its coverage was measured (``Preset.int8_threshold``),
+with the threshold measured for it; everything else runs fp32.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from ..errors import ModelError
 from ..settings import Settings
 from .base import FaceDetector
-from .multiscale import MultiScaleDetector, Pass
+from .multiscale import MultiScaleDetector
+from .passes import Pass
+from .presets import Preset, preset_for
 
-# network name -> single-pass network class, imported lazily (each loads onnxruntime or torch).
-BACKENDS = ("centerface", "yunet")
 RUNTIMES = ("onnxruntime", "torch")
+NETS = ("centerface", "yunet")
 # Frames per detect_many call the video pipeline should send: a GPU wants batches, a CPU does not.
 BATCH = {("torch", "cuda"): 8}
 
-# (preset, backend) -> passes. "auto" is the preset's own choice of networks.
-# Thresholds here are the defaults; Settings.threshold (when > 0) replaces every pass's threshold.
-_PASSES: dict[tuple[str, str], tuple[Pass, ...]] = {
-    # default: CenterFace at 1x on the image and its mirror, YuNet at 2x (small faces only).
-    ("default", "auto"): (
-        Pass("centerface", 1, 0.08),
-        Pass("centerface", 1, 0.08, flip=True),
-        Pass("yunet", 2, 0.3, max_height=64),
-    ),
-    ("default", "centerface"): (
-        Pass("centerface", 1, 0.1),
-        Pass("centerface", 1, 0.1, flip=True),
-        Pass("centerface", 2, 0.2, max_height=64),
-    ),
-    ("default", "yunet"): (
-        Pass("yunet", 1, 0.35),
-        Pass("yunet", 1, 0.35, flip=True),
-        Pass("yunet", 2, 0.3, max_height=64),
-        Pass("yunet", 2, 0.3, max_height=64, flip=True),
-    ),
-    # fast: YuNet only (about a tenth of CenterFace's cost per pixel): 1x and its mirror, 1.5x, 0.5x.
-    ("fast", "auto"): (
-        Pass("yunet", 1, 0.3),
-        Pass("yunet", 1, 0.3, flip=True),
-        Pass("yunet", 1.5, 0.25, max_height=64),
-        Pass("yunet", 0.5, 0.5),  # added, never instead of 1x: very large faces
-    ),
-    ("fast", "centerface"): (Pass("centerface", 1, 0.1),),
-    ("fast", "yunet"): (
-        Pass("yunet", 1, 0.3),
-        Pass("yunet", 1, 0.3, flip=True),
-        Pass("yunet", 1.5, 0.25, max_height=64),
-        Pass("yunet", 0.5, 0.5),  # added, never instead of 1x: very large faces
-    ),
-    # thorough: every pass, lower thresholds (more false positives; used to check outputs).
-    ("thorough", "auto"): (
-        Pass("centerface", 1, 0.06),
-        Pass("centerface", 1, 0.06, flip=True),
-        Pass("centerface", 2, 0.2, max_height=64),
-        Pass("yunet", 2, 0.25, max_height=96),
-        Pass("yunet", 2, 0.25, max_height=96, flip=True),
-    ),
-    ("thorough", "centerface"): (
-        Pass("centerface", 1, 0.06),
-        Pass("centerface", 1, 0.06, flip=True),
-        Pass("centerface", 2, 0.2, max_height=64),
-    ),
-    ("thorough", "yunet"): (
-        Pass("yunet", 1, 0.3),
-        Pass("yunet", 1, 0.3, flip=True),
-        Pass("yunet", 2, 0.25, max_height=96),
-        Pass("yunet", 2, 0.25, max_height=96, flip=True),
-    ),
-}
 
-
-# (preset, backend) -> thresholds of CenterFace's passes when it runs its int8 build, for the
-# presets whose int8 coverage was measured (WIDER FACE dev, docs/BENCHMARKS.md "CenterFace int8"):
-# the int8 build scores faces a little lower; at 0.075 (fp32: 0.08) its coverage is at least fp32's
-# in every size bin. ``--precision auto`` picks int8 only for these.
-_INT8_CENTERFACE_THRESHOLD: dict[tuple[str, str], float] = {("default", "auto"): 0.075}
-
-
-def available() -> tuple[str, ...]:
-    """Networks this installation can build (the vendored ONNX ones, on onnxruntime or torch)."""
-    return BACKENDS
+def preset_of(settings: Settings) -> Preset:
+    """The :class:`Preset` ``settings`` ask for (``settings.preset`` with ``settings.backend``)."""
+    return preset_for(settings.preset, settings.backend)
 
 
 def precision_for(settings: Settings) -> str:
@@ -104,22 +44,24 @@ def precision_for(settings: Settings) -> str:
     if settings.precision != "auto":
         return settings.precision  # Settings refuses int8 off the CPU or on torch
     on_cpu_ort = settings.device == "cpu" and settings.backend != "torch"
-    return "int8" if on_cpu_ort and (settings.preset, settings.backend) in _INT8_CENTERFACE_THRESHOLD else "fp32"
+    return "int8" if on_cpu_ort and preset_of(settings).int8_threshold is not None else "fp32"
 
 
-def passes_for(settings: Settings) -> tuple[Pass, ...]:
-    """The passes ``settings`` ask for (threshold override applied); torch runs the preset's own."""
-    backend = "auto" if settings.backend == "torch" else settings.backend
-    try:
-        passes = _PASSES[(settings.preset, backend)]
-    except KeyError as exc:
-        raise ModelError(f"no detector for preset {settings.preset!r} with backend {settings.backend!r}") from exc
-    int8 = _INT8_CENTERFACE_THRESHOLD.get((settings.preset, backend))
+def with_thresholds(passes: tuple[Pass, ...], settings: Settings, preset: Preset | None = None) -> tuple[Pass, ...]:
+    """``passes`` at the thresholds ``settings`` ask for: CenterFace's int8 threshold when its int8
+    build runs, and ``settings.threshold`` (when > 0) in place of every pass's own."""
+    preset = preset or preset_of(settings)
+    int8 = preset.int8_threshold
     if int8 is not None and precision_for(settings) == "int8":
         passes = tuple(dataclasses.replace(p, threshold=int8) if p.net == "centerface" else p for p in passes)
     if settings.threshold > 0:
         passes = tuple(dataclasses.replace(p, threshold=settings.threshold) for p in passes)
     return passes
+
+
+def passes_for(settings: Settings) -> tuple[Pass, ...]:
+    """The full-detection passes ``settings`` ask for (thresholds applied); torch runs the preset's own."""
+    return with_thresholds(preset_of(settings).passes, settings)
 
 
 def runtime_for(settings: Settings) -> str:
@@ -164,9 +106,10 @@ def runtime_for(settings: Settings) -> str:
     )
 
 
-def _net(name: str, runtime: str, device: str, threads: int, precision: str = "fp32"):  # type: ignore[no-untyped-def]
-    if name not in BACKENDS:
-        raise ModelError(f"unknown backend {name!r}; available: {', '.join(available())}")
+def _net(name: str, runtime: str, device: str, threads: int, precision: str = "fp32") -> Any:
+    """A single-pass net (``SinglePassNet``; on torch also a ``TensorNet``)."""
+    if name not in NETS:
+        raise ModelError(f"unknown network {name!r}; available: {', '.join(NETS)}")
     if runtime == "torch":
         from .torch_nets import TorchCenterFaceNet, TorchYuNetNet
 
@@ -185,15 +128,15 @@ def _net(name: str, runtime: str, device: str, threads: int, precision: str = "f
 DETECTOR_SETTINGS = ("preset", "backend", "threshold", "device", "threads", "precision")
 
 
-def build(settings: Settings) -> FaceDetector:
-    """Build the detector for ``settings``. Raises ModelError when it cannot be built as asked."""
-    passes = passes_for(settings)
+def build(settings: Settings, preset: Preset | None = None) -> FaceDetector:
+    """Build the detector for ``settings`` (``preset``: in place of the one the settings name, for
+    threshold sweeps). It has a network for every pass the preset names, its video schedule's
+    cheap tiers included. Raises ModelError when it cannot be built as asked."""
+    preset = preset or preset_of(settings)
+    passes = with_thresholds(preset.passes, settings, preset)
     runtime = runtime_for(settings)
     precision = precision_for(settings)
-    nets = {
-        name: _net(name, runtime, settings.device, settings.n_threads, precision)
-        for name in dict.fromkeys(p.net for p in passes)
-    }
+    nets = {name: _net(name, runtime, settings.device, settings.n_threads, precision) for name in preset.nets}
     label = "+".join(f"{n}-int8" if n == "centerface" and precision == "int8" else n for n in nets)
     if runtime == "torch" and settings.device == "cuda":
         from .device_multiscale import DeviceMultiScaleDetector

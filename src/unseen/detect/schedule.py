@@ -16,35 +16,12 @@ frame. Times are presentation times in seconds, so a variable frame rate changes
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 
 from ..settings import Settings
-from .multiscale import Pass
+from .passes import Pass
+from .presets import Tier, preset_for
 
 _EPS = 1e-6
-
-# Cheap passes per preset: (seconds between runs, pass). 0 = every frame. YuNet costs about a tenth
-# of CenterFace per pixel; at half size it still finds faces from ~20 px up (9 ms at 1080p here).
-# Under the default preset, whose head regions are sized for CenterFace's boxes (1.3x), YuNet's
-# tighter boxes are grown by 1.6 / 1.3 (the --fast preset's own scale for YuNet, measured on re-id).
-_YUNET_AS_CENTERFACE = 1.6 / 1.3
-_CHEAP: dict[str, tuple[tuple[float, Pass], ...]] = {
-    "default": (
-        (0.0, Pass("yunet", 0.5, 0.5, grow=_YUNET_AS_CENTERFACE)),
-        (0.1, Pass("yunet", 1, 0.3, grow=_YUNET_AS_CENTERFACE)),
-    ),
-    "fast": ((0.0, Pass("yunet", 0.5, 0.5)), (0.2, Pass("yunet", 1, 0.3))),
-}
-_CHEAP["thorough"] = _CHEAP["default"]  # only with an explicit stride: thorough runs every pass by default
-DEFAULT_STRIDE = {"cpu": 1.0, "cuda": 1.0}  # seconds between thorough passes when stride is "auto"
-
-
-@dataclass(frozen=True)
-class Tier:
-    """``passes`` run on a frame when at least ``every`` seconds passed since they last ran."""
-
-    every: float
-    passes: tuple[Pass, ...]
 
 
 class Schedule:
@@ -74,27 +51,27 @@ class Schedule:
 
 
 def stride_for(settings: Settings) -> float:
-    """The stride ``settings`` ask for (``detect_stride < 0`` means the device's default)."""
+    """The stride ``settings`` ask for (``detect_stride < 0`` means the preset's own)."""
     if settings.detect_stride >= 0:
         return settings.detect_stride
-    return DEFAULT_STRIDE.get(settings.device, 0.0)
+    return preset_for(settings.preset, settings.backend).stride
 
 
 def video_schedule(settings: Settings, passes: tuple[Pass, ...]) -> Schedule | None:
-    """The schedule for a video detected with ``passes`` (the preset's own, threshold override
-    applied), or ``None`` when every pass runs on every frame (stride 0)."""
-    if settings.preset == "thorough" and settings.detect_stride < 0:
-        return None  # the preset for the most recall: every pass on every frame unless asked otherwise
+    """The schedule for a video detected with ``passes`` (the preset's own, thresholds applied) and
+    the preset's cheap tiers, or ``None`` when every pass runs on every frame (stride 0; the
+    thorough preset unless a stride is given)."""
     stride = stride_for(settings)
     if stride <= 0:
         return None
     tiers = []
-    for every, p in _CHEAP.get(settings.preset, ()):
+    for tier in preset_for(settings.preset, settings.backend).cheap:
+        cheap = tier.passes
         if settings.threshold > 0:
-            p = dataclasses.replace(p, threshold=settings.threshold)
-        tiers.append(Tier(min(every, stride), (p,)))
+            cheap = tuple(dataclasses.replace(p, threshold=settings.threshold) for p in cheap)
+        tiers.append(Tier(min(tier.every, stride), cheap))
     tiers.append(Tier(stride, passes))
     return Schedule(tuple(tiers))
 
 
-__all__ = ["Schedule", "Tier", "video_schedule", "stride_for", "DEFAULT_STRIDE"]
+__all__ = ["Schedule", "Tier", "stride_for", "video_schedule"]

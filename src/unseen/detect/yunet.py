@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..types import Faces
+from .base import SinglePassNetBase
 from .onnx_dims import symbolic_dims
 from .onnx_session import make_session, pad_to_multiple, run
 from .weights import load_weights
@@ -20,7 +21,7 @@ STRIDES = (8, 16, 32)
 MULTIPLE = 32
 
 
-class YuNetNet:
+class YuNetNet(SinglePassNetBase):
     """A single-pass YuNet: ``infer(rgb, threshold) -> Faces`` in the array's pixels."""
 
     name = "yunet"
@@ -32,10 +33,6 @@ class YuNetNet:
         self.runtime, self.device = "onnxruntime", device
         self.input_name = self.session.get_inputs()[0].name
         self.outputs = {o.name: i for i, o in enumerate(self.session.get_outputs())}
-
-    def infer_many(self, images: list[np.ndarray], threshold: float) -> list[Faces]:
-        """``infer`` on each image in turn (on the CPU a batch gains nothing; the torch nets batch)."""
-        return [self.infer(im, threshold) for im in images]
 
     def infer(self, rgb: np.ndarray, threshold: float) -> Faces:
         h, w = rgb.shape[:2]

@@ -53,9 +53,6 @@ CONTAINERS: dict[str, str] = {
     ".m2ts": "mpegts",
 }
 
-# Input muxer name (as FFmpeg reports it) -> can we write that container back?
-_WRITABLE_INPUT = ("mov,mp4,m4a,3gp,3g2,mj2", "matroska,webm", "avi", "mpegts")
-
 # x264 preset -> (libvpx deadline, cpu-used) for VP9.
 _VP9_SPEED = {
     "ultrafast": ("realtime", 8),
@@ -69,10 +66,6 @@ _VP9_SPEED = {
     "veryslow": ("good", 0),
     "placebo": ("best", 0),
 }
-X264_PRESETS = tuple(_VP9_SPEED)
-
-_CHROMA_420 = ("yuv420p", "yuvj420p", "nv12", "nv21", "yuv420p10le", "yuva420p")
-
 
 _MATRICES = (1, 5, 6, 9)  # BT.709, BT.470BG, SMPTE 170M, BT.2020: matrices swscale can apply
 
@@ -540,7 +533,6 @@ def output_suffix_for(src: Path) -> tuple[str, str | None]:
 __all__ = [
     "VideoWriter",
     "CONTAINERS",
-    "X264_PRESETS",
     "container_for",
     "video_encoder_for",
     "choose_pix_fmt",

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..geometry import iou_matrix
+
 # A detection links to a track when they overlap at all, or when its centre is within this many
 # face sizes of the track's predicted centre.
 MAX_DISTANCE = 1.0
@@ -16,21 +18,6 @@ MAX_DISTANCE = 1.0
 # passes a video runs on a stride is seen every half second or so, and a person walking across the
 # picture moves several face widths in that time. A wrong link only adds cover (see above).
 LINK_SPEED = 6.0
-
-
-def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Pairwise IoU of boxes ``a (N, 4)`` and ``b (M, 4)`` (x1, y1, x2, y2)."""
-    if len(a) == 0 or len(b) == 0:
-        return np.zeros((len(a), len(b)), np.float64)
-    a = a.astype(np.float64)[:, None, :]
-    b = b.astype(np.float64)[None, :, :]
-    iw = np.clip(np.minimum(a[..., 2], b[..., 2]) - np.maximum(a[..., 0], b[..., 0]), 0, None)
-    ih = np.clip(np.minimum(a[..., 3], b[..., 3]) - np.maximum(a[..., 1], b[..., 1]), 0, None)
-    inter = iw * ih
-    area_a = (a[..., 2] - a[..., 0]) * (a[..., 3] - a[..., 1])
-    area_b = (b[..., 2] - b[..., 0]) * (b[..., 3] - b[..., 1])
-    union = area_a + area_b - inter
-    return np.where(union > 0, inter / np.maximum(union, 1e-9), 0.0)
 
 
 def match(
@@ -64,4 +51,4 @@ def match(
     return pairs
 
 
-__all__ = ["iou_matrix", "match", "MAX_DISTANCE", "LINK_SPEED"]
+__all__ = ["LINK_SPEED", "MAX_DISTANCE", "iou_matrix", "match"]
