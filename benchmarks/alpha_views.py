@@ -32,7 +32,8 @@ from PIL import Image
 from unseen.cover import regions_for
 from unseen.cover.regions import region_mask
 from unseen.detect.alpha_views import detect_shown, views
-from unseen.pipeline.api import anonymize_image, detector_for
+from unseen.detect.cache import detector_for
+from unseen.pipeline.api import anonymize_image
 from unseen.pipeline.check import check_image
 from unseen.settings import Settings
 from unseen_eval import widerface

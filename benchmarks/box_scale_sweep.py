@@ -19,7 +19,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
 from unseen.cover import head_regions, region_mask  # noqa: E402
-from unseen.pipeline.api import detector_for  # noqa: E402
+from unseen.detect.cache import detector_for  # noqa: E402
 from unseen.settings import Settings  # noqa: E402
 from unseen_eval import widerface as wf  # noqa: E402
 

@@ -27,7 +27,8 @@ from pathlib import Path
 import numpy as np
 
 from unseen.media.image_io import read_image
-from unseen.pipeline.api import anonymize_image, detector_for
+from unseen.detect.cache import detector_for
+from unseen.pipeline.api import anonymize_image
 from unseen.pipeline.check import check_settings, on_solid_cover
 from unseen.settings import Settings
 

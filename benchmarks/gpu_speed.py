@@ -447,8 +447,10 @@ class Stages:
 
 def run_e2e(bench: Bench, part: str, label: str, src: Path, dst: Path, settings, fake: bool = False) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     import unseen.pipeline.video as video
+    import unseen.pipeline.video_cover as video_cover
+    import unseen.pipeline.video_threads as video_threads
     from unseen.detect.base import FixedDetector
-    from unseen.pipeline.api import detector_for
+    from unseen.detect.cache import detector_for
     from unseen.types import Faces
 
     t_build = time.monotonic()
@@ -458,12 +460,12 @@ def run_e2e(bench: Bench, part: str, label: str, src: Path, dst: Path, settings,
     thread = lambda: threading.current_thread().name  # noqa: E731
     st.wrap(video, "to_rgb", "reader: rgb conversion")  # made on the reader thread, beside decoding
     for f in ("solid_i420", "apply_cover", "from_rgb", "regions_for"):
-        st.wrap(video, f, "main: cover")
+        st.wrap(video_cover, f, "main: cover")
     st.wrap(video.ShotCutDetector, "is_cut", "main: shot-cut test")
     st.wrap_methods(video.TemporalCover, "main: tracking")
-    st.wrap(video._Shared, "get", lambda: f"wait: {thread()}")
-    st.wrap(video._Shared, "put", lambda: f"wait: {thread()}")
-    st.wrap(video._Worker, "run", lambda: f"life: {thread()}")
+    st.wrap(video_threads.Shared, "get", lambda: f"wait: {thread()}")
+    st.wrap(video_threads.Shared, "put", lambda: f"wait: {thread()}")
+    st.wrap(video_threads.Worker, "run", lambda: f"life: {thread()}")
     st.wrap(video.VideoWriter, "write_frame", "writer: encode")
     if not fake:
         st.wrap(det, "detect", "main: detection")

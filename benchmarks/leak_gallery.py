@@ -22,8 +22,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from unseen.pipeline.api import detector_for
-from unseen.pipeline.video import boxes_to_stored, upright
+from unseen.detect.cache import detector_for
+from unseen.geometry.rotation import boxes_to_stored, upright
 from unseen.settings import Settings
 from unseen_eval.leak import MIN_COVER, _frames, covered_share
 

@@ -29,7 +29,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from unseen.pipeline.api import detector_for
+from unseen.detect.cache import detector_for
 from unseen.pipeline.video import process_video
 from unseen.settings import Settings
 from unseen.types import Faces

@@ -53,7 +53,7 @@ def run(path: Path, preset: str, real: bool = False) -> dict:
     ``real``: the default detector and its video schedule (models loaded, holds of one stride),
     instead of the fixed fake detector."""
     from unseen.detect.base import FixedDetector
-    from unseen.pipeline.api import detector_for
+    from unseen.detect.cache import detector_for
     from unseen.pipeline.video import process_video
     from unseen.settings import Settings
     from unseen.types import Faces

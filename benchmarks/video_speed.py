@@ -39,6 +39,8 @@ from pathlib import Path
 import av
 import numpy as np
 
+from unseen.detect.base import Detector, FaceDetector
+
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT.parent / "shared" / "data" / "video" / "short_hamilton_clip.mp4"
 DEFACE = ROOT / ".bench" / "deface-venv" / "bin" / "deface"
@@ -137,14 +139,13 @@ def floor(src: Path, dst: Path, crf: int, preset: str) -> dict:
     return {"name": "floor (decode + encode)", "frames": frames, "wall": wall}
 
 
-class Timed:
+class Timed(Detector):
     """Wraps a detector and sums the time spent in ``detect`` (the pipeline calls it per frame)."""
 
-    def __init__(self, det):  # type: ignore[no-untyped-def]
+    def __init__(self, det: FaceDetector):
         self.det, self.seconds, self.calls = det, 0.0, 0
-        self.name = getattr(det, "name", "?")
-        if hasattr(det, "passes"):  # a multi-pass detector: the pipeline schedules its passes
-            self.passes = det.passes
+        self.name = det.name
+        self.passes = det.passes  # a multi-pass detector: the pipeline schedules its passes
 
     def detect(self, image, passes=None):  # type: ignore[no-untyped-def]
         t0 = time.monotonic()
@@ -156,9 +157,9 @@ class Timed:
 
 
 def run_unseen(src: Path, dst: Path, preset: str | None, fake: bool = False, rgb_cover: bool = False) -> dict:
-    import unseen.pipeline.video as video
+    import unseen.pipeline.video_cover as video_cover
     from unseen.detect.base import FixedDetector
-    from unseen.pipeline.api import detector_for
+    from unseen.detect.cache import detector_for
     from unseen.pipeline.video import process_video
     from unseen.settings import Settings
     from unseen.types import Faces
@@ -171,13 +172,13 @@ def run_unseen(src: Path, dst: Path, preset: str | None, fake: bool = False, rgb
         det = detector_for(settings)
     build = time.monotonic() - t0
     timed = Timed(det)
-    planar = video.PLANAR_420
+    planar = video_cover.PLANAR_420
     if rgb_cover:  # the cover path before solid covers were painted on the YUV planes (A/B only)
-        video.PLANAR_420 = ()
+        video_cover.PLANAR_420 = ()
     try:
-        rep = process_video(src, dst, settings, detector=timed)  # type: ignore[arg-type]
+        rep = process_video(src, dst, settings, detector=timed)
     finally:
-        video.PLANAR_420 = planar
+        video_cover.PLANAR_420 = planar
     wall = time.monotonic() - t0
     name = "unseen pipeline, fixed fake detector (no detection)" if fake else f"unseen {'--fast' if preset == 'fast' else 'default'}"
     if rgb_cover:
@@ -290,7 +291,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{preset}: {r}", file=sys.stderr)
         if ns.leak_step:
             if thorough is None:
-                from unseen.pipeline.api import detector_for
+                from unseen.detect.cache import detector_for
 
                 thorough = detector_for(Settings(preset="thorough"))
             t0 = time.monotonic()

@@ -21,15 +21,15 @@ def shared_data(*parts: str) -> Path:
 
 
 @pytest.fixture
-def fixed_detector(monkeypatch):
-    """Make every pipeline use a detector that 'finds' one face box at a known place."""
+def fixed_detector():
+    """Make every pipeline (the command line too) use a detector that 'finds' one face box at a
+    known place. Tests that call the API hand theirs down as ``detector=``."""
     from unseen.detect import FixedDetector
-    from unseen.pipeline import api
+    from unseen.detect.cache import pinned
     from unseen.types import Faces
 
-    det = FixedDetector(Faces(np.array([[20, 20, 60, 70]], np.float32)))
-    monkeypatch.setattr(api, "detector_for", lambda settings: det)
-    return det
+    with pinned(FixedDetector(Faces(np.array([[20, 20, 60, 70]], np.float32)))) as det:
+        yield det
 
 
 def noise_image(h: int = 120, w: int = 160, channels: int = 3, seed: int = 0) -> np.ndarray:

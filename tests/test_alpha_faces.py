@@ -10,6 +10,7 @@ every mode that has alpha; the cover makes the region opaque and fixes its colou
 from __future__ import annotations
 
 import struct
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -20,10 +21,12 @@ from unseen import Settings, anonymize_array, anonymize_image
 from unseen.cover import apply_cover, regions_for
 from unseen.detect import FixedDetector
 from unseen.detect.alpha_views import composite, detect_shown, views
+from unseen.detect.base import Detector
 from unseen.detect.multiscale import iou_matrix
+from unseen.detect.passes import Pass
 from unseen.errors import ExitStatus, UnsupportedFormat, VerificationError
 from unseen.media.image_io import flatten_alpha, heif_available, read_image
-from unseen.pipeline.api import detector_for
+from unseen.detect.cache import detector_for
 from unseen.pipeline.check import MIN_SCORE, check_paths, on_solid_cover, verify_output
 from unseen.types import Faces
 
@@ -244,13 +247,13 @@ def test_every_cover_makes_the_region_opaque_whatever_the_alpha_held(photo, mode
 # --- the views: no cost for opaque photos, no duplicate passes --------------------------------
 
 
-class Counting:
+class Counting(Detector):
     name = "counting"
 
     def __init__(self) -> None:
         self.calls = 0
 
-    def detect(self, image: np.ndarray) -> Faces:
+    def detect(self, image: np.ndarray, passes: Sequence[Pass] | None = None) -> Faces:
         assert image.ndim == 3 and image.shape[2] == 3 and image.flags.c_contiguous
         self.calls += 1
         return Faces.empty()
@@ -286,11 +289,11 @@ def test_composites_are_exact_for_every_colour_and_alpha():
 
 
 def test_boxes_of_one_face_in_several_views_become_one_enclosing_box():
-    class PerView:
+    class PerView(Detector):
         name = "per-view"
         boxes = iter([[10, 10, 50, 50], [12, 8, 52, 48], [11, 11, 49, 51], [100, 100, 120, 120]])
 
-        def detect(self, image):
+        def detect(self, image, passes=None):
             return Faces(np.asarray([next(self.boxes)], np.float32), np.asarray([0.9], np.float32))
 
     img = np.zeros((128, 128, 4), np.uint8)

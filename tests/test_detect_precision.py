@@ -146,7 +146,7 @@ def test_the_shipped_int8_file_is_what_the_tool_builds():
 
 # --- the pipeline's detector cache -----------------------------------------------------------------
 def test_the_pipeline_builds_one_detector_per_precision():
-    from unseen.pipeline.api import detector_for
+    from unseen.detect.cache import detector_for
 
     int8, fp32 = detector_for(Settings(threads=1)), detector_for(Settings(threads=1, precision="fp32"))
     assert int8 is not fp32

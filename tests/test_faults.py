@@ -34,11 +34,11 @@ if limit:
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG
     resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 from tests.video_factory import MagentaDetector
-from unseen.pipeline import api
-det = MagentaDetector()
-api.detector_for = lambda settings: det
 from unseen.cli import main
-sys.exit(main(sys.argv[3:]))
+from unseen.detect.cache import pinned
+with pinned(MagentaDetector()):
+    code = main(sys.argv[3:])
+sys.exit(code)
 """
 
 

@@ -22,10 +22,11 @@ RUN_CLI = r"""
 import sys
 sys.path.insert(0, sys.argv[1])
 from tests.video_factory import MagentaDetector
-from unseen.pipeline import api
-api.detector_for = lambda settings: MagentaDetector()
 from unseen.cli import main
-sys.exit(main(sys.argv[2:]))
+from unseen.detect.cache import pinned
+with pinned(MagentaDetector()):
+    code = main(sys.argv[2:])
+sys.exit(code)
 """
 
 

@@ -32,12 +32,12 @@ def _digest(folder):
 
 
 @pytest.fixture
-def det(monkeypatch):
-    from unseen.pipeline import api
+def det():
+    """A detector the API calls below get as ``detector=``; pinned for the command line too."""
+    from unseen.detect.cache import pinned
 
-    d = MagentaDetector()
-    monkeypatch.setattr(api, "detector_for", lambda settings: d)
-    return d
+    with pinned(MagentaDetector()) as d:
+        yield d
 
 
 # --- symbolic links in the output tree -----------------------------------------------------
@@ -49,7 +49,7 @@ def test_symlinked_folder_inside_the_output_tree_is_never_written_through(tmp_pa
     elsewhere.mkdir()
     out.mkdir()
     (out / "sub").symlink_to(elsewhere, target_is_directory=True)
-    rep = unseen.anonymize_path(src, out)
+    rep = unseen.anonymize_path(src, out, detector=det)
     failed = {os.path.basename(f.input): f.error for f in rep.files if f.status != "ok"}
     assert list(failed) == [name] and "symbolic link" in failed[name]
     assert list(elsewhere.iterdir()) == []
@@ -64,7 +64,7 @@ def test_symlinked_output_file_is_refused_even_with_overwrite(tmp_path, det, mak
     out = tmp_path / "out"
     out.mkdir()
     (out / name).symlink_to(target)
-    rep = unseen.anonymize_path(src.parent, out, unseen.Settings(overwrite=True))
+    rep = unseen.anonymize_path(src.parent, out, unseen.Settings(overwrite=True), detector=det)
     assert [f.status for f in rep.files] == ["failed"] and "symbolic link" in rep.files[0].error
     assert target.read_text() == "keep me" and (out / name).is_symlink()
 
@@ -74,7 +74,7 @@ def test_dangling_symlink_as_output_is_refused(tmp_path, det):
     link = tmp_path / "o.png"
     link.symlink_to(tmp_path / "nowhere" / "x.png")
     with pytest.raises(OutputNotWritable, match="symbolic link"):
-        unseen.anonymize_image(src, link)
+        unseen.anonymize_image(src, link, detector=det)
     assert not (tmp_path / "nowhere").exists()
 
 
@@ -94,7 +94,7 @@ def test_symlinked_input_folder_inside_the_input_is_listed_not_followed(tmp_path
     src = tmp_path / "in"
     _photo(src / "a.png")
     (src / "link").symlink_to(outside, target_is_directory=True)
-    rep = unseen.anonymize_path(src, tmp_path / "out")
+    rep = unseen.anonymize_path(src, tmp_path / "out", detector=det)
     assert [os.path.basename(f.input) for f in rep.files] == ["a.png"]
     assert any("link" in s and "not followed" in s for s in rep.skipped)
     assert not (tmp_path / "out" / "link").exists()
@@ -106,11 +106,11 @@ def test_videos_in_an_output_folder_inside_the_input_are_not_processed_again(tmp
     _clip(src / "v.mp4")
     _photo(src / "deep" / "a.png")
     out = src / "anon"
-    first = unseen.anonymize_path(src, out)
+    first = unseen.anonymize_path(src, out, detector=det)
     assert first.exit_status == 0 and sorted(os.path.basename(f.input) for f in first.files) == ["a.png", "v.mp4"]
     done = _digest(out)
     # again: the outputs now live below the input and must not become inputs; existing outputs stay
-    second = unseen.anonymize_path(src, out)
+    second = unseen.anonymize_path(src, out, detector=det)
     assert sorted(os.path.basename(f.input) for f in second.files) == ["a.png", "v.mp4"]
     assert all(f.status == "failed" and "exists" in f.error for f in second.files)
     assert second.exit_status != 0
@@ -124,10 +124,10 @@ def test_existing_outputs_are_replaced_only_with_overwrite_and_completely(tmp_pa
     out = tmp_path / "out"
     out.mkdir()
     (out / "v.mp4").write_bytes(b"an old, different file")
-    rep = unseen.anonymize_path(src, out)
+    rep = unseen.anonymize_path(src, out, detector=det)
     assert rep.files[0].status == "failed" and "exists" in rep.files[0].error
     assert (out / "v.mp4").read_bytes() == b"an old, different file"
-    rep = unseen.anonymize_path(src, out, unseen.Settings(overwrite=True))
+    rep = unseen.anonymize_path(src, out, unseen.Settings(overwrite=True), detector=det)
     assert rep.exit_status == 0
     assert (out / "v.mp4").stat().st_size > 100 and [p.name for p in out.iterdir()] == ["v.mp4"]
 
@@ -138,7 +138,7 @@ def test_leading_dash_names_through_the_api(tmp_path, det, monkeypatch, name):
     monkeypatch.chdir(tmp_path)
     maker = _clip if name.endswith(".mp4") else _photo
     maker(tmp_path / name)
-    rep = unseen.anonymize_path(name)  # a bare relative name: no option parsing in the API
+    rep = unseen.anonymize_path(name, detector=det)  # a bare relative name: no option parsing in the API
     assert rep.exit_status == 0, [f.error for f in rep.files]
     stem, suffix = os.path.splitext(name)
     assert (tmp_path / f"{stem}.unseen{suffix}").is_file()
@@ -148,7 +148,7 @@ def test_folder_of_dash_names_through_the_api(tmp_path, det):
     src = tmp_path / "-in"
     _photo(src / "-a.png")
     _clip(src / "--b.mp4")
-    rep = unseen.anonymize_path(src, tmp_path / "--out")
+    rep = unseen.anonymize_path(src, tmp_path / "--out", detector=det)
     assert rep.exit_status == 0, [f.error for f in rep.files]
     assert sorted(p.name for p in (tmp_path / "--out").iterdir()) == ["--b.mp4", "-a.png"]
 

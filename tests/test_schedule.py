@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pytest
 
+from unseen.detect.base import Detector, SinglePassNetBase
 from unseen.detect.multiscale import MultiScaleDetector, Pass
 from unseen.detect.registry import passes_for
 from unseen.detect.schedule import Schedule, Tier, stride_for, video_schedule
@@ -72,7 +75,7 @@ def test_threshold_override_reaches_the_cheap_passes():
     assert {p.threshold for p in sched.passes_at(0.0)} == {0.42}
 
 
-class _Net:
+class _Net(SinglePassNetBase):
     """A single-pass net that finds magenta squares (or nothing), counting its calls."""
 
     multiple = 32
@@ -136,7 +139,7 @@ def test_face_appearing_between_strides_is_covered_from_its_first_frame(tmp_path
         assert covered(frames[i], np.array([50, 40, 66, 56])) >= 0.95, f"frame {i} not covered"
 
 
-class _BatchMagenta:
+class _BatchMagenta(Detector):
     """Takes frames in batches (like a GPU backend); records the batch sizes it was given."""
 
     name = "batch-magenta"
@@ -146,7 +149,7 @@ class _BatchMagenta:
         self.sizes: list[int] = []
         self.drop_one = drop_one
 
-    def detect(self, image: np.ndarray) -> Faces:
+    def detect(self, image: np.ndarray, passes: Sequence[Pass] | None = None) -> Faces:
         self.sizes.append(1)
         return Faces(magenta_boxes(image))
 

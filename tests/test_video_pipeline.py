@@ -9,7 +9,8 @@ import av
 import numpy as np
 import pytest
 
-from unseen.pipeline.video import boxes_to_stored, process_video, upright
+from unseen.geometry.rotation import boxes_to_stored, upright
+from unseen.pipeline.video import process_video
 from unseen.settings import Settings
 from unseen.types import Faces
 
@@ -273,12 +274,12 @@ def test_shot_cut_stops_the_hold(tmp_path):
 @pytest.mark.parametrize("pix_fmt", ["yuv420p", "yuvj420p"])
 @pytest.mark.parametrize("shape", ["rect", "ellipse"])
 def test_solid_cover_on_420_is_painted_on_the_planes_without_an_rgb_round_trip(tmp_path, monkeypatch, pix_fmt, shape):
-    import unseen.pipeline.video as video
+    import unseen.pipeline.video_cover as video_cover
 
     def no_rgb(*a, **k):
         raise AssertionError("RGB round trip used for a solid cover on 4:2:0")
 
-    monkeypatch.setattr(video, "from_rgb", no_rgb)
+    monkeypatch.setattr(video_cover, "from_rgb", no_rgb)
     clip = make_clip(tmp_path / "y.mkv", n=12, width=96, height=64, pix_fmt=pix_fmt, bframes=0, draw=static_square(31, 21, 24))
     report = process_video(clip.path, None, S.replace(shape=shape), detector=MagentaDetector())
     assert report.details["face_frames"] == 12

@@ -6,6 +6,7 @@ left to right; :class:`MagentaDetector` finds magenta squares, so tests run with
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -16,6 +17,8 @@ import cv2
 import numpy as np
 from av.bitstream import BitStreamFilterContext
 
+from unseen.detect.base import Detector
+from unseen.detect.passes import Pass
 from unseen.types import Faces
 
 MAGENTA = (255, 0, 255)
@@ -319,7 +322,7 @@ def magenta_boxes(rgb: np.ndarray, colour: tuple[int, int, int] = MAGENTA, min_a
     return np.asarray(boxes, np.float32).reshape(-1, 4)
 
 
-class MagentaDetector:
+class MagentaDetector(Detector):
     """Finds magenta squares; optionally misses some frames (by call number) to test gap filling."""
 
     name = "magenta"
@@ -329,7 +332,7 @@ class MagentaDetector:
         self.calls = 0
         self.shapes: list[tuple[int, int]] = []
 
-    def detect(self, image: np.ndarray) -> Faces:
+    def detect(self, image: np.ndarray, passes: Sequence[Pass] | None = None) -> Faces:
         i = self.calls
         self.calls += 1
         self.shapes.append(image.shape[:2])
@@ -338,12 +341,12 @@ class MagentaDetector:
         return Faces(magenta_boxes(image))
 
 
-class UprightDetector:
+class UprightDetector(Detector):
     """Finds a magenta square only when a green square sits right BELOW it (an upright "face")."""
 
     name = "upright"
 
-    def detect(self, image: np.ndarray) -> Faces:
+    def detect(self, image: np.ndarray, passes: Sequence[Pass] | None = None) -> Faces:
         found = []
         greens = magenta_boxes(image, GREEN)
         for b in magenta_boxes(image):
@@ -354,7 +357,7 @@ class UprightDetector:
         return Faces(np.asarray(found, np.float32).reshape(-1, 4))
 
 
-class FailingDetector:
+class FailingDetector(Detector):
     """Raises on call ``at`` (a stage that fails mid-video)."""
 
     name = "failing"
@@ -363,7 +366,7 @@ class FailingDetector:
         self.at = at
         self.calls = 0
 
-    def detect(self, image: np.ndarray) -> Faces:
+    def detect(self, image: np.ndarray, passes: Sequence[Pass] | None = None) -> Faces:
         self.calls += 1
         if self.calls > self.at:
             raise RuntimeError("detector exploded")

@@ -248,8 +248,8 @@ def _run_cli(src: Path, dst: Path, settings, detector) -> tuple[str, str] | None
     import io
 
     from unseen import cli
+    from unseen.detect.cache import pinned
     from unseen.errors import ExitStatus
-    from unseen.pipeline import api
 
     argv = [str(src), "-o", str(dst), "-q", "--threads", str(settings.threads or 1)]
     argv += ["--max-pixels", str(settings.max_pixels)]
@@ -258,9 +258,7 @@ def _run_cli(src: Path, dst: Path, settings, detector) -> tuple[str, str] | None
     out, err = io.StringIO(), io.StringIO()
     with contextlib.ExitStack() as stack:
         if detector is not None:
-            saved = api.detector_for
-            api.detector_for = lambda s: detector
-            stack.callback(setattr, api, "detector_for", saved)
+            stack.enter_context(pinned(detector))
         with captured_fd2() as native:  # what C libraries print goes to the user's terminal too
             code = cli.main(argv, stdout=out, stderr=err)
     lines = err.getvalue().splitlines() + native

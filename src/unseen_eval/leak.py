@@ -24,7 +24,7 @@ import av
 import numpy as np
 
 from unseen.detect.base import FaceDetector
-from unseen.pipeline.video import boxes_to_stored, upright
+from unseen.geometry.rotation import boxes_to_stored, upright
 from unseen.types import Faces
 
 MIN_COVER = 0.90
@@ -98,7 +98,7 @@ def leak_check(
 ) -> LeakReport:
     """Count face-frames of ``original`` left visible in ``output`` (same frames, same order)."""
     if detector is None:
-        from unseen.pipeline.api import detector_for
+        from unseen.detect.cache import detector_for
         from unseen.settings import Settings
 
         detector = detector_for(Settings(preset="thorough"))

@@ -2,33 +2,19 @@
 
 from __future__ import annotations
 
-import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
 from ..cover import apply_cover
-from ..detect import FaceDetector, build_detector
+from ..detect import FaceDetector
 from ..detect.alpha_views import detect_shown
-from ..detect.registry import DETECTOR_SETTINGS
+from ..detect.cache import detector_for
 from ..settings import Settings
 from ..types import Faces
 from .report import BatchReport, FileReport
-
-_cache_lock = threading.Lock()
-_detectors: dict[tuple, FaceDetector] = {}
-
-
-def detector_for(settings: Settings) -> FaceDetector:
-    """One detector per distinct detection setting, built once per process."""
-    key = tuple(getattr(settings, name) for name in DETECTOR_SETTINGS)
-    with _cache_lock:
-        det = _detectors.get(key)
-        if det is None:
-            det = _detectors[key] = build_detector(settings)
-        return det
 
 
 @dataclass

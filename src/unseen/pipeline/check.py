@@ -26,6 +26,8 @@ from typing import Any, Iterable, Iterator
 
 import numpy as np
 
+from ..detect.base import FaceDetector
+from ..detect.cache import detector_for
 from ..errors import ExitStatus, InputNotFound, UnseenError, UnsupportedFormat, VerificationError
 from ..media.kinds import media_kind
 from ..settings import Settings
@@ -211,11 +213,13 @@ def check_settings(settings: Settings | None) -> Settings:
     )
 
 
-def check_image(path: Path, settings: Settings | None = None, *, min_score: float = MIN_SCORE, detector: Any = None) -> FileCheck:
-    """Re-scan one photo (orientation applied, as it is displayed; with alpha, every view of it)."""
+def check_image(
+    path: Path, settings: Settings | None = None, *, min_score: float = MIN_SCORE, detector: FaceDetector | None = None
+) -> FileCheck:
+    """Re-scan one photo (orientation applied, as it is displayed; with alpha, every view of it).
+    ``detector``: in place of the thorough one the check settings name."""
     from ..detect.alpha_views import detect_shown
     from ..media.image_io import read_image
-    from .api import detector_for
 
     s = check_settings(settings)
     fc = FileCheck(str(path), "image")
@@ -231,9 +235,9 @@ def check_image(path: Path, settings: Settings | None = None, *, min_score: floa
 
 def _video_frames(path: Path, settings: Settings) -> Iterator[tuple[int, float, np.ndarray]]:
     """Every decoded frame of ``path`` as displayed (rotation applied), with index and time."""
+    from ..geometry.rotation import upright
     from ..media.video_reader import DecodedFrame, VideoReader, probe_video
     from ..media.video_writer import to_rgb
-    from .video import upright
 
     info = probe_video(path, max_pixels=settings.max_pixels)
     with VideoReader(info, allow_damaged=settings.allow_damaged) as reader:
@@ -249,12 +253,10 @@ def check_video(
     settings: Settings | None = None,
     *,
     min_score: float = MIN_SCORE,
-    detector: Any = None,
+    detector: FaceDetector | None = None,
     step: int = 1,
 ) -> FileCheck:
     """Re-scan every ``step``-th frame of a video (every frame by default)."""
-    from .api import detector_for
-
     if step < 1:
         raise ValueError(f"step must be >= 1, got {step}")
     s = check_settings(settings)
@@ -287,18 +289,24 @@ def _expand(paths: Iterable[Path]) -> Iterator[tuple[Path, str | None]]:
 
 
 def check_paths(
-    paths: Iterable[str | Path], settings: Settings | None = None, *, min_score: float = MIN_SCORE, step: int = 1
+    paths: Iterable[str | Path],
+    settings: Settings | None = None,
+    *,
+    min_score: float = MIN_SCORE,
+    step: int = 1,
+    detector: FaceDetector | None = None,
 ) -> CheckReport:
     """Check photos and videos (folders are walked for both). Never raises for a bad file: each
     file's error is recorded in its :class:`FileCheck` and sets the report's exit status.
 
-    ``step`` > 1 checks only every step-th video frame (quicker, and no longer a full check)."""
+    ``step`` > 1 checks only every step-th video frame (quicker, and no longer a full check).
+    ``detector``: in place of the thorough one the check settings name."""
     report = CheckReport(min_score=min_score)
     for path, kind in _expand(Path(p) for p in paths):
         if kind == "image":
-            report.files.append(check_image(path, settings, min_score=min_score))
+            report.files.append(check_image(path, settings, min_score=min_score, detector=detector))
         elif kind == "video":
-            report.files.append(check_video(path, settings, min_score=min_score, step=step))
+            report.files.append(check_video(path, settings, min_score=min_score, step=step, detector=detector))
         else:
             fc = FileCheck(str(path), "unknown")
             err: UnseenError = (
@@ -311,7 +319,14 @@ def check_paths(
     return report
 
 
-def verify_output(path: str | Path, kind: str, settings: Settings | None = None, *, min_score: float = MIN_SCORE) -> None:
+def verify_output(
+    path: str | Path,
+    kind: str,
+    settings: Settings | None = None,
+    *,
+    min_score: float = MIN_SCORE,
+    detector: FaceDetector | None = None,
+) -> None:
     """Fail closed: raise :class:`VerificationError` when a face is still visible in ``path``.
 
     Raises:
@@ -320,9 +335,9 @@ def verify_output(path: str | Path, kind: str, settings: Settings | None = None,
     """
     path = Path(path)
     if kind == "image":
-        fc = check_image(path, settings, min_score=min_score)
+        fc = check_image(path, settings, min_score=min_score, detector=detector)
     elif kind == "video":
-        fc = check_video(path, settings, min_score=min_score)
+        fc = check_video(path, settings, min_score=min_score, detector=detector)
     else:
         raise VerificationError(f"cannot verify a {kind!r} output", path=path)
     if fc.error is not None:

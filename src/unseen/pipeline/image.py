@@ -8,6 +8,7 @@ from pathlib import Path
 from ..cover import apply_cover
 from ..detect import FaceDetector
 from ..detect.alpha_views import detect_views, views
+from ..detect.cache import detector_for
 from ..errors import UnseenError, UnsupportedFormat, VerificationError
 from ..media.image_io import format_for_path, read_image, write_image
 from ..scrub.image import verify_clean
@@ -33,8 +34,6 @@ def process_image(
             allow_damaged=settings.allow_damaged,
         )
         if detector is None:
-            from .api import detector_for
-
             detector = detector_for(settings)
         pixels = loaded.pixels.copy()
         shown = views(pixels)  # with alpha: the colour, over white, over black, the alpha itself
