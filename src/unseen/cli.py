@@ -56,7 +56,7 @@ def _add_settings_options(p: argparse.ArgumentParser) -> None:
             continue
         kwargs: dict = {"dest": name, "default": None, "help": f"{help_text} (default: {default})"}
         if meta.get("choices"):
-            kwargs["choices"] = meta["choices"]
+            kwargs["choices"] = [c.value for c in meta["choices"]]  # a str-valued enum
         kwargs["type"] = type(default)
         p.add_argument(flag, **kwargs)
 
