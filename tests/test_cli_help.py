@@ -131,3 +131,14 @@ def test_a_file_named_like_a_command_is_reached_after_double_dash(tmp_path, fixe
     code, _, err = run("--", "check")
     assert code == 0, err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["check", "check.unseen.jpg"]
+
+
+def test_every_derived_default_is_stated():
+    """A setting whose default is 'auto' or a special value (0, -1) gets its real value in --help."""
+    from unseen.cli_help import DERIVED_DEFAULTS
+
+    for name, meta in field_help().items():
+        has_auto = meta["auto"] is not None or (meta["choices"] is not None and "auto" in {c.value for c in meta["choices"]})
+        if has_auto and name != "video_encoder":  # video_encoder's help text says what auto picks
+            assert name in DERIVED_DEFAULTS, name
+    assert "auto = libx264, VP9 for .webm" in field_help()["video_encoder"]["help"]
