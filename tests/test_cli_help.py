@@ -68,7 +68,7 @@ def test_help_states_the_real_defaults(help_text):
     flat = " ".join(help_text.split())
     assert "preset value" not in flat and "preset's value" not in flat
     scales = ", ".join(f"{p} {box_scale(Settings(preset=p)):g}" for p in PresetName)
-    assert f"(default: 0 = the preset's: {scales})" in flat
+    assert f"(default: 0 = the preset's, by preset: {scales})" in flat
     for preset in PresetName:  # each preset's lowest and highest pass threshold
         ts = sorted(p.threshold for p in passes_for(Settings(preset=preset)))
         assert f"{preset} {ts[0]:g}-{ts[-1]:g}" in flat

@@ -17,17 +17,17 @@ from .settings import Device, PresetName, Settings
 
 
 def _by_preset(value: Callable[[Settings], str]) -> str:
-    """"default X, fast Y, thorough Z", or just "X" when every preset has the same value."""
+    """"by preset: default X, fast Y, thorough Z", or just "X" when every preset has the same value."""
     values = {p.value: value(Settings(preset=p.value)) for p in PresetName}
     if len(set(values.values())) == 1:
         return next(iter(values.values()))
-    return ", ".join(f"{preset} {v}" for preset, v in values.items())
+    return "by preset: " + ", ".join(f"{preset} {v}" for preset, v in values.items())
 
 
 def box_scale_default() -> str:
     from .cover import box_scale
 
-    return "0 = the preset's: " + _by_preset(lambda s: f"{box_scale(s):g}")
+    return "0 = the preset's, " + _by_preset(lambda s: f"{box_scale(s):g}")
 
 
 def threshold_default() -> str:
@@ -37,13 +37,13 @@ def threshold_default() -> str:
         ts = sorted({p.threshold for p in passes_for(s)})
         return f"{ts[0]:g}" if len(ts) == 1 else f"{ts[0]:g}-{ts[-1]:g}"
 
-    return "0 = each pass's own: " + _by_preset(span)
+    return "0 = each pass's own, " + _by_preset(span)
 
 
 def backend_default() -> str:
     from .detect.registry import passes_for
 
-    return "auto = the preset's: " + _by_preset(lambda s: "+".join(sorted({p.net for p in passes_for(s)})))
+    return "auto = the preset's, " + _by_preset(lambda s: "+".join(sorted({p.net for p in passes_for(s)})))
 
 
 def precision_default() -> str:
@@ -52,7 +52,7 @@ def precision_default() -> str:
     on_cpu = _by_preset(precision_for)
     elsewhere = {precision_for(Settings(preset=p.value, device=Device.CUDA.value)) for p in PresetName}
     elsewhere |= {precision_for(Settings(preset=p.value, backend="torch")) for p in PresetName}
-    return f"auto = on the CPU {on_cpu}; on cuda and with --backend torch {'/'.join(sorted(elsewhere))}"
+    return f"auto = on the CPU, {on_cpu}; {'/'.join(sorted(elsewhere))} on cuda and with --backend torch"
 
 
 def threads_default() -> str:
@@ -68,7 +68,7 @@ def detect_stride_default() -> str:
             return "every frame"
         return _by_device(lambda d: f"{stride_for(s.replace(device=d)):g} s")
 
-    return "-1 = auto: " + _by_preset(stride)
+    return "-1 = auto, " + _by_preset(stride)
 
 
 def _by_device(value: Callable[[str], str]) -> str:
