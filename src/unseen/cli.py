@@ -28,6 +28,8 @@ from typing import IO, Any, NoReturn
 from . import __version__
 from .cli_help import DERIVED_DEFAULTS, HelpFormatter
 from .errors import ConfigError, ExitStatus, UnseenError, printable
+from .pipeline.progress import FileFinished, FileStarted, FramesDone, ProgressEvent
+from .pipeline.report import BatchReport, FileReport, MediaKind, VideoDetails
 from .settings import GROUPS, Settings, allowed, field_help
 
 _FLAG_OVERRIDES = {"audio": "--no-audio"}  # boolean settings whose default is True
@@ -198,24 +200,15 @@ def main(argv: Sequence[str] | None = None, *, stdout: IO[str] | None = None, st
 def _run(argv: list[str], out: IO[str], err: IO[str]) -> int:
     ns = build_parser().parse_args(argv)
     settings = settings_from_args(ns)
-    from .pipeline.batch import process_path
-    from .pipeline.report import BatchReport
+    from .pipeline.batch import process_paths
 
-    inputs = [Path(i) for i in ns.inputs]
-    output = Path(ns.output) if ns.output else None
-    if len(inputs) > 1 and output is not None:
-        if output.exists() and not output.is_dir():
-            raise ConfigError("with several inputs, -o must be a folder")
-        output.mkdir(parents=True, exist_ok=True)
-    progress = not ns.quiet and not ns.json and err.isatty()
-    total = BatchReport()
-    for src in inputs:
-        dst = output
-        if output is not None and len(inputs) > 1 and src.is_dir():
-            dst = output / src.name  # a file goes into the folder under the name its kind gives it
-        r = process_path(src, dst, settings, progress=progress)
-        total.files.extend(r.files)
-        total.skipped.extend(r.skipped)
+    bars = _ProgressBars(err) if not ns.quiet and not ns.json and err.isatty() else None
+    try:
+        total = process_paths([Path(i) for i in ns.inputs], Path(ns.output) if ns.output else None, settings,
+                              progress=bars)
+    finally:
+        if bars is not None:
+            bars.close()
     if ns.json:
         json.dump(total.to_dict(), out, indent=2)
         out.write("\n")
@@ -223,30 +216,87 @@ def _run(argv: list[str], out: IO[str], err: IO[str]) -> int:
     return int(total.exit_status)
 
 
-def _print_summary(batch, settings: Settings, out: IO[str], err: IO[str], *, quiet: bool) -> None:
+class _ProgressBars:
+    """The library's progress events drawn as tqdm bars on stderr: one per file of a folder (or
+    several inputs), one per frame of a single video."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._stream = stream
+        self._files: Any = None
+        self._frames: Any = None
+
+    def __call__(self, event: ProgressEvent) -> None:
+        from tqdm import tqdm
+
+        if isinstance(event, FileStarted):
+            if event.total > 1 and self._files is None:
+                self._files = tqdm(total=event.total, unit="file", desc="unseen", leave=False, dynamic_ncols=True,
+                                   file=self._stream)
+        elif isinstance(event, FramesDone):
+            if self._files is not None:
+                return  # a folder shows files, not the frames of each video
+            if self._frames is None:
+                self._frames = tqdm(total=event.total, unit="frame", desc="unseen", leave=False, dynamic_ncols=True,
+                                    file=self._stream)
+            self._frames.update(event.done - self._frames.n)
+        elif isinstance(event, FileFinished):
+            self._close_frames()
+            if self._files is not None:
+                self._files.update(1)
+
+    def _close_frames(self) -> None:
+        if self._frames is not None:
+            self._frames.close()
+            self._frames = None
+
+    def close(self) -> None:
+        self._close_frames()
+        if self._files is not None:
+            self._files.close()
+            self._files = None
+
+
+def _file_line(f: FileReport) -> str:
+    """One succeeded file: what was covered, in its own unit, and what metadata was removed."""
+    line = f"{printable(f.input)} -> {printable(str(f.output))}: "
+    d = f.details
+    if isinstance(d, VideoDetails):
+        line += (f"{d.face_frames_covered} face-frames covered ({d.tracks} tracked face(s), "
+                 f"{d.frames_covered} of {d.frames} frames covered)")
+    else:
+        line += f"{f.faces} faces covered"
+    if f.metadata_removed:
+        line += f"; removed: {', '.join(f.metadata_removed)}"
+    return line
+
+
+def _totals(batch: BatchReport) -> str:
+    """Photo faces and video face-frames are different units: said apart, never added."""
+    videos = [f for f in batch.succeeded if f.kind == MediaKind.VIDEO]
+    photos = len(batch.succeeded) - len(videos)
+    if not videos:
+        return f"{batch.photo_faces} covered"
+    parts = [f"{batch.photo_faces} faces covered in {photos} photo(s)"] if photos else []
+    parts.append(f"{batch.video_face_frames} face-frames covered in {len(videos)} video(s)")
+    return "; ".join(parts)
+
+
+def _print_summary(batch: BatchReport, settings: Settings, out: IO[str], err: IO[str], *, quiet: bool) -> None:
     for f in batch.failed:
         print(f"unseen: error: {f.error}", file=err)
-    for f in [] if quiet else batch.files:  # -q: errors and the summary below only
-        if f.status != "ok":
-            continue
-        unit = "face-frames" if f.kind == "video" else "faces"
-        line = f"{printable(f.input)} -> {printable(str(f.output))}: {f.faces} {unit} covered"
-        if f.metadata_removed:
-            line += f"; removed: {', '.join(f.metadata_removed)}"
-        print(line, file=out)
+    for f in [] if quiet else batch.succeeded:  # -q: errors and the summary below only
+        print(_file_line(f), file=out)
         for w in f.warnings:
             print(f"  warning: {w}", file=out)
     for s in [] if quiet else batch.skipped:
         print(f"skipped: {printable(s)}", file=out)
-    ok = sum(1 for f in batch.files if f.status == "ok")
-    faces = sum(f.faces for f in batch.files if f.status == "ok")
-    summary = f"{ok} of {len(batch.files)} file(s) anonymized ({faces} covered)"
+    summary = f"{len(batch.succeeded)} of {len(batch.files)} file(s) anonymized ({_totals(batch)})"
     if batch.failed:
         summary += f"; {len(batch.failed)} FAILED: NOT anonymized, no output written for them"
     if batch.skipped:
         summary += f"; {len(batch.skipped)} skipped"
     print(summary, file=out)
-    if any(f.kind == "video" and f.status == "ok" and f.details.get("audio_kept") for f in batch.files):
+    if any(isinstance(f.details, VideoDetails) and f.details.audio_kept for f in batch.succeeded):
         print("note: audio was kept; voices can identify people (use --no-audio to drop it)", file=out)
     if settings.mode != "solid":
         print(f"note: --mode {settings.mode} is NOT anonymization: re-identified above chance in our tests; "

@@ -49,7 +49,7 @@ from ..track import ShotCutDetector, TemporalCover
 from ..types import Faces
 from .commit import check_output_target, staged_output
 from .paths import default_output
-from .report import FileReport
+from .report import FileReport, MediaKind, VideoCounters, VideoDetails
 
 Progress = Callable[[int, "int | None"], None]
 """``progress(frames_done, frames_total)``; total is ``None`` when the container does not say."""
@@ -210,8 +210,7 @@ class _Run:
         self.q_in: queue.Queue = queue.Queue(QUEUE_FRAMES)
         self.q_out: queue.Queue = queue.Queue(QUEUE_FRAMES)
         self.frames_done = 0
-        self.face_frames = 0
-        self.boxes_covered = 0
+        self.covers = VideoCounters()
         self.detections = 0
         self.cuts = 0
         self.position = "before the first frame"
@@ -283,15 +282,13 @@ class _Run:
                 if len(regions):
                     planes = frame.to_ndarray()  # a copy: the decoder may still reference this frame
                     solid_i420(planes, regions, self.planar_fill, self.settings.shape == "ellipse")
-                    self.face_frames += 1
-                    self.boxes_covered += len(regions)
+                    self.covers.covered(faces, regions, info.width, info.height)
                     frame = av.VideoFrame.from_ndarray(planes, format=self.writer.pix_fmt)
             elif len(faces):
                 rgb = to_rgb(frame, info)
                 regions = apply_cover(rgb, faces, self.settings)
                 if len(regions):
-                    self.face_frames += 1
-                    self.boxes_covered += len(regions)
+                    self.covers.covered(faces, regions, info.width, info.height)
                     frame = from_rgb(rgb, info, self.writer.pix_fmt)
             self.shared.put(self.q_out, (frame, df.pts, where(df.index, df.time)))
 
@@ -445,7 +442,7 @@ def process_video(
     """
     started = _time.monotonic()
     src = Path(src)
-    report = FileReport(input=str(src), kind="video")
+    report = FileReport(input=str(src), kind=MediaKind.VIDEO)
     final = _output_path(src, None if dst is None else Path(dst), report)
     check_output_target(src, final, settings.overwrite)
     info = probe_video(src, max_pixels=settings.max_pixels)
@@ -485,7 +482,6 @@ def process_video(
         raise _as_unseen(exc, src, run.position if run else "before the first frame") from exc
 
     report.output = str(final)
-    report.faces = run.detections
     report.metadata_removed = removed_metadata(info, set(keep))
     report.warnings.extend(writer.notes)
     report.warnings.extend(reader.notes)
@@ -496,27 +492,33 @@ def process_video(
     if not settings.audio and has_audio:
         report.warnings.append("audio removed (--no-audio)")
     report.seconds = round(_time.monotonic() - started, 3)
-    report.details = {
-        "frames": run.frames_done,
-        "face_frames": run.face_frames,
-        "regions_covered": run.boxes_covered,
-        "shot_cuts": run.cuts,
-        "width": info.width,
-        "height": info.height,
-        "rotation": info.rotation,
-        "video_codec": writer.encoder,
-        "pix_fmt": writer.pix_fmt,
-        "container": writer.format,
-        "streams_kept": kept_streams,
-        "audio_kept": kept_streams.get("audio", 0) > 0,  # the CLI reminds that voices identify people
-        "damage": damage,
-        "lookahead_frames": run.temporal.max_buffered,
-        "hold_seconds": [run.temporal.hold_before, run.temporal.hold_after],
-        "detect_stride": run.schedule.stride if run.schedule is not None else 0.0,
-        # frames on which the preset's own (thorough) passes ran; all of them without a schedule
-        "thorough_frames": run.schedule.runs[-1] if run.schedule is not None else run.frames_done,
-        "detector": getattr(detector, "name", type(detector).__name__),
-    }
+    covers = run.covers
+    report.faces = covers.face_frames_covered  # face-frames covered, not raw detections
+    report.details = VideoDetails(
+        frames=run.frames_done,
+        frames_covered=covers.frames_covered,
+        face_frames_covered=covers.face_frames_covered,
+        tracks=covers.tracks,
+        detections=run.detections,
+        regions_covered=covers.regions_covered,
+        shot_cuts=run.cuts,
+        width=info.width,
+        height=info.height,
+        rotation=info.rotation,
+        fps=round(info.fps, 6),
+        duration=info.stated_duration,
+        video_codec=writer.encoder,
+        pix_fmt=writer.pix_fmt,
+        container=writer.format,
+        streams_kept=kept_streams,
+        audio_kept=kept_streams.get("audio", 0) > 0,
+        damage=damage,
+        lookahead_frames=run.temporal.max_buffered,
+        hold_seconds=[run.temporal.hold_before, run.temporal.hold_after],
+        detect_stride=run.schedule.stride if run.schedule is not None else 0.0,
+        thorough_frames=run.schedule.runs[-1] if run.schedule is not None else run.frames_done,
+        detector=getattr(detector, "name", type(detector).__name__),
+    )
     return report
 
 
