@@ -74,7 +74,7 @@ def run_set(name: str, files: list[Path], truth: dict[Path, np.ndarray] | None, 
             t0 = time.perf_counter()
             dst = Path(tmp) / f"{k}{src.suffix}"
             rep = anonymize_image(src, dst, settings)
-            regions = [tuple(b) for b in rep.details.get("boxes", [])]
+            regions = [tuple(b) for b in rep.details.boxes]
             rgb = np.ascontiguousarray(read_image(dst, max_pixels=settings.max_pixels).pixels[..., :3])
             faces = det.detect(rgb)
             gt = truth.get(src) if truth else None

@@ -481,7 +481,7 @@ def run_e2e(bench: Bench, part: str, label: str, src: Path, dst: Path, settings,
     finally:
         wall = time.monotonic() - t0
         st.restore()
-    frames = int(rep.details["frames"])
+    frames = int(rep.details.frames)
     waits = {k[len("wait: "):]: v for k, v in st.t.items() if k.startswith("wait: ")}
     lives = {k[len("life: "):]: v for k, v in st.t.items() if k.startswith("life: ")}
     busy = {name: round(lives[name] - waits.get(name, 0.0), 2) for name in lives}
@@ -494,10 +494,11 @@ def run_e2e(bench: Bench, part: str, label: str, src: Path, dst: Path, settings,
         "wall_s": round(wall, 2),
         "fps": round(frames / wall, 2),
         "build_s": round(build, 2),
-        "detector": rep.details.get("detector"),
-        "video_codec": rep.details.get("video_codec"),
-        "detect_stride": rep.details.get("detect_stride"),
-        "face_frames": rep.details.get("face_frames"),
+        "detector": rep.details.detector,
+        "video_codec": rep.details.video_codec,
+        "detect_stride": rep.details.detect_stride,
+        "frames_covered": rep.details.frames_covered,
+        "face_frames_covered": rep.details.face_frames_covered,
         "thread_busy_s": {**busy, f"{main_name} (main)": round(main_busy, 2)},
         "main_thread_s": {**main_parts, "main: other (queues, schedule, bookkeeping)": round(main_busy - named, 2)},
         "share_of_wall": {k: round(v / wall, 3) for k, v in {**main_parts, **{f"thread {k}": v for k, v in busy.items()}}.items()},

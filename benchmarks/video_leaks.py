@@ -206,8 +206,8 @@ def run_one(src: Path, folder: Path, truth: list[np.ndarray | None] | None = Non
         "leaked_confident": sum(1 for lk in rep.leaks if lk.source == "detector" and lk.score >= CONFIDENT),
         "truth": rep.truth_face_frames,
         "truth_leaked": rep.truth_leaked,
-        "covered_frames": report.details["face_frames"],
-        "cuts": report.details["shot_cuts"],
+        "covered_frames": report.details.frames_covered,
+        "cuts": report.details.shot_cuts,
         "seconds": round(seconds, 1),
         "leaks": [(lk.frame, lk.source, lk.box, lk.score, lk.covered) for lk in rep.leaks[:10]],
     }

@@ -87,12 +87,12 @@ def run(path: Path, preset: str, real: bool = False) -> dict:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     path.with_suffix(".out.mp4").unlink()
     return {
-        "frames": report.details["frames"],
+        "frames": report.details.frames,
         "peak_rss_mib": round(peak / 1024, 1),
         "rss_after_imports_mib": round(before / 1024, 1),
-        "lookahead_frames": report.details["lookahead_frames"],
+        "lookahead_frames": report.details.lookahead_frames,
         "run_s": round(seconds, 1),
-        "fps": round(report.details["frames"] / seconds, 1),
+        "fps": round(report.details.frames / seconds, 1),
         "rss_every_10s": series,
         "loop_max_mib": round(phase["loop_max"], 1),
         "finish_max_mib": round(phase["end_max"], 1),

@@ -185,13 +185,14 @@ def run_unseen(src: Path, dst: Path, preset: str | None, fake: bool = False, rgb
         name += ", cover via RGB round trip"
     return {
         "name": name,
-        "frames": rep.details["frames"],
+        "frames": rep.details.frames,
         "wall": wall,
         "build": build,
         "detect": timed.seconds,
-        "face_frames_covered": rep.details["face_frames"],
+        "frames_covered": rep.details.frames_covered,
+        "face_frames_covered": rep.details.face_frames_covered,
         "detector": timed.name,
-        "detect_stride": rep.details.get("detect_stride"),
+        "detect_stride": rep.details.detect_stride,
     }
 
 

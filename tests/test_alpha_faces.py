@@ -178,8 +178,8 @@ def test_a_face_only_in_the_alpha_is_found_and_covered_in_every_channel(tmp_path
     for out in (same, tmp_path / f"out-{Path(name).stem}.jpg"):
         report = anonymize_image(src, out, settings)
         assert report.faces >= 1, f"{name} -> {out.suffix}: no face found"
-        assert face_found(Faces(np.asarray(report.details["boxes"], np.float32).reshape(-1, 4)))
-        assert_covered(out, report.details["boxes"], settings, tolerance=8 if lossy or out.suffix == ".jpg" else 0)
+        assert face_found(Faces(np.asarray(report.details.boxes, np.float32).reshape(-1, 4)))
+        assert_covered(out, report.details.boxes, settings, tolerance=8 if lossy or out.suffix == ".jpg" else 0)
 
 
 @pytest.mark.parametrize("inverted", [True, False], ids=["looks-right-over-white", "alpha-is-the-luma"])
@@ -208,8 +208,8 @@ def test_a_face_in_colour_under_alpha_zero_is_covered_in_colour_and_made_opaque(
     settings = Settings()
     for out in (tmp_path / "out.png", tmp_path / "out.webp"):  # the WebP is lossy (another format)
         report = anonymize_image(src, out, settings)
-        assert face_found(Faces(np.asarray(report.details["boxes"], np.float32).reshape(-1, 4)))
-        assert_covered(out, report.details["boxes"], settings, tolerance=8 if out.suffix == ".webp" else 0)
+        assert face_found(Faces(np.asarray(report.details.boxes, np.float32).reshape(-1, 4)))
+        assert_covered(out, report.details.boxes, settings, tolerance=8 if out.suffix == ".webp" else 0)
         px = read_image(out, max_pixels=MAX_PIXELS).pixels
         # what dropping the alpha gives: the face is gone from the colour channels too
         assert visible_faces(np.ascontiguousarray(px[..., :3])) == []

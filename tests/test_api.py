@@ -7,8 +7,9 @@ import unseen
 
 
 def test_exports():
-    for name in ("anonymize_image", "anonymize_video", "anonymize_path", "anonymize_array", "Settings",
-                 "Faces", "UnseenError", "ExitStatus"):
+    for name in ("anonymize_image", "anonymize_video", "anonymize_path", "anonymize_paths", "anonymize_array",
+                 "Settings", "Faces", "UnseenError", "ExitStatus", "FileReport", "BatchReport", "MediaKind",
+                 "FileStarted", "FramesDone", "FileFinished"):
         assert name in unseen.__all__
         assert getattr(unseen, name) is not None
 

@@ -189,10 +189,10 @@ def test_photo_and_video_reports_name_the_detector_that_ran(tmp_path):
     from .video_factory import make_clip
 
     photo = anonymize_image(EXAMPLE_PHOTO, tmp_path / "a.png", Settings(threads=1))
-    assert photo.details["detector"] == "centerface-int8+yunet/default@onnxruntime-cpu"
+    assert photo.details.detector == "centerface-int8+yunet/default@onnxruntime-cpu"
     photo32 = anonymize_image(EXAMPLE_PHOTO, tmp_path / "b.png", Settings(threads=1, precision="fp32"))
-    assert photo32.details["detector"] == "centerface+yunet/default@onnxruntime-cpu"
+    assert photo32.details.detector == "centerface+yunet/default@onnxruntime-cpu"
     clip = tmp_path / "c.mp4"
     make_clip(clip, n=6)
     video = anonymize_video(clip, tmp_path / "c.out.mp4", Settings(threads=1, precision="fp32"))
-    assert video.details["detector"] == "centerface+yunet/default@onnxruntime-cpu"
+    assert video.details.detector == "centerface+yunet/default@onnxruntime-cpu"

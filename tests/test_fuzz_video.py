@@ -129,7 +129,7 @@ def test_grown_index_before_the_media_keeps_chunk_offsets_right(clips, tmp_path)
     grown = tmp_path / "grown.mp4"
     grown.write_bytes(serialize(boxes, data))
     report = process_video(grown, tmp_path / "o.mp4", S, detector=MagentaDetector())
-    assert report.details["frames"] == 12
+    assert report.details.frames == 12
 
 
 def test_absurd_container_dimensions_are_in_the_header(clips):

@@ -19,11 +19,13 @@ from PIL import Image
 
 from unseen.cli import main
 from unseen.detect.presets import preset_for
-from unseen.settings import BACKENDS, PRESETS
+from unseen.settings import Backend, PresetName
 
 from .conftest import EXAMPLE_PHOTO
 from .video_factory import make_clip, read_frames
 
+PRESETS = [p.value for p in PresetName]  # every choice the command line accepts
+BACKENDS = [b.value for b in Backend]
 SIZE = 256
 FACE_CENTRE = (slice(50, 70), slice(102, 122))  # rows, columns inside the face of the example photo
 

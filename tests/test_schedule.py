@@ -111,9 +111,9 @@ def test_face_seen_only_by_thorough_passes_is_covered_on_every_frame(tmp_path, s
     keyframes = int(np.ceil(n / (stride * 30 + 1e-9)))
     assert cf.calls == 2 * keyframes  # two CenterFace passes (plain and mirrored), stride frames only
     assert yn.calls > cf.calls  # the cheap tier ran on the frames between
-    assert report.details["detect_stride"] == stride
-    assert report.details["thorough_frames"] == keyframes
-    assert min(report.details["hold_seconds"]) >= stride
+    assert report.details.detect_stride == stride
+    assert report.details.thorough_frames == keyframes
+    assert min(report.details.hold_seconds) >= stride
 
 
 def test_stride_zero_runs_every_pass_on_every_frame(tmp_path):
@@ -122,8 +122,8 @@ def test_stride_zero_runs_every_pass_on_every_frame(tmp_path):
     clip = make_clip(tmp_path / "a.mp4", width=128, height=96, n=20, draw=moving_square(size=16))
     report = process_video(clip.path, tmp_path / "b.mp4", settings, detector=det)
     assert cf.calls == 2 * 20
-    assert report.details["detect_stride"] == 0.0
-    assert report.details["hold_seconds"] == [settings.hold_before, settings.hold_after]
+    assert report.details.detect_stride == 0.0
+    assert report.details.hold_seconds == [settings.hold_before, settings.hold_after]
 
 
 def test_face_appearing_between_strides_is_covered_from_its_first_frame(tmp_path):
@@ -164,7 +164,7 @@ def test_frames_go_to_a_batching_detector_in_batches_and_all_are_covered(tmp_pat
     clip = make_clip(tmp_path / "a.mp4", width=128, height=96, n=30, draw=moving_square(size=16))
     report = process_video(clip.path, tmp_path / "b.mp4", Settings(), detector=det)
     assert det.sizes == [4] * 7 + [2]
-    assert report.details["frames"] == 30
+    assert report.details.frames == 30
     frames, _ = read_frames(tmp_path / "b.mp4")
     for i, (src, out) in enumerate(zip(clip.frames, frames)):
         for box in magenta_boxes(src):

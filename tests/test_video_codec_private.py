@@ -86,7 +86,7 @@ def test_planted_text_in_audio_codec_private_data_does_not_survive(tmp_path, cod
     name, extra = _audio(out)
     if name == codec:  # passed through with its block rebuilt (MP4 cannot hold Vorbis: re-encoded)
         assert extradata_problem(codec, extra) is None
-        assert r.details["streams_kept"]["audio"] == 1
+        assert r.details.streams_kept["audio"] == 1
     assert _decoded_samples(out) > 0.4 * 44100
 
 

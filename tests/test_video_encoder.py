@@ -30,7 +30,7 @@ def _nvenc_usable() -> bool:
 def test_explicit_libx264_is_used(tmp_path):
     clip = make_clip(tmp_path / "a.mp4", width=128, height=96, n=10)
     r = process_video(clip.path, tmp_path / "b.mp4", Settings(video_encoder="libx264"), detector=MagentaDetector())
-    assert r.details["video_codec"] == "libx264"
+    assert r.details.video_codec == "libx264"
     with av.open(str(tmp_path / "b.mp4")) as c:
         assert c.streams.video[0].codec_context.name == "h264"
 
@@ -66,4 +66,4 @@ def test_nvenc_without_a_gpu_fails_closed_with_exit_5(tmp_path, capsys):
 def test_nvenc_encodes_when_a_gpu_is_there(tmp_path):
     clip = make_clip(tmp_path / "a.mp4", width=128, height=96, n=20)
     r = process_video(clip.path, tmp_path / "b.mp4", Settings(video_encoder="h264_nvenc"), detector=MagentaDetector())
-    assert r.details["video_codec"] == "h264_nvenc" and r.details["frames"] == 20
+    assert r.details.video_codec == "h264_nvenc" and r.details.frames == 20

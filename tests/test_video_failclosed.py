@@ -100,7 +100,7 @@ def test_truncated_input_accepted_when_allowed(tmp_path):
     clip = make_clip(tmp_path / "full.mp4", n=60, faststart=True)
     bad = truncated(clip.path, tmp_path / "cut.mp4", keep=0.6)
     report = process_video(bad, tmp_path / "o.mp4", S.replace(allow_damaged=True), detector=MagentaDetector())
-    assert report.ok and report.details["damage"]
+    assert report.ok and report.details.damage
     assert any("damaged" in w for w in report.warnings)
     frames, _ = read_frames(tmp_path / "o.mp4")
     assert 0 < len(frames) < 60
@@ -128,7 +128,7 @@ def test_corrupt_frame_accepted_when_allowed_and_reported(tmp_path):
     clip = make_clip(tmp_path / "ok.mp4", n=30, width=96, height=64, bframes=0)
     bad = corrupt_frame(clip.path, tmp_path / "bad.mp4", frame=12)
     report = process_video(bad, tmp_path / "o.mp4", S.replace(allow_damaged=True), detector=MagentaDetector())
-    assert report.details["damage"] and "undecodable" in report.details["damage"][0]
+    assert report.details.damage and "undecodable" in report.details.damage[0]
 
 
 def _within(seconds: float, fn):

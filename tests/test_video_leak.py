@@ -60,7 +60,7 @@ def test_real_talking_head_has_no_leaks_with_the_default_detector(tmp_path):
     """carphone (QCIF, 120 frames): anonymize with the real detector, re-detect on the original."""
     src = shared_data("video", "carphone_pristine.mp4")
     report = process_video(src, tmp_path / "o.mp4", Settings(preset="fast"))
-    assert report.details["frames"] == 120
+    assert report.details.frames == 120
     from unseen.detect.cache import detector_for
 
     rep = leak_check(src, tmp_path / "o.mp4", detector_for(Settings(preset="fast")))

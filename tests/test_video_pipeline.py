@@ -51,7 +51,7 @@ def test_moving_face_covered_on_every_frame_same_size_and_count(tmp_path):
         v = c.streams.video[0]
         assert (v.codec_context.width, v.codec_context.height) == (64, 48)
         assert v.codec_context.name == "h264"
-    assert report.details["frames"] == 40 and report.faces >= 40
+    assert report.details.frames == 40 and report.faces >= 40
 
 
 def test_timestamps_and_duration_kept_for_cfr(tmp_path):
@@ -119,8 +119,8 @@ def test_audio_packets_passed_through_unchanged(tmp_path):
         pb = [(p.pts, bytes(p)) for p in b.demux(audio=0) if p.size]
         assert a.streams.audio[0].time_base == b.streams.audio[0].time_base
     assert pa == pb  # same bytes, same timestamps: in sync, not re-encoded
-    assert report.details["streams_kept"] == {"video": 1, "audio": 1}
-    assert report.details["audio_kept"] is True  # the CLI's summary reminds that voices identify people
+    assert report.details.streams_kept == {"video": 1, "audio": 1}
+    assert report.details.audio_kept is True  # the CLI's summary reminds that voices identify people
 
 
 def test_no_audio_drops_audio_and_reminds(tmp_path):
@@ -128,7 +128,7 @@ def test_no_audio_drops_audio_and_reminds(tmp_path):
     report = process_video(clip.path, tmp_path / "o.mp4", S.replace(audio=False), detector=MagentaDetector())
     with av.open(str(tmp_path / "o.mp4")) as c:
         assert len(c.streams.audio) == 0
-    assert any("audio removed" in w for w in report.warnings) and report.details["audio_kept"] is False
+    assert any("audio removed" in w for w in report.warnings) and report.details.audio_kept is False
     assert any("audio stream" in m for m in report.metadata_removed)
 
 
@@ -169,7 +169,7 @@ def test_memory_window_is_bounded(tmp_path):
     clip = make_clip(tmp_path / "m.mp4", n=90, fps=30, keep_frames=False)
     report = process_video(clip.path, tmp_path / "o.mp4", S, detector=MagentaDetector())
     # look-ahead = max(hold_before, max_gap) = 1 s = 30 frames, plus the current one
-    assert report.details["lookahead_frames"] <= 32
+    assert report.details.lookahead_frames <= 32
 
 
 # --- rotation: kept as display metadata, faces found upright -----------------------------------
@@ -189,7 +189,7 @@ def test_phone_rotation_kept_and_faces_found_upright(tmp_path, rotation):
     sh, sw = stored.shape[:2]
     clip = make_clip(tmp_path / "r.mp4", width=sw, height=sh, n=10, rotation=rotation, draw=lambda i, t, w, h: stored)
     report = process_video(clip.path, tmp_path / "o.mp4", S, detector=UprightDetector())
-    assert report.details["rotation"] % 360 == rotation % 360
+    assert report.details.rotation % 360 == rotation % 360
     with av.open(str(tmp_path / "o.mp4")) as c:
         v = c.streams.video[0]
         assert (v.codec_context.width, v.codec_context.height) == (sw, sh)
@@ -264,7 +264,7 @@ def test_shot_cut_stops_the_hold(tmp_path):
 
     clip = make_clip(tmp_path / "cut.mp4", n=40, width=96, height=64, draw=draw)
     report = process_video(clip.path, tmp_path / "o.mp4", S, detector=MagentaDetector())
-    assert report.details["shot_cuts"] == 1
+    assert report.details.shot_cuts == 1
     frames, _ = read_frames(tmp_path / "o.mp4")
     box = np.array([8, 10, 24, 26])
     assert all(covered(f, box) >= 0.95 for f in frames[:20])
@@ -282,7 +282,7 @@ def test_solid_cover_on_420_is_painted_on_the_planes_without_an_rgb_round_trip(t
     monkeypatch.setattr(video_cover, "from_rgb", no_rgb)
     clip = make_clip(tmp_path / "y.mkv", n=12, width=96, height=64, pix_fmt=pix_fmt, bframes=0, draw=static_square(31, 21, 24))
     report = process_video(clip.path, None, S.replace(shape=shape), detector=MagentaDetector())
-    assert report.details["face_frames"] == 12
+    assert report.details.frames_covered == 12
     frames, _ = read_frames(Path(report.output))
     for out in frames:
         assert len(magenta_boxes(out)) == 0

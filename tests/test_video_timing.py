@@ -84,7 +84,7 @@ def test_constant_rate_video_into_avi_keeps_its_frame_times(tmp_path, n, src_suf
     r = process_video(src, out, S, detector=MagentaDetector())
     with av.open(str(out)) as c:
         got = sorted(float(p.pts * p.time_base) for p in c.demux(video=0) if p.pts is not None)
-    assert r.details["frames"] == n == len(got)
+    assert r.details.frames == n == len(got)
     steps = [b - a for a, b in zip(got, got[1:])]
     assert max(abs(d - 1 / 30) for d in steps) < 1e-6
 
@@ -94,7 +94,7 @@ def test_mkv_input_starting_late_is_not_taken_for_truncated(tmp_path):
     fc = check_video(src, detector=MagentaDetector())  # `unseen check` reads it whole
     assert fc.error is None and fc.frames == 30
     r = process_video(src, tmp_path / "out.mp4", S, detector=MagentaDetector())
-    assert r.details["frames"] == 30 and not r.warnings
+    assert r.details.frames == 30 and not r.warnings
 
 
 @pytest.mark.parametrize("suffix", [".mkv", ".mp4"])

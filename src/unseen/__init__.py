@@ -4,6 +4,7 @@ Public API (everything else is private)::
 
     import unseen
     report = unseen.anonymize_path("photo.jpg")                  # file or folder, photos and videos
+    report = unseen.anonymize_paths(["a.jpg", "clips/"], "out/")  # several inputs, one report
     report = unseen.anonymize_image("in.jpg", "out.png", unseen.Settings(mode="solid"))
     report = unseen.anonymize_video("in.mp4", "out.mp4")
     result = unseen.anonymize_array(rgb_array)                   # in memory: result.image, result.faces
@@ -29,43 +30,56 @@ from .errors import (
     UnsupportedFormat,
     VerificationError,
 )
+from .pipeline.progress import FileFinished, FileStarted, FramesDone, ProgressEvent
+from .pipeline.report import BatchReport, FileReport, ImageDetails, MediaKind, Status, VideoDetails
 from .settings import Settings
 from .types import Faces, Origin
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "anonymize_array",
-    "anonymize_image",
-    "anonymize_video",
-    "anonymize_path",
-    "Settings",
-    "Faces",
-    "Origin",
-    "ExitStatus",
-    "UnseenError",
+    "BatchReport",
     "ConfigError",
+    "CorruptInput",
+    "ExitStatus",
+    "Faces",
+    "FileFinished",
+    "FileReport",
+    "FileStarted",
+    "FramesDone",
+    "ImageDetails",
     "InputError",
     "InputNotFound",
-    "UnsupportedFormat",
-    "CorruptInput",
     "LimitExceeded",
+    "MediaKind",
+    "ModelError",
+    "Origin",
     "OutputError",
     "OutputExists",
     "OutputNotWritable",
-    "ModelError",
-    "VerificationError",
     "PipelineError",
+    "ProgressEvent",
+    "Settings",
+    "Status",
+    "UnseenError",
+    "UnsupportedFormat",
+    "VerificationError",
+    "VideoDetails",
     "__version__",
+    "anonymize_array",
+    "anonymize_image",
+    "anonymize_path",
+    "anonymize_paths",
+    "anonymize_video",
 ]
 
 if TYPE_CHECKING:
-    from .pipeline.api import anonymize_array, anonymize_image, anonymize_path, anonymize_video
+    from .pipeline.api import anonymize_array, anonymize_image, anonymize_path, anonymize_paths, anonymize_video
 
 
 def __getattr__(name: str) -> Any:
     # Heavy modules (onnxruntime, cv2, av) load on first use, not at `import unseen`.
-    if name in ("anonymize_array", "anonymize_image", "anonymize_video", "anonymize_path"):
+    if name in ("anonymize_array", "anonymize_image", "anonymize_video", "anonymize_path", "anonymize_paths"):
         from .pipeline import api
 
         return getattr(api, name)

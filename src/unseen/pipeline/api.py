@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +14,7 @@ from ..detect.alpha_views import detect_shown
 from ..detect.cache import detector_for
 from ..settings import Settings
 from ..types import Faces
+from .progress import ProgressCallback
 from .report import BatchReport, FileReport
 
 
@@ -79,9 +80,34 @@ def anonymize_path(
     settings: Settings | None = None,
     *,
     detector: FaceDetector | None = None,
-    progress: bool = False,
+    progress: ProgressCallback | None = None,
 ) -> BatchReport:
-    """Anonymize a file or a folder tree (photos and videos). Failures are recorded per file."""
+    """Anonymize a file or a folder tree (photos and videos). Failures are recorded per file.
+
+    ``progress(event)`` gets typed events (:mod:`unseen.pipeline.progress`): each file's start,
+    its frames (videos), its finish with its report."""
     from .batch import process_path
 
     return process_path(Path(input), None if output is None else Path(output), settings or Settings(), detector=detector, progress=progress)
+
+
+def anonymize_paths(
+    inputs: Iterable[str | Path],
+    output: str | Path | None = None,
+    settings: Settings | None = None,
+    *,
+    detector: FaceDetector | None = None,
+    progress: ProgressCallback | None = None,
+) -> BatchReport:
+    """Anonymize several files and folders into one report (what ``unseen A B C`` does).
+
+    Without ``output`` each result goes beside its input. With several inputs ``output`` is a
+    folder (created if missing; :class:`unseen.ConfigError` if it is a file): files go into it,
+    a folder ``DIR`` into ``output/DIR``. Failures are recorded per file; ``progress`` as for
+    :func:`anonymize_path`, with ``index``/``total`` counted over all the inputs' files."""
+    from .batch import process_paths
+
+    return process_paths(
+        [Path(i) for i in inputs], None if output is None else Path(output), settings or Settings(),
+        detector=detector, progress=progress,
+    )

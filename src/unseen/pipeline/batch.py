@@ -8,23 +8,41 @@ processed (an animated GIF, AVIF ...) fail, so the batch exits non-zero; only fi
 photos or videos are skipped and listed. One file's failure never stops the batch, and never goes
 unreported. A folder named ``*.unseen`` (an output folder) is refused as input, and below an input
 skipped (unless ``-o`` is given, as for ``*.unseen.*`` files): outputs are not processed again.
+
+Several inputs (:func:`process_paths`) are walked first, then processed in order into one report;
+``progress`` gets each file's typed events (:mod:`unseen.pipeline.progress`).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
 
 from ..detect import FaceDetector
-from ..errors import InputError, InputNotFound, OutputNotWritable, PipelineError, UnseenError, UnsupportedFormat
+from ..errors import (
+    ConfigError,
+    InputError,
+    InputNotFound,
+    OutputNotWritable,
+    PipelineError,
+    UnseenError,
+    UnsupportedFormat,
+)
 from ..media.kinds import RAW_SUFFIXES, media_kind
 from ..settings import Settings
 from .commit import clean_stale_temps, is_temp_name
 from .paths import is_unseen_output, is_unseen_output_folder, photo_output_name
-from .report import BatchReport, FileReport
+from .progress import FileFinished, FileStarted, FrameProgress, FramesDone, ProgressCallback
+from .report import BatchReport, FileReport, MediaKind
 
 DIR_SUFFIX = ".unseen"
+
+
+def kind_of(path: Path) -> MediaKind:
+    kind = media_kind(path)
+    return MediaKind(kind) if kind is not None else MediaKind.UNKNOWN
 
 
 def default_output_dir(src_dir: Path) -> Path:
@@ -33,7 +51,12 @@ def default_output_dir(src_dir: Path) -> Path:
 
 
 def process_file(
-    src: Path, dst: Path | None, settings: Settings, *, detector: FaceDetector | None = None, progress: Callable | None = None
+    src: Path,
+    dst: Path | None,
+    settings: Settings,
+    *,
+    detector: FaceDetector | None = None,
+    progress: FrameProgress | None = None,
 ) -> FileReport:
     kind = media_kind(src)
     if kind == "image" and src.suffix.lower() in RAW_SUFFIXES:
@@ -51,17 +74,19 @@ def process_file(
     raise InputError(f"not a photo or video unseen knows (suffix {src.suffix or 'none'!r})", path=src)
 
 
-def _run_one(src: Path, dst: Path | None, settings: Settings, detector: FaceDetector | None, progress: Callable | None) -> FileReport:
+def _run_one(
+    src: Path, dst: Path | None, settings: Settings, detector: FaceDetector | None, progress: FrameProgress | None
+) -> FileReport:
     try:
         return process_file(src, dst, settings, detector=detector, progress=progress)
     except UnseenError as err:
-        return FileReport(input=str(src), kind=media_kind(src) or "unknown").fail(err.with_path(src))
+        return FileReport(input=str(src), kind=kind_of(src)).fail(err.with_path(src))
     except (MemoryError, RecursionError) as exc:
-        return FileReport(input=str(src), kind=media_kind(src) or "unknown").fail(
+        return FileReport(input=str(src), kind=kind_of(src)).fail(
             PipelineError(f"out of resources: {type(exc).__name__}", path=src)
         )
     except Exception as exc:  # a bug, not an input problem: still fail this file loudly, go on
-        return FileReport(input=str(src), kind=media_kind(src) or "unknown").fail(
+        return FileReport(input=str(src), kind=kind_of(src)).fail(
             PipelineError(f"internal error ({type(exc).__name__}: {exc}); please report it", path=src)
         )
 
@@ -104,67 +129,132 @@ def _same_path(a: Path, b: Path) -> bool:
         return False
 
 
-def process_path(
-    src: Path,
-    dst: Path | None,
-    settings: Settings,
-    *,
-    detector: FaceDetector | None = None,
-    progress: bool = False,
-) -> BatchReport:
-    batch = BatchReport()
+@dataclass
+class _Job:
+    """One file to process, or a failure found while planning (``failed``)."""
+
+    src: Path
+    dst: Path | None
+    out_root: Path | None = None  # a folder's output root: the job creates its folders below it
+    failed: FileReport | None = None
+
+
+def _plan(src: Path, dst: Path | None, batch: BatchReport) -> list[_Job]:
+    """The files below one input (skipped ones go to ``batch.skipped``), with their outputs."""
     if not src.exists() and not src.is_symlink():
-        batch.files.append(FileReport(input=str(src), kind="unknown").fail(InputNotFound("no such file or folder", path=src)))
-        return batch
+        return [_Job(src, dst, failed=FileReport(input=str(src), kind=MediaKind.UNKNOWN).fail(
+            InputNotFound("no such file or folder", path=src)))]
     if not src.is_dir():
         target = dst
         if dst is not None and dst.is_dir():
             target = dst / (photo_output_name(src) if media_kind(src) == "image" else src.name)
-        # The default output goes beside the input: a killed run left its temporary file there.
-        clean_stale_temps((target if target is not None else src).parent)
-        batch.files.append(_run_one(src, target, settings, detector, _video_progress(progress)))
-        return batch
-
+        return [_Job(src, target)]
     if is_unseen_output_folder(src):
-        batch.files.append(FileReport(input=str(src), kind="folder").fail(InputError(
+        return [_Job(src, dst, failed=FileReport(input=str(src), kind=MediaKind.FOLDER).fail(InputError(
             f"is an unseen output folder (named *{DIR_SUFFIX}); not processed again "
-            "(`unseen check` re-scans it; rename it to process it anyway)", path=src)))
-        return batch
+            "(`unseen check` re-scans it; rename it to process it anyway)", path=src)))]
     out_root = dst if dst is not None else default_output_dir(src)
     if out_root.exists() and not out_root.is_dir():
-        batch.files.append(
-            FileReport(input=str(src), kind="folder").fail(OutputNotWritable("output for a folder must be a folder", path=out_root))
-        )
-        return batch
-    todo: list[Path] = []
+        return [_Job(src, dst, failed=FileReport(input=str(src), kind=MediaKind.FOLDER).fail(
+            OutputNotWritable("output for a folder must be a folder", path=out_root)))]
+    jobs = []
     for p, reason in walk_media(src, out_root, skip_outputs=dst is None):
         if reason is not None:
             batch.skipped.append(f"{p}: {reason}")
         elif dst is None and is_unseen_output(p):
             batch.skipped.append(f"{p}: looks like an unseen output, not processed again")
         else:
-            todo.append(p)
-    bar = _bar(len(todo)) if progress else None
-    cleaned: set[Path] = set()  # each output folder once, not once per file
-    try:
-        for p in todo:
             target = out_root / p.relative_to(src)
             if media_kind(p) == "image":
                 target = target.with_name(photo_output_name(p))
+            jobs.append(_Job(p, target, out_root))
+    return jobs
+
+
+def _run_jobs(
+    jobs: list[_Job],
+    batch: BatchReport,
+    settings: Settings,
+    detector: FaceDetector | None,
+    progress: ProgressCallback | None,
+) -> None:
+    cleaned: set[Path] = set()  # each output folder once, not once per file
+    for index, job in enumerate(jobs):
+        src = job.src
+        if progress is not None:
+            progress(FileStarted(src, job.failed.kind if job.failed else kind_of(src), index, len(jobs)))
+        report = job.failed
+        if report is None and job.out_root is not None and job.dst is not None:
             try:
-                _make_dirs(target.parent, out_root)
+                _make_dirs(job.dst.parent, job.out_root)
             except UnseenError as err:
-                batch.files.append(FileReport(input=str(p), kind=media_kind(p) or "unknown").fail(err))
-                continue
-            if target.parent not in cleaned:
-                clean_stale_temps(target.parent)
-                cleaned.add(target.parent)
-            batch.files.append(_run_one(p, target, settings, detector, None))
-            if bar is not None:
-                bar.update(1)
-    finally:
-        if bar is not None:
-            bar.close()
+                report = FileReport(input=str(src), kind=kind_of(src)).fail(err)
+        if report is None:
+            # The default output goes beside the input: a killed run left its temporary file there.
+            folder = (job.dst if job.dst is not None else src).parent
+            if folder not in cleaned:
+                clean_stale_temps(folder)
+                cleaned.add(folder)
+            report = _run_one(src, job.dst, settings, detector, _frames_of(src, progress))
+        batch.files.append(report)
+        if progress is not None:
+            progress(FileFinished(report, index, len(jobs)))
+
+
+def _frames_of(src: Path, progress: ProgressCallback | None) -> FrameProgress | None:
+    if progress is None:
+        return None
+    callback = progress
+
+    def frames(done: int, total: int | None) -> None:
+        callback(FramesDone(src, done, total))
+
+    return frames
+
+
+def process_path(
+    src: Path,
+    dst: Path | None,
+    settings: Settings,
+    *,
+    detector: FaceDetector | None = None,
+    progress: ProgressCallback | None = None,
+) -> BatchReport:
+    """Anonymize a file or a folder tree into ``dst`` (default: beside it). Failures are recorded."""
+    return process_paths([src], dst, settings, detector=detector, progress=progress)
+
+
+def process_paths(
+    inputs: Sequence[Path],
+    output: Path | None,
+    settings: Settings,
+    *,
+    detector: FaceDetector | None = None,
+    progress: ProgressCallback | None = None,
+) -> BatchReport:
+    """Anonymize several files and folders into one report.
+
+    With one input, ``output`` is its output file or folder. With several, ``output`` (when given)
+    must be a folder (created if missing): a file goes into it under the name its kind gives it, a
+    folder ``DIR`` into ``output/DIR``. Without it, each output goes beside its input."""
+    if not inputs:
+        raise ConfigError("no input given")
+    several = len(inputs) > 1
+    if several and output is not None:
+        if output.exists() and not output.is_dir():
+            raise ConfigError("with several inputs, -o must be a folder")
+        try:
+            output.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputNotWritable(f"cannot create output folder: {exc.strerror or exc}", path=output) from exc
+    batch = BatchReport()
+    jobs: list[_Job] = []
+    for src in inputs:
+        dst = output
+        if output is not None and several and src.is_dir():
+            dst = output / src.name
+        jobs.extend(_plan(src, dst, batch))
+    _run_jobs(jobs, batch, settings, detector, progress)
     return batch
 
 
@@ -181,27 +271,3 @@ def _make_dirs(folder: Path, root: Path) -> None:
             cur.mkdir(exist_ok=True)
     except OSError as exc:
         raise OutputNotWritable(f"cannot create output folder: {exc.strerror or exc}", path=folder) from exc
-
-
-def _bar(total: int):
-    from tqdm import tqdm
-
-    return tqdm(total=total, unit="file", desc="unseen", leave=False, dynamic_ncols=True)
-
-
-def _video_progress(enabled: bool) -> Callable | None:
-    if not enabled:
-        return None
-    from tqdm import tqdm
-
-    state: dict = {}
-
-    def update(done: int, total: int | None) -> None:
-        bar = state.get("bar")
-        if bar is None:
-            bar = state["bar"] = tqdm(total=total, unit="frame", desc="unseen", leave=False, dynamic_ncols=True)
-        bar.update(done - bar.n)
-        if total is not None and done >= total:
-            bar.close()
-
-    return update

@@ -15,7 +15,7 @@ from ..scrub.image import verify_clean
 from ..settings import Settings
 from .commit import check_output_target, staged_output
 from .paths import default_photo_output
-from .report import FileReport
+from .report import FileReport, ImageDetails, MediaKind
 
 
 def process_image(
@@ -62,18 +62,18 @@ def process_image(
     report = FileReport(
         input=str(src),
         output=str(dst),
-        kind="image",
+        kind=MediaKind.IMAGE,
         faces=len(regions),
         metadata_removed=removed,
         seconds=round(time.perf_counter() - started, 3),
-        details={
-            "width": w,
-            "height": h,
-            "format": out_format,
-            "boxes": faces.to_dict()["boxes"],
-            "views": [v.name for v in shown],  # the pictures detection ran on
-            "detector": getattr(detector, "name", type(detector).__name__),  # which networks, precision, device
-        },
+        details=ImageDetails(
+            width=w,
+            height=h,
+            format=out_format,
+            boxes=faces.to_dict()["boxes"],
+            views=[v.name for v in shown],
+            detector=detector.name,
+        ),
     )
     report.warnings.extend(loaded.notes)
     if loaded.pixels.shape[2] == 4 and out_format in ("JPEG", "BMP"):

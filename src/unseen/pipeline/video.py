@@ -45,7 +45,7 @@ from ..track import ShotCutDetector, TemporalCover
 from ..types import Faces
 from .commit import check_output_target, staged_output
 from .paths import default_output
-from .report import FileReport
+from .report import FileReport, MediaKind, VideoCounters, VideoDetails
 from .video_cover import FrameCover
 from .video_detect import BatchedDetection, Pending, schedule_for
 from .video_threads import END, QUEUE_FRAMES, Shared, Worker, join_all
@@ -118,6 +118,7 @@ class _Run:
         self.q_in: queue.Queue[Any] = queue.Queue(QUEUE_FRAMES)
         self.q_out: queue.Queue[Any] = queue.Queue(QUEUE_FRAMES)
         self.frames_done = 0
+        self.covers = VideoCounters()
         self.detections = 0
         self.cuts = 0
         self.position = "before the first frame"
@@ -131,15 +132,7 @@ class _Run:
             max(settings.hold_before, hold), max(settings.hold_after, hold)
         )
         self.window = LookaheadLimit(settings)
-        self.cover = FrameCover(info, settings, writer.pix_fmt)
-
-    @property
-    def face_frames(self) -> int:
-        return self.cover.face_frames
-
-    @property
-    def boxes_covered(self) -> int:
-        return self.cover.regions
+        self.cover = FrameCover(info, settings, writer.pix_fmt, self.covers)
 
     # --- the reader and writer threads ------------------------------------------------------
     def _read(self) -> None:
@@ -278,7 +271,7 @@ def process_video(
     """
     started = _time.monotonic()
     src = Path(src)
-    report = FileReport(input=str(src), kind="video")
+    report = FileReport(input=str(src), kind=MediaKind.VIDEO)
     final = _output_path(src, None if dst is None else Path(dst), report)
     check_output_target(src, final, settings.overwrite)
     info = probe_video(src, max_pixels=settings.max_pixels)
@@ -316,7 +309,6 @@ def process_video(
         raise _as_unseen(exc, src, run.position if run else "before the first frame") from exc
 
     report.output = str(final)
-    report.faces = run.detections
     report.metadata_removed = removed_metadata(info, set(keep))
     report.warnings.extend(writer.notes)
     report.warnings.extend(reader.notes)
@@ -327,27 +319,33 @@ def process_video(
     if not settings.audio and has_audio:
         report.warnings.append("audio removed (--no-audio)")
     report.seconds = round(_time.monotonic() - started, 3)
-    report.details = {
-        "frames": run.frames_done,
-        "face_frames": run.face_frames,
-        "regions_covered": run.boxes_covered,
-        "shot_cuts": run.cuts,
-        "width": info.width,
-        "height": info.height,
-        "rotation": info.rotation,
-        "video_codec": writer.encoder,
-        "pix_fmt": writer.pix_fmt,
-        "container": writer.format,
-        "streams_kept": kept_streams,
-        "audio_kept": kept_streams.get("audio", 0) > 0,  # the CLI reminds that voices identify people
-        "damage": damage,
-        "lookahead_frames": run.temporal.max_buffered,
-        "hold_seconds": [run.temporal.hold_before, run.temporal.hold_after],
-        "detect_stride": run.schedule.stride if run.schedule is not None else 0.0,
-        # frames on which the preset's own (thorough) passes ran; all of them without a schedule
-        "thorough_frames": run.schedule.runs[-1] if run.schedule is not None else run.frames_done,
-        "detector": getattr(detector, "name", type(detector).__name__),
-    }
+    covers = run.covers
+    report.faces = covers.face_frames_covered  # face-frames covered, not raw detections
+    report.details = VideoDetails(
+        frames=run.frames_done,
+        frames_covered=covers.frames_covered,
+        face_frames_covered=covers.face_frames_covered,
+        tracks=covers.tracks,
+        detections=run.detections,
+        regions_covered=covers.regions_covered,
+        shot_cuts=run.cuts,
+        width=info.width,
+        height=info.height,
+        rotation=info.rotation,
+        fps=round(info.fps, 6),
+        duration=info.stated_duration,
+        video_codec=writer.encoder,
+        pix_fmt=writer.pix_fmt,
+        container=writer.format,
+        streams_kept=kept_streams,
+        audio_kept=kept_streams.get("audio", 0) > 0,
+        damage=damage,
+        lookahead_frames=run.temporal.max_buffered,
+        hold_seconds=[run.temporal.hold_before, run.temporal.hold_after],
+        detect_stride=run.schedule.stride if run.schedule is not None else 0.0,
+        thorough_frames=run.schedule.runs[-1] if run.schedule is not None else run.frames_done,
+        detector=detector.name,
+    )
     return report
 
 

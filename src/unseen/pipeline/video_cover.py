@@ -17,17 +17,17 @@ from ..media.video_reader import VideoInfo
 from ..media.video_writer import PLANAR_420, fill_yuv, from_rgb, to_rgb
 from ..settings import Settings
 from ..types import Faces
+from .report import VideoCounters
 
 
 class FrameCover:
-    """Covers frames of one video for one writer; counts covered frames and regions."""
+    """Covers frames of one video for one writer, counting what it paints in ``counters``."""
 
-    def __init__(self, info: VideoInfo, settings: Settings, out_pix_fmt: str):
+    def __init__(self, info: VideoInfo, settings: Settings, out_pix_fmt: str, counters: VideoCounters):
         self.info = info
         self.settings = settings
         self.out_pix_fmt = out_pix_fmt
-        self.face_frames = 0
-        self.regions = 0
+        self.counters = counters
         self.planar_fill: tuple[int, int, int] | None = None
         if (
             settings.mode == "solid"
@@ -55,19 +55,15 @@ class FrameCover:
             if len(regions):
                 planes = frame.to_ndarray()  # a copy: the decoder may still reference this frame
                 solid_i420(planes, regions, self.planar_fill, ellipse)
-                self._count(len(regions))
+                self.counters.covered(faces, regions, info.width, info.height)
                 frame = av.VideoFrame.from_ndarray(planes, format=self.out_pix_fmt)
             return frame
         rgb = to_rgb(frame, info)
         regions = apply_cover(rgb, faces, self.settings)
         if len(regions):
-            self._count(len(regions))
+            self.counters.covered(faces, regions, info.width, info.height)
             frame = from_rgb(rgb, info, self.out_pix_fmt)
         return frame
-
-    def _count(self, regions: int) -> None:
-        self.face_frames += 1
-        self.regions += regions
 
 
 __all__ = ["FrameCover"]
