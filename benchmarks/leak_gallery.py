@@ -25,7 +25,7 @@ import numpy as np
 from unseen.detect.cache import detector_for
 from unseen.geometry.rotation import boxes_to_stored, upright
 from unseen.settings import Settings
-from unseen_eval.leak import MIN_COVER, _frames, covered_share
+from unseen_eval.leak import MIN_COVER, covered_share, decoded_frames
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,7 +39,7 @@ def thorough_boxes(original: Path, cache: Path) -> list[np.ndarray]:
         return [data[f"f{i}"] for i in range(len(data.files))]
     det = detector_for(Settings(preset="thorough"))
     out = []
-    for i, (rgb, _, rot) in enumerate(_frames(original)):
+    for i, (rgb, _, rot) in enumerate(decoded_frames(original)):
         h, w = rgb.shape[:2]
         view, k = upright(rgb, rot)
         found = boxes_to_stored(det.detect(view), k, w, h).clipped(w, h)
@@ -54,7 +54,7 @@ def thorough_boxes(original: Path, cache: Path) -> list[np.ndarray]:
 def flags(original: Path, output: Path, boxes: list[np.ndarray]) -> list[tuple[int, np.ndarray, float, float]]:
     """(frame, box, score, covered share) of every flagged face-frame."""
     found = []
-    for i, ((orig, _, _), (out, _, _)) in enumerate(zip(_frames(original), _frames(output))):
+    for i, ((orig, _, _), (out, _, _)) in enumerate(zip(decoded_frames(original), decoded_frames(output))):
         for row in boxes[i]:
             share = covered_share(orig, out, row[:4])
             if share < MIN_COVER:
@@ -67,7 +67,7 @@ def gallery(original: Path, output: Path, found: list, png: Path, cell: int = 12
     for f in found[:limit]:
         want.setdefault(f[0], []).append(f)
     tiles = []
-    for i, ((orig, _, _), (out, _, _)) in enumerate(zip(_frames(original), _frames(output))):
+    for i, ((orig, _, _), (out, _, _)) in enumerate(zip(decoded_frames(original), decoded_frames(output))):
         for _, box, score, share in want.get(i, []):
             x1, y1, x2, y2 = box
             m = max(x2 - x1, y2 - y1)

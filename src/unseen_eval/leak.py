@@ -79,7 +79,7 @@ def covered_share(original: np.ndarray, output: np.ndarray, box: np.ndarray) -> 
     return float((black | changed).mean())
 
 
-def _frames(path: Path) -> Iterator[tuple[np.ndarray, float, int]]:
+def decoded_frames(path: Path) -> Iterator[tuple[np.ndarray, float, int]]:
     with av.open(str(path)) as c:
         s = c.streams.video[0]
         s.thread_type = "AUTO"
@@ -103,8 +103,8 @@ def leak_check(
 
         detector = detector_for(Settings(preset="thorough"))
     rep = LeakReport(str(original), str(output), detector=getattr(detector, "name", type(detector).__name__))
-    outs = _frames(output)
-    for i, (orig, t, rot) in enumerate(_frames(original)):
+    outs = decoded_frames(output)
+    for i, (orig, t, rot) in enumerate(decoded_frames(original)):
         try:
             out, _, _ = next(outs)
         except StopIteration:

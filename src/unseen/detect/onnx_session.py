@@ -23,9 +23,14 @@ def _ort():  # type: ignore[no-untyped-def]
     return ort
 
 
+def available_providers() -> list[str]:
+    """The execution providers the installed onnxruntime offers."""
+    return list(_ort().get_available_providers())
+
+
 def cuda_provider_available() -> bool:
     """Does the installed onnxruntime offer the CUDA provider (onnxruntime-gpu)?"""
-    return "CUDAExecutionProvider" in _ort().get_available_providers()
+    return "CUDAExecutionProvider" in available_providers()
 
 
 def providers_for(device: str) -> list[str]:

@@ -96,11 +96,11 @@ def runtime_for(settings: Settings) -> str:
     problem = cuda_problem()
     if problem is None:
         return "torch"
-    from .onnx_session import _ort
+    from .onnx_session import available_providers
 
     raise ModelError(
         "device 'cuda' requested but no GPU runtime is usable here: this onnxruntime has no "
-        f"CUDAExecutionProvider (available: {', '.join(_ort().get_available_providers())}; "
+        f"CUDAExecutionProvider (available: {', '.join(available_providers())}; "
         f"pip install 'unseen[gpu]' for onnxruntime-gpu), and {problem} (install a CUDA build of torch); "
         "refusing to run on CPU instead; use --device cpu"
     )
