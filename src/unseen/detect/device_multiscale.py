@@ -54,7 +54,7 @@ class DeviceMultiScaleDetector(MultiScaleDetector):
         return out
 
     # --- internals -------------------------------------------------------------------------
-    def _upload(self, images: list[np.ndarray]):  # type: ignore[no-untyped-def]
+    def _upload(self, images: list[np.ndarray]) -> Any:
         """``(N, 3, H, W)`` float32 RGB 0-255 on the device, from one uint8 upload."""
         torch = self._torch
         n, (h, w) = len(images), images[0].shape[:2]
@@ -70,7 +70,7 @@ class DeviceMultiScaleDetector(MultiScaleDetector):
             x = torch.from_numpy(np.stack(images))
         return x.permute(0, 3, 1, 2).float()
 
-    def _scaled_tensor(self, x, p: Pass, h: int, w: int):  # type: ignore[no-untyped-def]
+    def _scaled_tensor(self, x: Any, p: Pass, h: int, w: int) -> Any:
         torch = self._torch
         if p.scale != 1:
             sw, sh = max(1, round(w * p.scale)), max(1, round(h * p.scale))

@@ -67,7 +67,7 @@ class Worker(threading.Thread):
     def run(self) -> None:
         try:
             self.fn()
-        except BaseException as exc:  # handed home: the main thread re-raises it
+        except BaseException as exc:  # noqa: BLE001  # handed home: the main thread re-raises it
             self.shared.fail(exc)
 
 
