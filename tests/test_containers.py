@@ -147,12 +147,13 @@ def _restart_jpeg() -> bytes:
 
 def test_jpeg_walk_yields_restart_markers_in_order_and_ends_at_eoi():
     data = _restart_jpeg()
-    walk = JpegWalk(data)
+    walk = JpegWalk(data, restarts=True)
     kinds = [rec.kind for rec in walk]
     rst = [k for k in kinds if 0xD0 <= k <= 0xD7]
     assert len(rst) > 8 and rst[:9] == [0xD0, 0xD1, 0xD2, 0xD3, 0xD4, 0xD5, 0xD6, 0xD7, 0xD0]
     assert 0xDA in kinds and 0xDB in kinds and 0xC4 in kinds
     assert walk.problem is None and walk.end == len(data)
+    assert not any(0xD0 <= rec.kind <= 0xD7 for rec in JpegWalk(data))  # only when asked
 
 
 def test_walks_over_a_file_read_on_demand_match_the_walks_over_bytes(tmp_path):
@@ -198,3 +199,9 @@ def test_records_never_reach_past_their_container():
     assert all(r.end <= len(data) for r in records)
     assert walk.problem is not None and walk.problem.damage is Damage.OVERRUN and walk.problem.kind == b"EXIF"
     assert "WebP chunk 'EXIF' runs past the end of the RIFF data" in describe_bytes(data, "WEBP")
+
+
+def test_a_file_that_shrinks_while_its_headers_are_walked_is_an_os_error(tmp_path):
+    data = mf.png(tmp_path / "p.png", text=True).read_bytes()
+    with pytest.raises(OSError, match="changed while being read"):
+        list(PngWalk(FileBuffer(io.BytesIO(data[:40]), len(data))))

@@ -51,7 +51,7 @@ def structural_damage(data: bytes) -> str | None:
     restart = 0
     coded: dict[int, list[int]] = {}  # component id -> per coefficient 0..63: 1 once refined to Al=0
     scan: _Scan | None = None  # the scan whose entropy-coded data the walk is in
-    walk = JpegWalk(data)
+    walk = JpegWalk(data, restarts=True)
     for rec in walk:
         marker = rec.kind
         if jpeg.is_rst(marker):

@@ -18,7 +18,11 @@ class Buffer(Protocol):
 
 
 class FileBuffer:
-    """A file of ``size`` bytes, sliced by seeking: walking its headers reads only the headers."""
+    """A file of ``size`` bytes, sliced by seeking: walking its headers reads only the headers.
+
+    A slice inside ``size`` that the file no longer holds (it shrank while being read) raises
+    :class:`OSError`, which the reader reports as a file it cannot read.
+    """
 
     def __init__(self, fh: BinaryIO, size: int) -> None:
         self._fh = fh
@@ -32,7 +36,10 @@ class FileBuffer:
         if stop <= start:
             return b""
         self._fh.seek(start)
-        return self._fh.read(stop - start)
+        got = self._fh.read(stop - start)
+        if len(got) != stop - start:
+            raise OSError(f"the file changed while being read ({self._size:,} bytes expected)")
+        return got
 
     def find(self, sub: bytes, start: int, /) -> int:
         pos = start

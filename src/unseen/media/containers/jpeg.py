@@ -1,9 +1,9 @@
 """JPEG markers in file order, the entropy-coded data after each scan skipped.
 
 Segments (a marker with a length) become records with their payload; standalone markers (SOI,
-TEM, RST0-7) become records with no payload, including the restart markers inside a scan's
-entropy-coded data (the walk yields them where they sit, so a caller can check their order). The
-walk starts after the SOI at offset 0 and ends at EOI.
+TEM, RST0-7) become records with no payload. The restart markers inside a scan's entropy-coded
+data are yielded too when asked (``restarts=True``: where they sit, so a caller can check their
+order). The walk starts after the SOI at offset 0 and ends at EOI.
 """
 
 from __future__ import annotations
@@ -34,7 +34,12 @@ def is_standalone(marker: int) -> bool:
 
 
 class JpegWalk(Walk[int]):
-    """Iterate as ``for rec in JpegWalk(data)``; ``rec.kind`` is the marker byte."""
+    """Iterate as ``for rec in JpegWalk(data)``; ``rec.kind`` is the marker byte. With
+    ``restarts`` the restart markers inside each scan's data are records too."""
+
+    def __init__(self, buf: Buffer, *, restarts: bool = False) -> None:
+        super().__init__(buf)
+        self._restarts = restarts
 
     def _records(self) -> Iterator[Record[int]]:
         buf, n, pos = self.buf, len(self.buf), 2
@@ -67,16 +72,16 @@ class JpegWalk(Walk[int]):
             yield rec
             pos = rec.end
             if marker == SOS:
-                found = yield from _entropy_data(buf, pos)
+                found = yield from _entropy_data(buf, pos, self._restarts)
                 if found is None:
                     self._stop(Damage.DATA_TRUNCATED, len(buf), SOS)
                     return
                 pos = found
 
 
-def _entropy_data(buf: Buffer, pos: int) -> Generator[Record[int], None, int | None]:
-    """Skip a scan's entropy-coded data (stuffed bytes, fill bytes), yielding its restart markers;
-    return the offset of the marker that ends it, or ``None`` if the data runs to the end."""
+def _entropy_data(buf: Buffer, pos: int, restarts: bool) -> Generator[Record[int], None, int | None]:
+    """Skip a scan's entropy-coded data (stuffed bytes, fill bytes), yielding its restart markers
+    if asked; return the offset of the marker that ends it, or ``None`` if the data runs to the end."""
     n = len(buf)
     while True:
         ff = buf.find(b"\xff", pos)
@@ -87,8 +92,9 @@ def _entropy_data(buf: Buffer, pos: int) -> Generator[Record[int], None, int | N
             pos = ff + 2
         elif b == 0xFF:
             pos = ff + 1
-        elif is_rst(b):
-            yield Record(b, ff, ff + 2, 0, ff + 2, buf)
+        elif 0xD0 <= b <= 0xD7:
+            if restarts:
+                yield Record(b, ff, ff + 2, 0, ff + 2, buf)
             pos = ff + 2
         else:
             return ff

@@ -5,25 +5,28 @@ from __future__ import annotations
 import abc
 import enum
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from dataclasses import dataclass
+from typing import Generic, NamedTuple, TypeVar
 
 from .buffer import Buffer
 
 K = TypeVar("K")
 
 
-@dataclass(frozen=True)
-class Record(Generic[K]):
+class Record(NamedTuple, Generic[K]):
     """One segment/chunk/block/box: its kind (a JPEG marker, a four-character code ...), where it
-    starts, where its payload starts and how long that is, and where the next record starts."""
+    starts, where its payload starts and how long that is, and where the next record starts.
+    (A named tuple: a walk over a restart-marked JPEG makes tens of thousands of them.)"""
 
     kind: K
     offset: int  # the record's first byte (marker, length or type field)
     start: int  # the payload's first byte
     length: int  # payload bytes (never past the container: the walker checked)
     end: int  # the first byte after the record (checksum and padding included)
-    buf: Buffer = field(repr=False, compare=False)
+    buf: Buffer  # what the walk reads: the payload is sliced from it on demand
+
+    def __repr__(self) -> str:  # not the buffer
+        return f"Record({self.kind!r}, offset={self.offset}, start={self.start}, length={self.length}, end={self.end})"
 
     def payload(self) -> bytes:
         return self.buf[self.start : self.start + self.length]
@@ -63,6 +66,7 @@ class Walk(abc.ABC, Generic[K]):
         self.problem: Problem[K] | None = None
 
     def __iter__(self) -> Iterator[Record[K]]:
+        self.end, self.problem = None, None
         return self._records()
 
     @abc.abstractmethod
