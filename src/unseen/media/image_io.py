@@ -28,19 +28,15 @@ canonical, colour-tags-only form (:func:`unseen.scrub.icc.canonical_icc`). Decis
 
 from __future__ import annotations
 
-import functools
-import io
 import logging
 import os
 import stat
-import struct
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageFile, UnidentifiedImageError
+from PIL import Image, ImageFile
 
 from ..errors import (
     CorruptInput,
@@ -52,13 +48,16 @@ from ..errors import (
     UnseenError,
     UnsupportedFormat,
 )
-from ..scrub.exif import exif_orientation
 from ..scrub.icc import describe_icc
-from ..scrub.image import describe_bytes, sniff
+from ..scrub.image import describe_bytes
 from .c_stderr import captured_fd2
+from .containers import jpeg, png, webp
+from .containers.tiff import exif_orientation
 from .image_limits import MAX_METADATA_BYTES, check_metadata_size, pixel_limit_message
 from .image_modes import _reason, to_rgb8
 from .jpeg_check import entropy_check_works, jpeg_damage, structural_damage
+from .kinds import SUFFIX_FORMAT, sniff
+from .pillow_open import DECODE_ERRORS, heif_available, open_bytes, raise_if_text_bomb
 
 # Pillow logs some refusals (TIFF "More samples per pixel ...") at ERROR level; with no handler
 # configured, Python's last-resort handler prints them on stderr beside unseen's own one-line
@@ -74,11 +73,7 @@ WEBP_QUALITY = 95
 HEIF_QUALITY = 90
 FLATTEN_BACKGROUND = 255  # white
 
-_SUFFIX_FORMAT = {
-    ".jpg": "JPEG", ".jpeg": "JPEG", ".jpe": "JPEG", ".png": "PNG", ".webp": "WEBP",
-    ".tif": "TIFF", ".tiff": "TIFF", ".bmp": "BMP", ".heic": "HEIF", ".heif": "HEIF",
-    ".jfif": "JPEG",
-}  # fmt: skip
+_SUFFIX_FORMAT = {suffix: fmt for suffix, fmt in SUFFIX_FORMAT.items() if fmt in SUPPORTED_FORMATS}
 WRITTEN_SUFFIXES = frozenset(_SUFFIX_FORMAT)
 _FORMAT_ALIASES = {"JPG": "JPEG", "MPO": "JPEG", "TIF": "TIFF", "HEIC": "HEIF"}
 # Save options each format may receive; anything else (exif, comment, pnginfo ...) is refused.
@@ -97,7 +92,6 @@ _DEFAULT_OPTIONS: dict[str, dict[str, Any]] = {
     "HEIF": {"quality": HEIF_QUALITY},
 }
 _TIFF_COMPRESSIONS = {"raw", "tiff_lzw", "tiff_adobe_deflate", "packbits", "jpeg"}
-DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error, zlib.error, RuntimeError, IndexError)
 _TRANSPOSE = {  # EXIF orientation -> what to do to the stored pixels
     2: lambda a: a[:, ::-1],
     3: lambda a: a[::-1, ::-1],
@@ -119,17 +113,6 @@ class LoadedImage:
     metadata: list[str]  # what the input carried and the output will not
     save_options: dict  # format options for write_image; never metadata
     notes: list[str] = field(default_factory=list)  # conversions worth telling (16-bit, CMYK ...)
-
-
-@functools.lru_cache(maxsize=1)
-def heif_available() -> bool:
-    """Whether HEIF/HEIC can be read and written (pillow-heif installed and registered)."""
-    try:
-        import pillow_heif
-    except ImportError:
-        return False
-    pillow_heif.register_heif_opener()
-    return True
 
 
 def format_for_path(path: Path) -> str | None:
@@ -202,7 +185,7 @@ def _read(path: Path, max_pixels: int, max_metadata: int, allow_damaged: bool) -
     notes: list[str] = []
     if container == "JPEG":
         _check_jpeg_data(data, allow_damaged, notes)
-    orientation = _orientation(im) if fmt != "HEIF" else 1
+    orientation = _orientation(im, container, data) if fmt != "HEIF" else 1
     pixels, icc, grey = to_rgb8(im, notes)
     if _deep(im, container, data) and not any("16-bit" in n for n in notes):
         notes.append("16-bit samples reduced to 8 bits")
@@ -262,36 +245,6 @@ def _read_bytes(path: Path, max_metadata: int) -> bytes:
     return data
 
 
-def open_bytes(data: bytes, container: str) -> Image.Image:
-    """Open ``data`` as ``container`` with Pillow, parsing the header only (nothing decoded).
-
-    The caller enforces its own pixel limit from ``im.size``: Pillow's bomb check (a process-wide
-    constant, ~179 MP) is bypassed by calling the format's opener directly, so ``max_pixels``
-    decides. Where Pillow's registry is not as expected, ``Image.open`` (with its check) is used.
-
-    Raises:
-        CorruptInput: the header cannot be parsed.
-        LimitExceeded: Pillow refused the size (fallback path only).
-    """
-    heif_available()
-    Image.init()
-    opener = Image.OPEN.get(container) if isinstance(getattr(Image, "OPEN", None), dict) else None
-    try:
-        if isinstance(opener, tuple) and len(opener) == 2 and callable(opener[0]):
-            factory, accept = opener
-            if accept is not None and not accept(data[:16]):
-                raise UnidentifiedImageError(container)
-            return factory(io.BytesIO(data), "")
-        return Image.open(io.BytesIO(data), formats=[container])
-    except Image.DecompressionBombError as exc:
-        raise LimitExceeded(f"image header declares too many pixels for Pillow's safety limit ({exc})") from exc
-    except UnidentifiedImageError as exc:
-        raise CorruptInput(f"looks like {container} but its header cannot be read") from exc
-    except DECODE_ERRORS as exc:
-        _raise_if_text_bomb(exc)
-        raise CorruptInput(f"{container} header cannot be read ({_reason(exc)})") from exc
-
-
 def _decode(im: Image.Image) -> None:
     failure: BaseException | None = None
     with captured_fd2(im.format == "TIFF") as said:  # libtiff prints its reasons on fd 2
@@ -307,15 +260,9 @@ def _decode(im: Image.Image) -> None:
     if isinstance(failure, MemoryError):
         raise LimitExceeded(f"not enough memory to decode {im.size[0]}x{im.size[1]} pixels") from failure
     if isinstance(failure, DECODE_ERRORS):
-        _raise_if_text_bomb(failure)
+        raise_if_text_bomb(failure)
         raise CorruptInput(f"cannot decode the image ({_reason(failure)}{detail})") from failure
     raise failure
-
-
-def _raise_if_text_bomb(exc: BaseException) -> None:
-    # Pillow refuses compressed PNG text that inflates past MAX_TEXT_CHUNK / MAX_TEXT_MEMORY.
-    if isinstance(exc, ValueError) and "MAX_TEXT" in str(exc):
-        raise LimitExceeded(f"compressed text inflates beyond Pillow's limit (a decompression bomb?): {_reason(exc)}") from exc
 
 
 def _deep(im: Image.Image, container: str, data: bytes) -> bool:
@@ -329,14 +276,20 @@ def _deep(im: Image.Image, container: str, data: bytes) -> bool:
     return False
 
 
-def _orientation(im: Image.Image) -> int:
-    """EXIF orientation, read by unseen's own parser (no warnings on broken blocks: those are
-    named in the report, and a viewer could not read an orientation from them either)."""
+_EXIF_BLOCK = {"JPEG": jpeg.exif_block, "PNG": png.exif_block, "WEBP": webp.exif_block}
+
+
+def _orientation(im: Image.Image, container: str, data: bytes) -> int:
+    """EXIF orientation, from the EXIF block unseen's own container walker finds where viewers look
+    (JPEG: the first APP1 EXIF before the image data; PNG: ``eXIf``; WebP: ``EXIF``), read by its
+    own TIFF parser (no warnings on broken blocks: those are named in the report, and a viewer
+    could not read an orientation from them either)."""
     if im.format == "TIFF":
         value = getattr(im, "tag_v2", {}).get(0x0112, 1)
         return value if isinstance(value, int) and 1 <= value <= 8 else 1
-    raw = im.info.get("exif")
-    return exif_orientation(raw) if isinstance(raw, (bytes, bytearray)) and raw else 1
+    find = _EXIF_BLOCK.get(container)
+    raw = find(data) if find is not None else None
+    return exif_orientation(raw) if raw else 1
 
 
 def _save_options(im: Image.Image, fmt: str, data: bytes) -> dict[str, Any]:
@@ -360,7 +313,7 @@ def _save_options(im: Image.Image, fmt: str, data: bytes) -> dict[str, Any]:
         if info.get("progressive") or info.get("progression"):
             opts["progressive"] = True
     elif fmt == "WEBP":
-        if _webp_lossless(data):
+        if webp.is_lossless(data):
             opts.update(lossless=True, quality=80, method=4)
         else:
             opts.update(quality=WEBP_QUALITY, method=4)
@@ -373,19 +326,6 @@ def _save_options(im: Image.Image, fmt: str, data: bytes) -> dict[str, Any]:
     elif fmt == "HEIF":
         opts["quality"] = HEIF_QUALITY
     return opts
-
-
-def _webp_lossless(data: bytes) -> bool:
-    pos = 12
-    while pos + 8 <= len(data):
-        fourcc = data[pos : pos + 4]
-        if fourcc == b"VP8L":
-            return True
-        if fourcc == b"VP8 ":
-            return False
-        size = struct.unpack_from("<I", data, pos + 4)[0]
-        pos += 8 + size + (size % 2)
-    return False
 
 
 # --- writing --------------------------------------------------------------------------------

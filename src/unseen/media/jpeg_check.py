@@ -5,7 +5,8 @@ data", and Pillow silences warnings) and decodes a progressive JPEG whose later 
 into a blurred picture, as long as the file ends with an EOI marker. Either way a garbled or
 blurred photo would be anonymized and written as if nothing were wrong. Two checks find them:
 
-* **Structure** (:func:`structural_damage`), from the markers alone: every scan's entropy-coded
+* **Structure** (:func:`structural_damage`), from the markers alone (as the container walker,
+  :mod:`unseen.media.containers.jpeg`, yields them): every scan's entropy-coded
   segment must end at a marker, restart markers must come in order (RST0..RST7, repeating) and as
   many as the restart interval implies, an EOI must end the image, every component must be coded,
   and in a progressive JPEG every coefficient of every component must reach full precision (a
@@ -31,9 +32,10 @@ import struct
 import numpy as np
 
 from .c_stderr import captured_fd2
+from .containers import jpeg
+from .containers.jpeg import JpegWalk
+from .containers.record import Damage
 
-_SOF_PROGRESSIVE = {0xC2, 0xC6, 0xCA, 0xCE}
-_SOF = set(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
 _DAMAGE_WORDS = ("corrupt jpeg data", "premature end of jpeg file", "inconsistent progression", "invalid sos parameters")
 
 
@@ -48,52 +50,49 @@ def structural_damage(data: bytes) -> str | None:
     frame: dict | None = None
     restart = 0
     coded: dict[int, list[int]] = {}  # component id -> per coefficient 0..63: 1 once refined to Al=0
-    pos, n = 2, len(data)
-    while True:
-        if pos + 2 > n:
-            return "the file ends before the end-of-image marker (EOI)"
-        if data[pos] != 0xFF:
-            return f"bytes where a marker belongs at offset {pos}"
-        marker = data[pos + 1]
-        if marker == 0xFF:  # fill byte before a marker
-            pos += 1
+    scan: _Scan | None = None  # the scan whose entropy-coded data the walk is in
+    walk = JpegWalk(data, restarts=True)
+    for rec in walk:
+        marker = rec.kind
+        if jpeg.is_rst(marker):
+            if scan is None:
+                return f"a stray restart marker RST{marker - 0xD0} at offset {rec.offset}"
+            why = scan.restart_marker(marker, rec.offset)
+            if why:
+                return why
             continue
-        if marker == 0xD9:
-            break
-        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
-            if 0xD0 <= marker <= 0xD7:
-                return f"a stray restart marker RST{marker - 0xD0} at offset {pos}"
-            pos += 2
-            continue
-        if pos + 4 > n:
-            return "the file ends inside a marker segment"
-        length = struct.unpack_from(">H", data, pos + 2)[0]
-        seg = data[pos + 4 : pos + 2 + length]
-        if length < 2 or len(seg) != length - 2:
-            return f"a marker segment cut short at offset {pos}"
-        if marker in _SOF:
-            frame = _frame(marker, seg)
+        if scan is not None:  # this marker ends the scan's data
+            why, scan = scan.count_problem(), None
+            if why:
+                return why
+        if marker in jpeg.SOF:
+            frame = _frame(marker, rec.payload())
             if frame is None:
                 return "an unreadable frame header"
             coded = {c: [0] * 64 for c in frame["ids"]}
-        elif marker == 0xDD and len(seg) >= 2:
-            restart = struct.unpack_from(">H", seg)[0]
-        elif marker == 0xDA:
+        elif marker == jpeg.DRI and rec.length >= 2:
+            restart = struct.unpack_from(">H", rec.payload())[0]
+        elif marker == jpeg.SOS:
             if frame is None:
                 return "a scan before the frame header"
-            scan = _scan(seg)
-            if scan is None or any(c not in coded for c in scan["ids"]):
+            header = _scan(rec.payload())
+            if header is None or any(c not in coded for c in header["ids"]):
                 return "an unreadable scan header"
-            pos, why = _entropy_segment(data, pos + 2 + length, _expected_restarts(frame, scan["ids"], restart))
-            if why:
-                return why
-            lo, hi = (scan["ss"], scan["se"]) if frame["progressive"] else (0, 63)
-            if scan["al"] == 0:
-                for c in scan["ids"]:
+            scan = _Scan(_expected_restarts(frame, header["ids"], restart))
+            lo, hi = (header["ss"], header["se"]) if frame["progressive"] else (0, 63)
+            if header["al"] == 0:
+                for c in header["ids"]:
                     for k in range(lo, min(hi, 63) + 1):
                         coded[c][k] = 1
-            continue
-        pos += 2 + length
+    problem = walk.problem
+    if problem is not None and problem.damage is Damage.DATA_TRUNCATED:
+        return "the file ends inside the image data (no end-of-image marker)"
+    if scan is not None:  # the scan's data ended at EOI or at a marker that could not be read
+        why = scan.count_problem()
+        if why:
+            return why
+    if problem is not None:
+        return _WALK_DAMAGE[problem.damage].format(offset=problem.offset)
     if frame is None:
         return "no frame header before the end-of-image marker"
     for c, ks in coded.items():
@@ -105,6 +104,34 @@ def structural_damage(data: bytes) -> str | None:
     return None
 
 
+_WALK_DAMAGE = {
+    Damage.TRUNCATED: "the file ends before the end-of-image marker (EOI)",
+    Damage.NOT_A_RECORD: "bytes where a marker belongs at offset {offset}",
+    Damage.HEADER_TRUNCATED: "the file ends inside a marker segment",
+    Damage.OVERRUN: "a marker segment cut short at offset {offset}",
+}
+
+
+class _Scan:
+    """The restart markers of one scan's entropy-coded data: in order, and as many as belong."""
+
+    def __init__(self, expected: int | None) -> None:
+        self.expected = expected  # None: unknown (the height comes later, in a DNL segment)
+        self.seen = 0
+
+    def restart_marker(self, marker: int, offset: int) -> str | None:
+        if marker - 0xD0 != self.seen % 8:
+            want = self.seen % 8
+            return f"restart marker RST{marker - 0xD0} where RST{want} belongs (data lost before offset {offset})"
+        self.seen += 1
+        return None
+
+    def count_problem(self) -> str | None:
+        if self.expected is not None and self.seen != self.expected:
+            return f"{self.seen} restart markers in a scan where {self.expected} belong (data lost)"
+        return None
+
+
 def _frame(marker: int, seg: bytes) -> dict | None:
     if len(seg) < 6:
         return None
@@ -112,7 +139,7 @@ def _frame(marker: int, seg: bytes) -> dict | None:
     if len(seg) < 6 + 3 * nc or nc < 1 or w < 1:
         return None
     comps = {seg[6 + 3 * i]: (seg[7 + 3 * i] >> 4, seg[7 + 3 * i] & 15) for i in range(nc)}
-    return {"progressive": marker in _SOF_PROGRESSIVE, "w": w, "h": h, "ids": list(comps), "sampling": comps}
+    return {"progressive": marker in jpeg.SOF_PROGRESSIVE, "w": w, "h": h, "ids": list(comps), "sampling": comps}
 
 
 def _scan(seg: bytes) -> dict | None:
@@ -139,29 +166,6 @@ def _expected_restarts(frame: dict, ids: list[int], interval: int) -> int | None
     else:
         mcus = -(-frame["w"] // (8 * hmax)) * -(-frame["h"] // (8 * vmax))
     return max(0, -(-mcus // interval) - 1)
-
-
-def _entropy_segment(data: bytes, pos: int, restarts: int | None) -> tuple[int, str | None]:
-    """Walk one scan's entropy-coded data from ``pos``; return (offset of the next marker, damage)."""
-    n, seen = len(data), 0
-    while True:
-        ff = data.find(b"\xff", pos)
-        if ff < 0 or ff + 1 >= n:
-            return n, "the file ends inside the image data (no end-of-image marker)"
-        b = data[ff + 1]
-        if b == 0x00:
-            pos = ff + 2
-        elif b == 0xFF:
-            pos = ff + 1
-        elif 0xD0 <= b <= 0xD7:
-            if b - 0xD0 != seen % 8:
-                return ff, f"restart marker RST{b - 0xD0} where RST{seen % 8} belongs (data lost before offset {ff})"
-            seen += 1
-            pos = ff + 2
-        else:
-            if restarts is not None and seen != restarts:
-                return ff, f"{seen} restart markers in a scan where {restarts} belong (data lost)"
-            return ff, None
 
 
 def entropy_damage(data: bytes) -> str | None:

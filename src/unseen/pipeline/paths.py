@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..media.image_io import WRITTEN_SUFFIXES
-from ..media.kinds import content_format
+from ..media.image_io import READ_FORMATS, SUPPORTED_FORMATS, WRITTEN_SUFFIXES
+from ..media.kinds import FORMAT_SUFFIXES, content_format
 
 OUTPUT_TAG = ".unseen"
 # The suffix a photo's output gets when its own suffix is not one unseen writes, by the format of
-# its content: a GIF is read but written as PNG (lossless); a JPEG without a suffix gets ``.jpg``.
-_CONTENT_SUFFIX = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp", "TIFF": ".tif", "BMP": ".bmp", "HEIF": ".heic", "GIF": ".png"}
-_READ_ONLY_SUFFIXES = frozenset({".gif"})  # replaced rather than kept (x.gif -> x.png)
+# its content: a format read but not written (GIF) is written as PNG (lossless); a JPEG without a
+# suffix gets ``.jpg``.
+_CONTENT_SUFFIX = {fmt: FORMAT_SUFFIXES[fmt if fmt in SUPPORTED_FORMATS else "PNG"][0] for fmt in READ_FORMATS}
+# Replaced rather than kept (x.gif -> x.png).
+_READ_ONLY_SUFFIXES = frozenset(s for fmt in READ_FORMATS if fmt not in SUPPORTED_FORMATS for s in FORMAT_SUFFIXES[fmt])
 
 
 def default_output(src: Path, suffix: str | None = None) -> Path:

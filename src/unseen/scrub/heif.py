@@ -1,8 +1,9 @@
 """What a HEIF/HEIC file carries besides its image: two readers that must agree on "nothing".
 
-Our own walk of the ISO-BMFF boxes reads the item list (``iinf``) and item references (``iref``):
-EXIF and XMP are items of type ``Exif`` and ``mime``, thumbnails are images referenced with
-``thmb``. pillow-heif (libheif) then names what it decodes: EXIF contents, XMP, other metadata
+Our own walk of the ISO-BMFF boxes (:mod:`unseen.media.containers.heif`) reads the item list
+(``iinf``) and item references (``iref``): EXIF and XMP are items of type ``Exif`` and ``mime``,
+thumbnails are images referenced with ``thmb``; the boxes and item types allowed are in
+:mod:`unseen.scrub.allow`. pillow-heif (libheif) then names what it decodes: EXIF contents, XMP, other metadata
 blocks, thumbnails, depth and auxiliary images, and extra top-level images (bursts). ICC profiles
 (``colr`` properties of type ``prof`` or ``rICC``, and the one libheif reports) are checked against
 their canonical, colour-tags-only form (:mod:`unseen.scrub.icc`).
@@ -13,99 +14,46 @@ from __future__ import annotations
 import io
 import struct
 
+from ..media.containers.heif import Box, boxes, children, fourcc_text, item_types
+from ..media.containers.profiles import heif_profile
+from .allow import HEIF_IMAGE_ITEMS, HEIF_TOP_BOXES
 from .exif import describe_exif
 from .icc import icc_item
-
-_TOP_ALLOWED = {b"ftyp", b"meta", b"mdat", b"free", b"skip"}
-# Item types that hold pixels (coded images and their derivations).
-_IMAGE_ITEMS = {b"hvc1", b"av01", b"grid", b"iden", b"iovl", b"jpeg", b"unci", b"vvc1"}
-
-
-def _boxes(data: bytes, start: int, end: int) -> list[tuple[bytes, int, int]]:
-    """``(type, body_start, body_end)`` of the boxes in ``data[start:end]``; raises on overrun."""
-    out, pos = [], start
-    while pos + 8 <= end:
-        size = struct.unpack_from(">I", data, pos)[0]
-        btype = data[pos + 4 : pos + 8]
-        head = 8
-        if size == 1:
-            size = struct.unpack_from(">Q", data, pos + 8)[0]
-            head = 16
-        elif size == 0:
-            size = end - pos
-        if size < head or pos + size > end:
-            raise ValueError(f"HEIF box {_name(btype)!r} runs past its container")
-        out.append((btype, pos + head, pos + size))
-        pos += size
-    if pos != end:
-        raise ValueError(f"{end - pos} stray bytes after the last HEIF box")
-    return out
-
-
-def _name(fourcc: bytes) -> str:
-    return "".join(chr(c) if 32 <= c < 127 else "?" for c in fourcc)
-
-
-def _cstring(data: bytes, pos: int, end: int) -> tuple[str, int]:
-    stop = data.find(b"\x00", pos, end)
-    stop = end if stop < 0 else stop
-    return data[pos:stop].decode("utf-8", "replace"), min(stop + 1, end)
-
-
-def _items(data: bytes, start: int, end: int) -> list[tuple[bytes, str]]:
-    """``(item_type, content_type)`` per entry of an ``iinf`` box body."""
-    version = data[start]
-    pos = start + 4 + (2 if version == 0 else 4)
-    items = []
-    for btype, b0, b1 in _boxes(data, pos, end):
-        if btype != b"infe":
-            continue
-        ver = data[b0]
-        if ver < 2:
-            items.append((b"?v%d" % ver, ""))
-            continue
-        p = b0 + 4 + (2 if ver == 2 else 4) + 2
-        itype = data[p : p + 4]
-        _, p = _cstring(data, p + 4, b1)
-        content = _cstring(data, p, b1)[0] if itype == b"mime" else ""
-        items.append((itype, content))
-    return items
 
 
 def _structure(data: bytes) -> list[str]:
     items: list[str] = []
-    for btype, b0, b1 in _boxes(data, 0, len(data)):
-        if btype not in _TOP_ALLOWED:
-            items.append(f"HEIF box '{_name(btype)}'")
-        if btype != b"meta":
+    for box in boxes(data, 0, len(data)):
+        if box.kind not in HEIF_TOP_BOXES:
+            items.append(f"HEIF box '{fourcc_text(box.kind)}'")
+        if box.kind != b"meta":
             continue
-        for child, c0, c1 in _boxes(data, b0 + 4, b1):
-            if child == b"iinf":
-                for itype, content in _items(data, c0, c1):
+        for child in children(data, box, 4):
+            if child.kind == b"iinf":
+                for itype, content in item_types(data, child):
                     if itype == b"Exif":
                         items.append("HEIF EXIF item")
                     elif itype == b"mime":
                         items.append("XMP" if "rdf+xml" in content else f"HEIF metadata item ({content or 'mime'})")
-                    elif itype not in _IMAGE_ITEMS:
-                        items.append(f"HEIF item '{_name(itype)}'")
-            elif child == b"iprp":
-                items.extend(_colour_profiles(data, c0, c1))
-            elif child == b"iref":
-                for ref, _, _ in _boxes(data, c0 + 4, c1):
-                    if ref == b"thmb":
-                        items.append("HEIF thumbnail")
+                    elif itype not in HEIF_IMAGE_ITEMS:
+                        items.append(f"HEIF item '{fourcc_text(itype)}'")
+            elif child.kind == b"iprp":
+                items.extend(_colour_profiles(data, child))
+            elif child.kind == b"iref" and any(ref.kind == b"thmb" for ref in children(data, child, 4)):
+                items.append("HEIF thumbnail")
     return items
 
 
-def _colour_profiles(data: bytes, start: int, end: int) -> list[str]:
+def _colour_profiles(data: bytes, iprp: Box) -> list[str]:
     """ICC profiles among the item properties (``iprp`` > ``ipco`` > ``colr``)."""
     items: list[str] = []
-    for box, b0, b1 in _boxes(data, start, end):
-        if box != b"ipco":
+    for ipco in children(data, iprp):
+        if ipco.kind != b"ipco":
             continue
-        for prop, p0, p1 in _boxes(data, b0, b1):
-            if prop == b"colr" and data[p0 : p0 + 4] in (b"prof", b"rICC"):
-                items.extend(icc_item(data[p0 + 4 : p1]))
+        for prop in children(data, ipco):
+            profile = heif_profile(prop.payload()) if prop.kind == b"colr" else None
+            if profile is not None:
+                items.extend(icc_item(profile))
     return items
 
 

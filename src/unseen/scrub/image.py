@@ -1,9 +1,11 @@
 """Image metadata by allow-list: name what a file carries, and verify that an output carries nothing.
 
-Each container is walked by its own small parser here (JPEG segments, PNG chunks, WebP RIFF chunks,
-TIFF tags, the BMP header, HEIF items through pillow-heif), not through Pillow's view of it, so the
-check is independent of the library that wrote the file. Everything that is not needed to store
-pixels is reported; the only extra allowed is an ICC colour profile in its canonical,
+Each container is walked by unseen's own walkers (:mod:`unseen.media.containers`: JPEG segments,
+PNG chunks, WebP RIFF chunks, TIFF tags, HEIF boxes, GIF blocks; here the BMP header; HEIF items
+also through pillow-heif), not through Pillow's view of it, so the check is independent of the
+library that wrote the file, and every record is judged by the one allow-list per format
+(:mod:`unseen.scrub.allow`), the same one the metadata size limit uses. Everything that is not
+needed to store pixels is reported; the only extra allowed is an ICC colour profile in its canonical,
 colour-tags-only form (:mod:`unseen.scrub.icc`: each container's profile is taken out and checked
 tag by tag; anything beyond the colour tags is named, e.g. "ICC profile: description, copyright,
 2 private tags"), and plain technical fields (resolution, gamma, colour space). Data after the end
@@ -21,62 +23,19 @@ import zlib
 from pathlib import Path
 
 from ..errors import InputError, InputNotFound, UnsupportedFormat, VerificationError
-from .exif import describe_exif, describe_tags, read_tiff_tags
+from ..media.containers import jpeg
+from ..media.containers.jpeg import JpegWalk
+from ..media.containers.png import PngWalk
+from ..media.containers.profiles import Embedded, jpeg_profile, png_profile, tiff_profile
+from ..media.containers.record import Damage
+from ..media.containers.tiff import read_tiff_tags
+from ..media.containers.webp import WebpWalk
+from ..media.kinds import sniff
+from .allow import JPEG_HEAD_BYTES, TIFF_ALLOWED_TAGS, Role, jpeg_role, png_role, webp_role
+from .exif import describe_exif, describe_tags
 from .gif import describe_gif
 from .heif import describe_heif
 from .icc import MAX_ICC_BYTES, icc_item
-
-# --- telling containers apart ---------------------------------------------------------------
-
-_HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1", b"mif2", b"miaf"}
-_OTHER_SIGNATURES = (
-    (b"GIF87a", "GIF"),
-    (b"GIF89a", "GIF"),
-    (b"%PDF", "PDF"),
-    (b"%!PS", "PostScript"),
-    (b"8BPS", "Photoshop PSD"),
-    (b"\x00\x00\x01\x00", "ICO"),
-    (b"qoif", "QOI"),
-    (b"\xff\x0a", "JPEG XL"),
-    (b"\x00\x00\x00\x0cJXL ", "JPEG XL"),
-    (b"\xff\x4f\xff\x51", "JPEG 2000"),
-    (b"\x00\x00\x00\x0cjP  ", "JPEG 2000"),
-)
-
-
-def sniff(data: bytes) -> str | None:
-    """The container a file's first bytes announce: ``"JPEG"``, ``"PNG"``, ``"WEBP"``, ``"TIFF"``,
-    ``"BMP"``, ``"HEIF"``, another format's name (``"GIF"``, ``"AVIF"`` ...) or ``None``."""
-    if data[:3] == b"\xff\xd8\xff":
-        return "JPEG"
-    if data[:8] == b"\x89PNG\r\n\x1a\n":
-        return "PNG"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "WEBP"
-    if data[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
-        return "TIFF"
-    if data[:2] == b"BM" and len(data) >= 26:
-        return "BMP"
-    if data[4:8] == b"ftyp":
-        brands = {data[8:12]} | {data[i : i + 4] for i in range(16, min(len(data), 8 + _be32(data, 0)), 4)}
-        if data[8:12] in (b"avif", b"avis"):
-            return "AVIF"
-        if brands & _HEIF_BRANDS:
-            return "HEIF"
-        if brands & {b"avif", b"avis"}:
-            return "AVIF"
-        return "ISO media"
-    for sig, name in _OTHER_SIGNATURES:
-        if data.startswith(sig):
-            return name
-    return None
-
-
-def _be32(data: bytes, pos: int) -> int:
-    try:
-        return int(struct.unpack_from(">I", data, pos)[0])
-    except struct.error:
-        return 0
 
 
 def _ident(seg: bytes) -> str:
@@ -85,101 +44,65 @@ def _ident(seg: bytes) -> str:
     return text or "unnamed"
 
 
+def _profile_items(embedded: Embedded) -> list[str]:
+    """A profile taken out of its container, checked (``[]`` when canonical), or why it could not be."""
+    if embedded.profile is None:
+        return [f"ICC profile: {embedded.problem}"]
+    return icc_item(embedded.profile)
+
+
 # --- JPEG -----------------------------------------------------------------------------------
 
-_JPEG_ALLOWED = {0xC4, 0xCC, 0xDB, 0xDD, 0xDC, 0xDE, 0xDF} | (set(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC})
 _PS_NAMES = {0x0404: "IPTC", 0x0409: "Photoshop thumbnail", 0x040C: "Photoshop thumbnail"}
 
 
 def _jpeg(data: bytes) -> list[str]:
     items: list[str] = []
     icc_chunks: list[bytes] = []
-    pos, n, end = 2, len(data), None
-    while pos < n:
-        if data[pos] != 0xFF:
-            items.append(f"unrecognised JPEG data at byte {pos}")
-            return items
-        while pos < n and data[pos] == 0xFF:  # fill bytes
-            pos += 1
-        if pos >= n:
-            break
-        marker = data[pos]
-        pos += 1
-        if marker == 0xD9:
-            end = pos
-            break
-        if 0xD0 <= marker <= 0xD7 or marker == 0x01:
-            continue
-        if pos + 2 > n:
-            break
-        length = struct.unpack_from(">H", data, pos)[0]
-        if length < 2 or pos + length > n:
-            items.append(f"JPEG segment 0x{marker:02X} runs past the end of the file")
-            return items
-        seg = data[pos + 2 : pos + length]
-        items.extend(_jpeg_segment(marker, seg))
-        if marker == 0xE2 and seg.startswith(b"ICC_PROFILE\x00"):
-            icc_chunks.append(seg[12:])
-        pos += length
-        if marker == 0xDA:  # entropy-coded data: skip to the next real marker
-            while True:
-                pos = data.find(b"\xff", pos)
-                if pos < 0 or pos + 1 >= n:
-                    pos = n
-                    break
-                nxt = data[pos + 1]
-                if nxt == 0x00 or 0xD0 <= nxt <= 0xD7:
-                    pos += 2
-                    continue
-                break
-    items.extend(_jpeg_icc(icc_chunks))
-    if end is None:
+    walk = JpegWalk(data)
+    for rec in walk:
+        role = jpeg_role(rec.kind, rec.head(JPEG_HEAD_BYTES))
+        if role is Role.PROFILE:
+            icc_chunks.append(rec.payload()[len(jpeg.ICC_MARK) :])
+        elif role is Role.METADATA:
+            items.extend(_jpeg_segment(rec.kind, rec.payload()))
+    problem = walk.problem
+    if problem is not None and problem.damage is Damage.NOT_A_RECORD:
+        return items + [f"unrecognised JPEG data at byte {problem.offset}"]
+    if problem is not None and problem.damage is Damage.OVERRUN:
+        return items + [f"JPEG segment 0x{problem.kind or 0:02X} runs past the end of the file"]
+    if icc_chunks:
+        items.extend(_profile_items(jpeg_profile(icc_chunks)))
+    if walk.end is None:
         items.append("JPEG without an end-of-image marker (truncated)")
-    elif end < n:
-        items.append(f"data after the end of the JPEG image ({n - end} bytes)")
+    elif walk.trailing():
+        items.append(f"data after the end of the JPEG image ({walk.trailing()} bytes)")
     return items
 
 
 def _jpeg_segment(marker: int, seg: bytes) -> list[str]:
-    if marker in _JPEG_ALLOWED or marker == 0xDA:
-        return []
-    if marker == 0xFE:
+    """What a JPEG segment the allow-list calls metadata holds, by name."""
+    if marker == jpeg.COM:
         return ["JPEG comment"]
-    if marker == 0xE0:
+    if marker == jpeg.APP0:
         if seg.startswith(b"JFIF\x00"):
-            return ["JFIF thumbnail"] if len(seg) >= 14 and seg[12] and seg[13] else []
+            return ["JFIF thumbnail"]
         if seg.startswith(b"JFXX\x00"):
             return ["JFIF extension thumbnail (JFXX)"]
-    if marker == 0xE1:
+    if marker == jpeg.APP1:
         if seg.startswith(b"Exif\x00"):
             return describe_exif(seg[6:])
         if seg.startswith(b"http://ns.adobe.com/xap/1.0/\x00"):
             return ["XMP"]
         if seg.startswith(b"http://ns.adobe.com/xmp/extension/\x00"):
             return ["XMP (extended)"]
-    if marker == 0xE2:
-        if seg.startswith(b"ICC_PROFILE\x00"):
-            return []
-        if seg.startswith(b"MPF\x00"):
-            return ["MPO secondary images (multi-picture index)"]
-    if marker == 0xED and seg.startswith(b"Photoshop 3.0\x00"):
+    if marker == jpeg.APP2 and seg.startswith(b"MPF\x00"):
+        return ["MPO secondary images (multi-picture index)"]
+    if marker == jpeg.APP13 and seg.startswith(b"Photoshop 3.0\x00"):
         return _photoshop(seg[14:])
-    if marker == 0xEE and seg.startswith(b"Adobe"):
-        return []
     if 0xE0 <= marker <= 0xEF:
         return [f"JPEG APP{marker - 0xE0} segment '{_ident(seg)}'"]
     return [f"JPEG marker 0x{marker:02X}"]
-
-
-def _jpeg_icc(chunks: list[bytes]) -> list[str]:
-    """The profile split over APP2 segments (sequence number, count, data), joined and checked."""
-    if not chunks:
-        return []
-    count = chunks[0][1] if len(chunks[0]) >= 2 else 0
-    seqs = sorted(c[0] for c in chunks if len(c) >= 2)
-    if count == 0 or any(len(c) < 2 or c[1] != count for c in chunks) or seqs != list(range(1, count + 1)):
-        return ["ICC profile: APP2 chunks missing, repeated or out of order"]
-    return icc_item(b"".join(c[2:] for c in sorted(chunks, key=lambda c: c[0])))
 
 
 def _photoshop(block: bytes) -> list[str]:
@@ -198,7 +121,6 @@ def _photoshop(block: bytes) -> list[str]:
 
 # --- PNG ------------------------------------------------------------------------------------
 
-_PNG_ALLOWED = {b"IHDR", b"PLTE", b"IDAT", b"IEND", b"tRNS", b"iCCP", b"sRGB", b"gAMA", b"cHRM", b"pHYs", b"sBIT", b"cICP"}
 _PNG_TEXT_KEYS = {
     "XML:com.adobe.xmp": "XMP",
     "Raw profile type xmp": "XMP",
@@ -211,39 +133,35 @@ _PNG_TEXT_KEYS = {
 
 def _png(data: bytes) -> list[str]:
     items: list[str] = []
-    pos, n, end = 8, len(data), None
-    while pos + 12 <= n:
-        length = struct.unpack_from(">I", data, pos)[0]
-        ctype = data[pos + 4 : pos + 8]
-        body = data[pos + 8 : pos + 8 + length]
-        if pos + 12 + length > n:
-            items.append(f"PNG chunk {_ident(ctype)!r} runs past the end of the file")
-            return items
-        pos += 12 + length
-        if ctype == b"IEND":
-            end = pos
-            break
-        if ctype == b"iCCP":
-            items.extend(_png_icc(body))
-            continue
-        if ctype in _PNG_ALLOWED:
-            continue
-        if ctype in (b"tEXt", b"zTXt", b"iTXt"):
-            key = body.split(b"\x00", 1)[0].decode("latin-1", "replace")
-            items.append(_PNG_TEXT_KEYS.get(key, f"PNG text '{key}'"))
-        elif ctype in (b"eXIf", b"exIf"):
-            items.extend(describe_exif(body))
-        elif ctype == b"tIME":
-            items.append("PNG modification time")
-        elif ctype in (b"acTL", b"fcTL", b"fdAT"):
+    walk = PngWalk(data)
+    for rec in walk:
+        role = png_role(rec.kind)
+        if role is Role.PROFILE:
+            items.extend(_png_icc(rec.payload()))
+        elif role is Role.ANIMATION:
             items.append("PNG animation (APNG)")
-        else:
-            items.append(f"PNG chunk '{_ident(ctype)}'")
-    if end is None:
+        elif rec.kind in (b"eXIf", b"exIf"):
+            items.extend(describe_exif(rec.payload()))
+        elif role is Role.METADATA:
+            items.append(_png_chunk(rec.kind, rec.payload()))
+    problem = walk.problem
+    if problem is not None and problem.damage is Damage.OVERRUN:
+        return items + [f"PNG chunk {_ident(problem.kind or b'')!r} runs past the end of the file"]
+    if walk.end is None:
         items.append("PNG without an end chunk (truncated)")
-    elif end < n:
-        items.append(f"data after the end of the PNG image ({n - end} bytes)")
+    elif walk.trailing():
+        items.append(f"data after the end of the PNG image ({walk.trailing()} bytes)")
     return items
+
+
+def _png_chunk(ctype: bytes, body: bytes) -> str:
+    """What a PNG chunk the allow-list calls metadata holds, by name (EXIF: see ``_png``)."""
+    if ctype in (b"tEXt", b"zTXt", b"iTXt"):
+        key = body.split(b"\x00", 1)[0].decode("latin-1", "replace")
+        return _PNG_TEXT_KEYS.get(key, f"PNG text '{key}'")
+    if ctype == b"tIME":
+        return "PNG modification time"
+    return f"PNG chunk '{_ident(ctype)}'"
 
 
 #: The profile name Pillow writes in a PNG iCCP chunk; any other name is reported (it is free text).
@@ -251,79 +169,49 @@ PNG_ICC_NAME = b"ICC Profile"
 
 
 def _png_icc(body: bytes) -> list[str]:
-    name, _, rest = body.partition(b"\x00")
+    name, embedded = png_profile(body, MAX_ICC_BYTES)
     items = [] if name == PNG_ICC_NAME else [f"PNG ICC profile name '{_ident(name)}'"]
-    if not rest or rest[0] != 0:
-        return items + ["ICC profile: unknown PNG compression method"]
-    inflater = zlib.decompressobj()
-    try:
-        profile = inflater.decompress(rest[1:], MAX_ICC_BYTES + 1)
-    except zlib.error:
-        return items + ["ICC profile: damaged compressed data"]
-    if len(profile) > MAX_ICC_BYTES or inflater.unconsumed_tail:
-        return items + [f"ICC profile: inflates past {MAX_ICC_BYTES:,} bytes"]
-    return items + icc_item(profile)
+    return items + _profile_items(embedded)
 
 
 # --- WebP -----------------------------------------------------------------------------------
 
-_WEBP_ALLOWED = {b"VP8 ", b"VP8L", b"VP8X", b"ALPH", b"ICCP"}
-
 
 def _webp(data: bytes) -> list[str]:
     items: list[str] = []
-    riff_end = 8 + struct.unpack_from("<I", data, 4)[0]
-    n = len(data)
-    if riff_end > n:
-        return ["WebP data runs past the end of the file (truncated)"]
-    pos = 12
-    while pos + 8 <= riff_end:
-        fourcc = data[pos : pos + 4]
-        size = struct.unpack_from("<I", data, pos + 4)[0]
-        body = data[pos + 8 : pos + 8 + size]
-        pos += 8 + size + (size % 2)
-        if fourcc == b"ICCP":
-            items.extend(icc_item(body))
-            continue
-        if fourcc in _WEBP_ALLOWED:
-            continue
-        if fourcc == b"EXIF":
-            items.extend(describe_exif(body))
-        elif fourcc == b"XMP ":
-            items.append("XMP")
-        elif fourcc in (b"ANIM", b"ANMF"):
+    walk = WebpWalk(data)
+    for rec in walk:
+        role = webp_role(rec.kind)
+        if role is Role.PROFILE:
+            items.extend(icc_item(rec.payload()))
+        elif role is Role.ANIMATION:
             items.append("WebP animation")
-        else:
-            items.append(f"WebP chunk '{_ident(fourcc)}'")
-    if riff_end < n:
-        items.append(f"data after the end of the WebP image ({n - riff_end} bytes)")
+        elif role is Role.METADATA:
+            if rec.kind == b"EXIF":
+                items.extend(describe_exif(rec.payload()))
+            elif rec.kind == b"XMP ":
+                items.append("XMP")
+            else:
+                items.append(f"WebP chunk '{_ident(rec.kind)}'")
+    problem = walk.problem
+    if problem is not None and problem.damage is Damage.TRUNCATED:
+        return ["WebP data runs past the end of the file (truncated)"]
+    if problem is not None and problem.damage is Damage.OVERRUN:
+        items.append(f"WebP chunk '{_ident(problem.kind or b'')}' runs past the end of the RIFF data")
+    if walk.trailing():
+        items.append(f"data after the end of the WebP image ({walk.trailing()} bytes)")
     return list(dict.fromkeys(items))
 
 
 # --- TIFF -----------------------------------------------------------------------------------
 
-#: Tags a TIFF needs to store pixels (layout, compression, colour) plus resolution and ICC.
-TIFF_ALLOWED_TAGS = frozenset(
-    {254, 255, 256, 257, 258, 259, 262, 266, 273, 277, 278, 279, 282, 283, 284, 296, 317, 320,
-     322, 323, 324, 325, 338, 339, 347, 530, 531, 532, 34675}
-)  # fmt: skip
-
-
-TIFF_ICC_TAG = 34675  # InterColorProfile
-
 
 def _tiff(data: bytes) -> list[str]:
     tags = read_tiff_tags(data)
     items = describe_tags(tags, label="TIFF", allowed_ifd0=TIFF_ALLOWED_TAGS, chain="TIFF second image (page or thumbnail)")
-    entry = tags.entries.get(("IFD0", TIFF_ICC_TAG))
-    if entry is not None:
-        typ, count, offset = entry
-        if typ not in (1, 7):  # BYTE or UNDEFINED
-            items.append(f"ICC profile: TIFF tag of type {typ}")
-        elif count > MAX_ICC_BYTES or offset + count > len(data):
-            items.append("ICC profile: TIFF tag runs past the end of the file")
-        else:
-            items.extend(icc_item(data[offset : offset + count]))
+    embedded = tiff_profile(data, tags, MAX_ICC_BYTES)
+    if embedded is not None:
+        items.extend(_profile_items(embedded))
     return items
 
 
@@ -355,8 +243,9 @@ def _le32(data: bytes, pos: int) -> int:
 
 # --- public ---------------------------------------------------------------------------------
 
-_WALKERS = {"JPEG": _jpeg, "PNG": _png, "WEBP": _webp, "TIFF": _tiff, "BMP": _bmp, "HEIF": describe_heif, "GIF": describe_gif}
-CONTAINERS = tuple(_WALKERS)
+_DESCRIBE = {
+    "JPEG": _jpeg, "PNG": _png, "WEBP": _webp, "TIFF": _tiff, "BMP": _bmp, "HEIF": describe_heif, "GIF": describe_gif,
+}  # fmt: skip
 
 
 def describe_bytes(data: bytes, container: str | None = None) -> list[str]:
@@ -366,7 +255,7 @@ def describe_bytes(data: bytes, container: str | None = None) -> list[str]:
         UnsupportedFormat: not one of the containers unseen reads.
     """
     container = container or sniff(data)
-    walker = _WALKERS.get(container or "")
+    walker = _DESCRIBE.get(container or "")
     if walker is None:
         raise UnsupportedFormat(f"not an image unseen can check ({container or 'unknown format'})")
     try:
@@ -409,7 +298,7 @@ def verify_clean(path: Path, *, expected_size: tuple[int, int] | None = None) ->
     except OSError as exc:
         raise VerificationError(f"cannot re-open the output: {exc.strerror or exc}", path=path) from exc
     container = sniff(data)
-    if container not in _WALKERS:
+    if container not in _DESCRIBE:
         raise VerificationError(f"output is not a readable image ({container or 'unknown format'})", path=path)
     left = describe_bytes(data, container)
     if left:
@@ -439,7 +328,7 @@ def _pillow_view(data: bytes, container: str) -> tuple[tuple[int, int], list[str
     from PIL import ImageFile
 
     from ..errors import UnseenError
-    from ..media.image_io import DECODE_ERRORS, open_bytes
+    from ..media.pillow_open import DECODE_ERRORS, open_bytes
 
     if ImageFile.LOAD_TRUNCATED_IMAGES:
         raise ValueError("Pillow is set to accept truncated images (LOAD_TRUNCATED_IMAGES)")
