@@ -191,3 +191,63 @@ def test_every_detection_is_held_not_only_track_ends():
     # frame 20 also carries where the face was 0.5 s earlier and will be 0.3 s later
     assert _covers_point(out[20], 10 + 10 * 5 + 10, 60)
     assert _covers_point(out[20], 10 + 10 * 29 + 10, 60)
+
+
+# --- small fast faces, frame edges (issue 11) ------------------------------------------------------
+def _run_at(fps: float, detections: list[list[list[float]]], **kw) -> list[Faces]:
+    tc: TemporalCover[int] = TemporalCover(**kw)
+    out: dict[int, Faces] = {}
+    for i, boxes in enumerate(detections):
+        for idx, faces in tc.push(i, i / fps, Faces(np.asarray(boxes, np.float32).reshape(-1, 4))):
+            out[idx] = faces
+    for idx, faces in tc.flush():
+        out[idx] = faces
+    return [out[i] for i in range(len(detections))]
+
+
+def _fast(i: int) -> list[float]:
+    """A 12 px face moving 15 px a frame (at 10 fps, 12.5 face sizes a second) to the right."""
+    return _box(20 + 15 * i, 40, 12)
+
+
+def test_a_small_fast_face_links_from_its_second_sighting():
+    # 22 px a frame: nearly two face sizes between the first two sightings, before any velocity
+    out = _run_at(10, [[_box(10 + 22 * i, 40, 12)] for i in range(8)], hold_before=0, hold_after=0)
+    ids = {int(f.track_ids[f.origin == Origin.DETECTED][0]) for f in out}
+    assert len(ids) == 1
+
+
+def test_hold_before_the_first_sighting_follows_the_velocity_back():
+    dets = [[_fast(i)] if i >= 6 else [] for i in range(12)]
+    out = _run_at(10, dets, hold_before=0.5, hold_after=0)
+    for i in range(1, 6):
+        x, y = _fast(i)[0] + 6, 46  # where the face's centre was before it was found
+        assert _covers_point(out[i], x, y), f"frame {i}: the face's path before its first sighting not covered"
+        assert _contains(out[i].boxes, np.asarray(_fast(6), np.float32)), f"frame {i}: first-seen place not held"
+
+
+def test_hold_after_the_last_sighting_keeps_up_with_a_fast_face():
+    dets = [[_fast(i)] if i <= 5 else [] for i in range(11)]
+    out = _run_at(10, dets, hold_before=0, hold_after=0.5)
+    for i in range(6, 11):
+        assert _covers_point(out[i], _fast(i)[0] + 6, 46), f"frame {i}: the face's path after its last sighting"
+
+
+def test_a_face_first_seen_at_the_edge_is_held_back_to_and_beyond_it():
+    # Seen once, 8 px from the right edge of a 200 px frame: it came in there.
+    dets = [[_box(180, 40, 12)] if i == 5 else [] for i in range(8)]
+    out = _run_at(10, dets, hold_before=0.5, hold_after=0.5, frame=(200, 100))
+    for i in range(0, 5):
+        assert _covers_point(out[i], 199.5, 46), f"frame {i}: the strip to the edge it came from not covered"
+        assert _covers_point(out[i], 186, 46)
+        assert out[i].boxes[:, 2].max() <= 200 and out[i].boxes[:, 0].min() >= 0, "held boxes clipped to the frame"
+    assert _covers_point(out[7], 199.5, 46)  # and after: it may have gone out there again
+
+
+def test_a_face_seen_once_inside_the_frame_is_held_in_a_box_growing_with_the_time():
+    dets = [[_box(100, 40, 12)] if i == 5 else [] for i in range(11)]
+    out = _run_at(10, dets, hold_before=0.5, hold_after=0.5, frame=(200, 100))
+    near = [float(np.max(f.boxes[:, 2] - f.boxes[:, 0])) for f in out]
+    assert near[0] > near[3] > near[4] > 12 and near[10] > near[7] > near[6] > 12
+    assert _covers_point(out[0], 100 - 6, 46) and _covers_point(out[10], 112 + 6, 46)  # half a face out, 0.5 s away
+    assert not _covers_point(out[0], 5, 46), "not stretched to an edge it is far from"

@@ -16,6 +16,11 @@ MAX_DISTANCE = 1.0
 # passes a video runs on a stride is seen every half second or so, and a person walking across the
 # picture moves several face widths in that time. A wrong link only adds cover (see above).
 LINK_SPEED = 6.0
+# A track seen only once has no velocity to predict it by: it links within this many face sizes per
+# second instead. A small face at a low frame rate moves one or two face sizes a frame (15 px a
+# frame at 10 fps is 12 face sizes a second for a 12 px face); a person running across the picture
+# moves 25.
+FIRST_LINK_SPEED = 25.0
 
 
 def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -64,4 +69,4 @@ def match(
     return pairs
 
 
-__all__ = ["iou_matrix", "match", "MAX_DISTANCE", "LINK_SPEED"]
+__all__ = ["iou_matrix", "match", "MAX_DISTANCE", "LINK_SPEED", "FIRST_LINK_SPEED"]

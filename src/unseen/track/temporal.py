@@ -10,8 +10,15 @@ frames whose cover is final, each with the boxes to cover, delayed by a bounded 
   on the frames of the ``hold_before`` seconds before it and the ``hold_after`` seconds after it
   (a face is there before a detector finds it and after it loses it; a partial or shifted
   detection cannot shrink the cover, because the earlier, larger box is still held);
-* **coast** (``Origin.DILATED``): a track not seen in a frame also keeps its last box moved along
-  its measured velocity, for ``hold_after`` seconds.
+* **hold along the path** (``Origin.DILATED``): before a track's first sighting and after its last,
+  its box is also swept along its measured velocity (extrapolated back from the first sighting
+  once a later one gives the velocity, while those frames are still in the look-ahead window;
+  forward from the last sighting, the coast), grown by a share of the distance moved for the
+  uncertainty of that velocity. A track seen once has no velocity: its held box grows with the
+  time away instead. A face first seen at a frame edge came in there, a face last seen at one
+  went out there: the held box before (after) it reaches beyond that edge. Every such box
+  contains the sighting it is held from (the box swept from it), so the first-seen position stays
+  covered; boxes are clipped to the frame when its size is given.
 
 A shot cut (``cut=True``) ends every track and stops every hold at the cut.
 """
@@ -25,13 +32,32 @@ from typing import Any, Generic, TypeVar
 import numpy as np
 
 from ..types import Faces, Origin
-from .association import LINK_SPEED, MAX_DISTANCE, match
+from .association import FIRST_LINK_SPEED, LINK_SPEED, MAX_DISTANCE, match
 
 P = TypeVar("P")
 
 MAX_GAP = 1.0  # seconds a track may go unseen and still be linked (and its gap filled)
 GROWTH = 0.2  # held boxes grow by this share of the face size per second away from the evidence
+# A box held along a track's velocity also grows, on every side, by this share of the distance it
+# was moved: the velocity is measured from a few sightings of a small, jittery (and at a frame
+# edge, cut off) box, and may be off by half.
+SPEED_UNCERTAINTY = 0.5
+# A track seen once has no velocity; its held boxes grow by this many face sizes per second away
+# from the sighting, on every side (on top of GROWTH).
+UNKNOWN_GROWTH = 1.0
+# A track first (last) seen within this many face sizes of a frame edge is taken to have come in
+# (gone out) there: its held boxes before (after) reach a face size beyond that edge.
+EDGE_NEAR = 1.0
+# Velocities are followed up to this many face sizes per second: a small face at a low frame rate
+# moves one or two face sizes a frame (10-20 px a frame at 10-25 fps for a 10-16 px face).
+MAX_SPEED = 50.0
+# The first sightings (up to this many) extrapolate the hold before the first one along the
+# track's velocity as it is then measured (each only adds boxes).
+EXTRAPOLATE_SIGHTINGS = 3
+_TOUCH = 1.0  # px: a box this close to a frame edge may be cut off by it
 _EPS = 1e-6
+
+Frame = tuple[int, int]  # width, height
 
 
 @dataclass
@@ -64,26 +90,92 @@ class _Track:
     box: np.ndarray  # last detected box (4,)
     time: float
     index: int
+    size: float  # the face's size in px (longer side), not shrunk by boxes cut off at an edge
+    centre: np.ndarray  # centre of the last box completed across a frame edge (for the velocity)
+    first_box: np.ndarray
+    first_time: float
+    first_index: int
+    sightings: int = 1
     velocity: np.ndarray = field(default_factory=lambda: np.zeros(2, np.float64))  # centre px/s
 
 
+def _side(box: np.ndarray) -> float:
+    return float(max(box[2] - box[0], box[3] - box[1]))
+
+
+def _gaps(box: np.ndarray, frame: Frame) -> tuple[float, float, float, float]:
+    """Distances from ``box`` to the frame's left, top, right and bottom edges."""
+    w, h = frame
+    return float(box[0]), float(box[1]), float(w - box[2]), float(h - box[3])
+
+
+def near_edges(box: np.ndarray, size: float, frame: Frame | None) -> tuple[int, ...]:
+    """The edges (0 left, 1 top, 2 right, 3 bottom) within :data:`EDGE_NEAR` face sizes of ``box``."""
+    if frame is None:
+        return ()
+    return tuple(k for k, g in enumerate(_gaps(box, frame)) if g <= EDGE_NEAR * size)
+
+
+def completed(box: np.ndarray, size: float, frame: Frame | None) -> np.ndarray:
+    """``box`` grown back to ``size`` across each frame edge that cuts it off (for its centre)."""
+    out = box.astype(np.float64).copy()
+    if frame is None:
+        return out
+    gaps = _gaps(out, frame)
+    if gaps[0] <= _TOUCH:
+        out[0] = min(out[0], out[2] - size)
+    if gaps[2] <= _TOUCH:
+        out[2] = max(out[2], out[0] + size)
+    if gaps[1] <= _TOUCH:
+        out[1] = min(out[1], out[3] - size)
+    if gaps[3] <= _TOUCH:
+        out[3] = max(out[3], out[1] + size)
+    return out
+
+
+def beyond(box: np.ndarray, edges: tuple[int, ...], size: float, frame: Frame) -> np.ndarray:
+    """``box`` stretched to ``size`` px beyond each of ``edges``."""
+    out = box.copy()
+    w, h = frame
+    for k in edges:
+        if k == 0:
+            out[0] = min(out[0], -size)
+        elif k == 1:
+            out[1] = min(out[1], -size)
+        elif k == 2:
+            out[2] = max(out[2], w + size)
+        else:
+            out[3] = max(out[3], h + size)
+    return out
+
+
+def clip_to(box: np.ndarray, frame: Frame | None) -> np.ndarray:
+    if frame is None:
+        return box
+    w, h = frame
+    return np.array([np.clip(box[0], 0, w), np.clip(box[1], 0, h), np.clip(box[2], 0, w), np.clip(box[3], 0, h)])
+
+
 def grown(box: np.ndarray, dt: float, velocity: np.ndarray | None = None) -> np.ndarray:
-    """``box`` moved ``dt`` seconds along ``velocity`` (capped at one face size, or
-    :data:`LINK_SPEED` face sizes per second when longer), unioned with where it was, and grown by
-    :data:`GROWTH` of its size per second."""
+    """``box`` moved ``dt`` seconds along ``velocity`` (at most :data:`MAX_SPEED` face sizes per
+    second), unioned with where it was, grown by :data:`GROWTH` of its size per second and by
+    :data:`SPEED_UNCERTAINTY` of the distance moved."""
     b = box.astype(np.float64)
     w, h = b[2] - b[0], b[3] - b[1]
     out = b.copy()
+    spread = 0.0
     if velocity is not None and np.any(velocity):
         shift = velocity * dt
-        cap = max(w, h) * max(1.0, LINK_SPEED * abs(dt))
+        cap = max(w, h) * MAX_SPEED * abs(dt)
         norm = float(np.hypot(*shift))
         if norm > cap:
             shift = shift * (cap / norm)
+            norm = cap
         moved = b + np.array([shift[0], shift[1], shift[0], shift[1]])
         out = np.array([min(b[0], moved[0]), min(b[1], moved[1]), max(b[2], moved[2]), max(b[3], moved[3])])
+        spread = SPEED_UNCERTAINTY * norm
     g = GROWTH * abs(dt)
-    return out + np.array([-g * w, -g * h, g * w, g * h])
+    return out + np.array([-g * w - spread, -g * h - spread, g * w + spread, g * h + spread])
 
 
 def grown_all(boxes: np.ndarray, dt: float) -> np.ndarray:
@@ -98,9 +190,13 @@ def grown_all(boxes: np.ndarray, dt: float) -> np.ndarray:
 class TemporalCover(Generic[P]):
     """Streaming link / fill / hold stage. Output boxes always include every input box."""
 
-    def __init__(self, hold_before: float = 0.5, hold_after: float = 0.5, max_gap: float = MAX_GAP):
+    def __init__(
+        self, hold_before: float = 0.5, hold_after: float = 0.5, max_gap: float = MAX_GAP, frame: Frame | None = None
+    ):
+        """``frame`` (width, height) enables the frame-edge rules and clips held boxes to it."""
         if hold_before < 0 or hold_after < 0 or max_gap < 0:
             raise ValueError("hold_before, hold_after and max_gap must be >= 0")
+        self.frame = frame
         self.hold_before = hold_before
         self.hold_after = hold_after
         self.max_gap = max_gap
@@ -133,7 +229,9 @@ class TemporalCover(Generic[P]):
         ids = np.full(len(detections), -1, np.int64)
         predicted = np.array([grown(t.box, time - t.time, t.velocity) for t in self._tracks]).reshape(-1, 4)
         gaps = np.array([time - t.time for t in self._tracks], np.float64)
-        pairs = match(predicted, boxes, MAX_DISTANCE + LINK_SPEED * gaps)
+        # Without a velocity a track may have moved at any speed; with one, it is predicted.
+        speeds = np.array([LINK_SPEED if t.sightings > 1 else FIRST_LINK_SPEED for t in self._tracks], np.float64)
+        pairs = match(predicted, boxes, MAX_DISTANCE + speeds * gaps)
         matched_tracks = set()
         for trow, drow in pairs:
             track = self._tracks[trow]
@@ -142,16 +240,15 @@ class TemporalCover(Generic[P]):
             self._link(track, slot, boxes[drow])
         for drow in range(len(boxes)):
             if ids[drow] < 0:
-                track = _Track(self._next_id, self._segment, boxes[drow].copy(), slot.time, slot.index)
-                self._next_id += 1
-                self._tracks.append(track)
+                track = self._new_track(slot, boxes[drow])
                 ids[drow] = track.id
+                self._before_first(track)
         for trow, track in enumerate(self._tracks):
             if trow in matched_tracks or track.index == slot.index:
                 continue
             dt = slot.time - track.time
             if dt <= self.hold_after + _EPS:
-                slot.add(grown(track.box, dt, track.velocity)[None], Origin.DILATED, track.id)
+                slot.add(self._held(track, track.box, dt)[None], Origin.DILATED, track.id)
         self._hold(slot, boxes, ids)
 
         slot.parts.insert(0, (detections.boxes, detections.scores, detections.origin, ids))
@@ -171,6 +268,42 @@ class TemporalCover(Generic[P]):
             out.append((s.payload, s.faces()))
         return out
 
+    def _new_track(self, slot: _Slot[P], box: np.ndarray) -> _Track:
+        size = _side(box)
+        track = _Track(
+            self._next_id, self._segment, box.copy(), slot.time, slot.index, size,
+            _centre(completed(box, size, self.frame)), box.copy(), slot.time, slot.index,
+        )  # fmt: skip
+        self._next_id += 1
+        self._tracks.append(track)
+        return track
+
+    def _held(self, track: _Track, box: np.ndarray, dt: float) -> np.ndarray:
+        """The box to hold ``dt`` seconds (negative: before) away from ``track``'s sighting ``box``:
+        swept along its velocity once it has one, else grown with the time; beyond a near frame
+        edge; clipped to the frame. It always contains ``box`` (clipped)."""
+        if track.sightings > 1:
+            out = grown(box, dt, track.velocity)
+        else:
+            g = (GROWTH + UNKNOWN_GROWTH) * abs(dt) * track.size
+            out = box + np.array([-g, -g, g, g])
+        if self.frame is not None:
+            out = clip_to(beyond(out, near_edges(box, track.size, self.frame), track.size, self.frame), self.frame)
+        return out
+
+    def _before_first(self, track: _Track) -> None:
+        """Hold ``track``'s first box (along its velocity when it has one) over the buffered frames
+        of the ``hold_before`` seconds before its first sighting."""
+        if self.hold_before <= 0:
+            return
+        for s in reversed(self._slots):
+            if s.index >= track.first_index:
+                continue
+            dt = s.time - track.first_time
+            if -dt > self.hold_before + _EPS or s.segment != track.segment:
+                break
+            s.add(self._held(track, track.first_box, dt)[None], Origin.DILATED, track.id)
+
     def _link(self, track: _Track, slot: _Slot[P], box: np.ndarray) -> None:
         dt = slot.time - track.time
         if slot.index - track.index > 1 and dt <= self.max_gap + _EPS:
@@ -178,14 +311,19 @@ class TemporalCover(Generic[P]):
                 if track.index < s.index < slot.index and s.segment == track.segment:
                     a = (s.time - track.time) / dt if dt > 0 else 0.5
                     s.add(((1 - a) * track.box + a * box)[None], Origin.INTERPOLATED, track.id)
+        cut_off = self.frame is not None and min(_gaps(box, self.frame)) <= _TOUCH
+        track.size = max(track.size, _side(box)) if cut_off else _side(box)
+        centre = _centre(completed(box, track.size, self.frame))
         if dt > 0:
-            c_old = (track.box[:2] + track.box[2:]) / 2
-            c_new = (box[:2] + box[2:]) / 2
-            v = (c_new - c_old) / dt
-            track.velocity = v if not np.any(track.velocity) else 0.5 * track.velocity + 0.5 * v
+            v = (centre - track.centre) / dt
+            track.velocity = v if track.sightings == 1 else 0.5 * track.velocity + 0.5 * v
         track.box = box.copy()
+        track.centre = centre
         track.time = slot.time
         track.index = slot.index
+        track.sightings += 1
+        if track.sightings <= EXTRAPOLATE_SIGHTINGS and dt > 0:
+            self._before_first(track)
 
     def _hold(self, slot: _Slot[P], boxes: np.ndarray, ids: np.ndarray) -> None:
         """Hold this frame's detections back over earlier frames, and earlier ones onto this."""
@@ -207,4 +345,8 @@ class TemporalCover(Generic[P]):
             self._recent.append((slot.time, slot.segment, boxes.copy(), ids.copy()))
 
 
-__all__ = ["TemporalCover", "grown", "grown_all", "MAX_GAP", "GROWTH"]
+def _centre(box: np.ndarray) -> np.ndarray:
+    return (box[:2] + box[2:]) / 2
+
+
+__all__ = ["TemporalCover", "grown", "grown_all", "near_edges", "completed", "MAX_GAP", "GROWTH"]
