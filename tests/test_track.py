@@ -245,9 +245,23 @@ def test_a_face_first_seen_at_the_edge_is_held_back_to_and_beyond_it():
 
 
 def test_a_face_seen_once_inside_the_frame_is_held_in_a_box_growing_with_the_time():
-    dets = [[_box(100, 40, 12)] if i == 5 else [] for i in range(11)]
-    out = _run_at(10, dets, hold_before=0.5, hold_after=0.5, frame=(200, 100))
-    near = [float(np.max(f.boxes[:, 2] - f.boxes[:, 0])) for f in out]
-    assert near[0] > near[3] > near[4] > 12 and near[10] > near[7] > near[6] > 12
-    assert _covers_point(out[0], 100 - 6, 46) and _covers_point(out[10], 112 + 6, 46)  # half a face out, 0.5 s away
-    assert not _covers_point(out[0], 5, 46), "not stretched to an edge it is far from"
+    dets = [[_box(200, 150, 12)] if i == 5 else [] for i in range(11)]
+    out = _run_at(10, dets, hold_before=0.5, hold_after=0.5, frame=(400, 300))
+    wide = [float(np.max(f.boxes[:, 2] - f.boxes[:, 0])) for f in out]
+    assert wide[0] > wide[3] > wide[4] > 12 and wide[10] > wide[7] > wide[6] > 12
+    assert _covers_point(out[0], 200 - 6, 156) and _covers_point(out[10], 212 + 6, 156)  # half a face out, 0.5 s away
+    assert not _covers_point(out[0], 5, 156), "not stretched to an edge it cannot have come from in the time"
+
+
+def test_a_small_face_seen_only_once_a_stride_is_covered_back_to_the_edge_it_came_in_at():
+    # 15 px a frame at 10 fps from the right edge of a 480 px frame, found only on every 10th
+    # frame (the thorough passes' stride): its first sighting, on frame 10, is 126 px inside, and
+    # the second comes when the frames of its entry have left the look-ahead window.
+    def place(i):
+        return _box(480 - 6 - 15 * (i - 2), 100, 12)
+
+    dets = [[place(i)] if i % 10 == 0 and i else [] for i in range(34)]
+    out = _run_at(10, dets, hold_before=1.1, hold_after=1.1, frame=(480, 360))
+    for i in range(3, 34):  # its centre is inside from frame 3 on
+        b = place(i)
+        assert _covers_point(out[i], min(b[0] + 6, 479.5), 106), f"frame {i}: face at x={b[0]} not covered"

@@ -12,8 +12,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from unseen.detect.multiscale import MultiScaleDetector
+from unseen.detect.registry import passes_for
 from unseen.pipeline.video import process_video
 from unseen.settings import Settings
+from unseen.types import Faces
 
 from .video_factory import MAGENTA, MagentaDetector, background, covered, magenta_boxes, make_clip, read_frames
 
@@ -23,26 +26,30 @@ LEAD = 2  # frames before the square starts to show
 N = 20
 
 
-def _top_left(edge: str, i: int) -> tuple[int, int]:
+def _top_left(w: int, h: int, edge: str, i: int) -> tuple[int, int]:
     """Half of the square shows on frame LEAD, then it moves SPEED px a frame inward."""
     d = (i - LEAD) * SPEED - SIDE // 2  # how far its leading side is inside the frame
     if edge == "left":
-        return d - SIDE, 60
+        return d - SIDE, h // 2 - 12
     if edge == "right":
-        return W - d, 60
+        return w - d, h // 2 - 12
     if edge == "top":
-        return 90, d - SIDE
-    return 90, H - d  # bottom
+        return w // 2 - 6, d - SIDE
+    return w // 2 - 6, h - d  # bottom
 
 
-def _draw(edge: str):
-    def draw(i: int, t: float, w: int, h: int) -> np.ndarray:
-        img = background(w, h)
-        x, y = _top_left(edge, i)
+def _draw_at(w: int, h: int, edge: str):
+    def draw(i: int, t: float, width: int, height: int) -> np.ndarray:
+        img = background(width, height)
+        x, y = _top_left(w, h, edge, i)
         img[max(0, y) : max(0, y + SIDE), max(0, x) : max(0, x + SIDE)] = MAGENTA
         return img
 
     return draw
+
+
+def _draw(edge: str):
+    return _draw_at(W, H, edge)
 
 
 class _SeenBetween(MagentaDetector):
@@ -83,3 +90,34 @@ def test_the_held_cover_keeps_the_first_seen_place_too(tmp_path):
     for i in range(max(0, first - 5), first):
         assert covered(frames[i], at_first) >= 0.95, f"frame {i}: the first-seen place {at_first} not covered"
 
+
+
+class _Net:
+    """A single-pass net that finds magenta squares, or nothing."""
+
+    multiple = 32
+
+    def __init__(self, name: str, finds: bool):
+        self.name = name
+        self.finds = finds
+
+    def infer(self, rgb: np.ndarray, threshold: float) -> Faces:
+        return Faces(magenta_boxes(rgb)) if self.finds else Faces.empty()
+
+
+def test_small_fast_face_found_only_by_the_stride_passes_is_covered_from_the_edge(tmp_path):
+    # The default schedule over fake nets: only the thorough network sees the square, on the
+    # stride's frames (0, 10, 20 at 10 fps). The square comes in at the right edge on frame 2 and is
+    # first found on frame 10, 126 px inside; the next sighting is a second later.
+    settings = Settings()
+    det = MultiScaleDetector(
+        {"centerface": _Net("centerface", True), "yunet": _Net("yunet", False)}, passes_for(settings), name="fake"
+    )
+    w = 320
+    clip = make_clip(tmp_path / "a.mp4", width=w, height=96, n=24, fps=FPS, draw=_draw_at(w, 96, "right"))
+    report = process_video(clip.path, tmp_path / "o.mp4", settings, detector=det)
+    assert report.details["detect_stride"] == 1.0 and report.details["thorough_frames"] == 3
+    frames, _ = read_frames(tmp_path / "o.mp4")
+    for i, src in enumerate(clip.frames):
+        for box in magenta_boxes(src):
+            assert covered(frames[i], box) >= 0.95, f"frame {i}: square {box} not covered"

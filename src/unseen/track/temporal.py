@@ -11,14 +11,18 @@ frames whose cover is final, each with the boxes to cover, delayed by a bounded 
   (a face is there before a detector finds it and after it loses it; a partial or shifted
   detection cannot shrink the cover, because the earlier, larger box is still held);
 * **hold along the path** (``Origin.DILATED``): before a track's first sighting and after its last,
-  its box is also swept along its measured velocity (extrapolated back from the first sighting
-  once a later one gives the velocity, while those frames are still in the look-ahead window;
-  forward from the last sighting, the coast), grown by a share of the distance moved for the
-  uncertainty of that velocity. A track seen once has no velocity: its held box grows with the
-  time away instead. A face first seen at a frame edge came in there, a face last seen at one
-  went out there: the held box before (after) it reaches beyond that edge. Every such box
-  contains the sighting it is held from (the box swept from it), so the first-seen position stays
-  covered; boxes are clipped to the frame when its size is given.
+  its box is also swept along its measured velocity (back from the first sighting once a later
+  one gives the velocity, on the frames still in the look-ahead window; forward from the last
+  one, the coast), grown by half the distance moved for the uncertainty of that velocity;
+* **a track seen once** (no velocity): its box is held in a box growing with the time away, and
+  with a strip growing toward each frame edge it could have come in (gone out) at: a small face
+  may be found only by the passes that run once a stride, far inside the frame, with its second
+  sighting a stride later. These boxes are added when a frame leaves the window, by when a track
+  to be seen again within ``max_gap`` has been (and then follows its velocity instead);
+* **frame edges**: a face first (last) seen within a face size of an edge is held beyond it.
+
+Every held box contains the sighting it is held from (the static hold is kept beside the moved
+one), so the first-seen place stays covered; with the frame's size given, boxes are clipped to it.
 
 A shot cut (``cut=True``) ends every track and stops every hold at the cut.
 """
@@ -48,6 +52,10 @@ UNKNOWN_GROWTH = 1.0
 # A track first (last) seen within this many face sizes of a frame edge is taken to have come in
 # (gone out) there: its held boxes before (after) reach a face size beyond that edge.
 EDGE_NEAR = 1.0
+# A track seen once may have come in (or go out) at an edge this many face sizes a second away: it
+# was not found on the way, because the passes that find a small face run only once a stride (a
+# 12 px face at 15 px a frame at 10 fps moves 12.5 face sizes a second, 150 px between strides).
+ENTRY_SPEED = 15.0
 # Velocities are followed up to this many face sizes per second: a small face at a low frame rate
 # moves one or two face sizes a frame (10-20 px a frame at 10-25 fps for a 10-16 px face).
 MAX_SPEED = 50.0
@@ -109,11 +117,11 @@ def _gaps(box: np.ndarray, frame: Frame) -> tuple[float, float, float, float]:
     return float(box[0]), float(box[1]), float(w - box[2]), float(h - box[3])
 
 
-def near_edges(box: np.ndarray, size: float, frame: Frame | None) -> tuple[int, ...]:
-    """The edges (0 left, 1 top, 2 right, 3 bottom) within :data:`EDGE_NEAR` face sizes of ``box``."""
+def near_edges(box: np.ndarray, size: float, frame: Frame | None, reach: float = EDGE_NEAR) -> tuple[int, ...]:
+    """The edges (0 left, 1 top, 2 right, 3 bottom) within ``reach`` face sizes of ``box``."""
     if frame is None:
         return ()
-    return tuple(k for k, g in enumerate(_gaps(box, frame)) if g <= EDGE_NEAR * size)
+    return tuple(k for k, g in enumerate(_gaps(box, frame)) if g <= reach * size)
 
 
 def completed(box: np.ndarray, size: float, frame: Frame | None) -> np.ndarray:
@@ -146,6 +154,21 @@ def beyond(box: np.ndarray, edges: tuple[int, ...], size: float, frame: Frame) -
             out[2] = max(out[2], w + size)
         else:
             out[3] = max(out[3], h + size)
+    return out
+
+
+def toward(box: np.ndarray, edge: int, by: float, size: float, frame: Frame) -> np.ndarray:
+    """``box`` with its side facing ``edge`` moved ``by`` px toward it, at most ``size`` past it."""
+    out = box.copy()
+    w, h = frame
+    if edge == 0:
+        out[0] = max(out[0] - by, -size)
+    elif edge == 1:
+        out[1] = max(out[1] - by, -size)
+    elif edge == 2:
+        out[2] = min(out[2] + by, w + size)
+    else:
+        out[3] = min(out[3] + by, h + size)
     return out
 
 
@@ -203,6 +226,7 @@ class TemporalCover(Generic[P]):
         self.lookahead = max(hold_before, max_gap)
         self._slots: deque[_Slot[P]] = deque()
         self._tracks: list[_Track] = []
+        self._single: list[_Track] = []  # tracks seen once whose holds are still to be put on frames
         self._recent: deque[tuple[float, int, np.ndarray, np.ndarray]] = deque()  # detections to hold after
         self._segment = 0
         self._next_id = 0
@@ -242,13 +266,13 @@ class TemporalCover(Generic[P]):
             if ids[drow] < 0:
                 track = self._new_track(slot, boxes[drow])
                 ids[drow] = track.id
-                self._before_first(track)
         for trow, track in enumerate(self._tracks):
-            if trow in matched_tracks or track.index == slot.index:
+            # The coast of a track seen once is added when its frames are emitted (see _emit).
+            if trow in matched_tracks or track.sightings == 1:
                 continue
             dt = slot.time - track.time
             if dt <= self.hold_after + _EPS:
-                slot.add(self._held(track, track.box, dt)[None], Origin.DILATED, track.id)
+                slot.add(self._held(track, track.box, dt), Origin.DILATED, track.id)
         self._hold(slot, boxes, ids)
 
         slot.parts.insert(0, (detections.boxes, detections.scores, detections.origin, ids))
@@ -265,8 +289,23 @@ class TemporalCover(Generic[P]):
         out = []
         while self._slots and ready(self._slots[0]):
             s = self._slots.popleft()
+            self._hold_single(s)
             out.append((s.payload, s.faces()))
         return out
+
+    def _hold_single(self, s: _Slot[P]) -> None:
+        """Hold the tracks seen once (so far) on ``s``, the last moment that can be done: by the time
+        a frame is emitted, a track that was to be seen again within ``max_gap`` of its sighting has
+        been (the look-ahead is at least that long), and was extrapolated along its velocity."""
+        keep = []
+        for track in self._single:
+            if track.sightings > 1 or s.time - track.first_time > self.hold_after + _EPS:
+                continue  # done with: it has a velocity, or its hold after has passed
+            keep.append(track)
+            dt = s.time - track.first_time
+            if s.segment == track.segment and s.index != track.first_index and -dt <= self.hold_before + _EPS:
+                s.add(self._held(track, track.first_box, dt), Origin.DILATED, track.id)
+        self._single = keep
 
     def _new_track(self, slot: _Slot[P], box: np.ndarray) -> _Track:
         size = _side(box)
@@ -276,24 +315,39 @@ class TemporalCover(Generic[P]):
         )  # fmt: skip
         self._next_id += 1
         self._tracks.append(track)
+        if self.hold_before > 0 or self.hold_after > 0:
+            self._single.append(track)
         return track
 
     def _held(self, track: _Track, box: np.ndarray, dt: float) -> np.ndarray:
-        """The box to hold ``dt`` seconds (negative: before) away from ``track``'s sighting ``box``:
-        swept along its velocity once it has one, else grown with the time; beyond a near frame
-        edge; clipped to the frame. It always contains ``box`` (clipped)."""
+        """The boxes ``(N, 4)`` to hold ``dt`` seconds (negative: before) away from ``track``'s
+        sighting ``box``, clipped to the frame; the first contains ``box``.
+
+        With a velocity: ``box`` swept along it. Seen once: ``box`` grown with the time and, toward
+        each frame edge the face could have come in (gone out) at in the hold at
+        :data:`ENTRY_SPEED`, a strip growing at that speed. Within :data:`EDGE_NEAR` of an edge:
+        held beyond it in any case."""
         if track.sightings > 1:
             out = grown(box, dt, track.velocity)
         else:
             g = (GROWTH + UNKNOWN_GROWTH) * abs(dt) * track.size
             out = box + np.array([-g, -g, g, g])
-        if self.frame is not None:
-            out = clip_to(beyond(out, near_edges(box, track.size, self.frame), track.size, self.frame), self.frame)
-        return out
+        if self.frame is None:
+            return out[None]
+        size, frame = track.size, self.frame
+        boxes = [out]
+        if track.sightings == 1:
+            hold = self.hold_before if dt < 0 else self.hold_after
+            by = ENTRY_SPEED * abs(dt) * size
+            for k in near_edges(box, size, frame, EDGE_NEAR + ENTRY_SPEED * hold):
+                boxes.append(toward(out, k, by, size, frame))
+        for k in near_edges(box, size, frame):
+            boxes.append(beyond(out, (k,), size, frame))
+        return np.array([clip_to(b, frame) for b in boxes])
 
     def _before_first(self, track: _Track) -> None:
-        """Hold ``track``'s first box (along its velocity when it has one) over the buffered frames
-        of the ``hold_before`` seconds before its first sighting."""
+        """Hold ``track``'s first box along its velocity over the frames still buffered of the
+        ``hold_before`` seconds before its first sighting."""
         if self.hold_before <= 0:
             return
         for s in reversed(self._slots):
@@ -302,7 +356,7 @@ class TemporalCover(Generic[P]):
             dt = s.time - track.first_time
             if -dt > self.hold_before + _EPS or s.segment != track.segment:
                 break
-            s.add(self._held(track, track.first_box, dt)[None], Origin.DILATED, track.id)
+            s.add(self._held(track, track.first_box, dt), Origin.DILATED, track.id)
 
     def _link(self, track: _Track, slot: _Slot[P], box: np.ndarray) -> None:
         dt = slot.time - track.time
