@@ -172,11 +172,10 @@ def toward(box: np.ndarray, edge: int, by: float, size: float, frame: Frame) -> 
     return out
 
 
-def clip_to(box: np.ndarray, frame: Frame | None) -> np.ndarray:
-    if frame is None:
-        return box
+def clip_to(boxes: np.ndarray, frame: Frame) -> np.ndarray:
+    """Boxes ``(N, 4)`` clipped to the frame."""
     w, h = frame
-    return np.array([np.clip(box[0], 0, w), np.clip(box[1], 0, h), np.clip(box[2], 0, w), np.clip(box[3], 0, h)])
+    return np.clip(boxes, 0, np.array([w, h, w, h], np.float64))
 
 
 def grown(box: np.ndarray, dt: float, velocity: np.ndarray | None = None) -> np.ndarray:
@@ -343,7 +342,7 @@ class TemporalCover(Generic[P]):
                 boxes.append(toward(out, k, by, size, frame))
         for k in near_edges(box, size, frame):
             boxes.append(beyond(out, (k,), size, frame))
-        return np.array([clip_to(b, frame) for b in boxes])
+        return clip_to(np.array(boxes), frame)
 
     def _before_first(self, track: _Track) -> None:
         """Hold ``track``'s first box along its velocity over the frames still buffered of the
