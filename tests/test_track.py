@@ -265,3 +265,13 @@ def test_a_small_face_seen_only_once_a_stride_is_covered_back_to_the_edge_it_cam
     for i in range(3, 34):  # its centre is inside from frame 3 on
         b = place(i)
         assert _covers_point(out[i], min(b[0] + 6, 479.5), 106), f"frame {i}: face at x={b[0]} not covered"
+
+
+def test_a_large_box_seen_once_is_held_as_any_sighting_not_stretched_to_the_edges():
+    # A 60 px box seen once: the every-frame cheap pass would have seen such a face again, so this
+    # is most often not a face; it gets the plain hold, no growth with the time or strips.
+    dets = [[_box(100, 100, 60)] if i == 5 else [] for i in range(11)]
+    out = _run_at(10, dets, hold_before=0.5, hold_after=0.5, frame=(400, 300))
+    for i in (0, 10):
+        b = out[i].boxes
+        assert len(b) and (b[:, 2] - b[:, 0]).max() <= 60 * (1 + 2 * 0.2 * 0.5) + 1e-3

@@ -14,11 +14,12 @@ frames whose cover is final, each with the boxes to cover, delayed by a bounded 
   its box is also swept along its measured velocity (back from the first sighting once a later
   one gives the velocity, on the frames still in the look-ahead window; forward from the last
   one, the coast), grown by half the distance moved for the uncertainty of that velocity;
-* **a track seen once** (no velocity): its box is held in a box growing with the time away, and
-  with a strip growing toward each frame edge it could have come in (gone out) at: a small face
-  may be found only by the passes that run once a stride, far inside the frame, with its second
-  sighting a stride later. These boxes are added when a frame leaves the window, by when a track
-  to be seen again within ``max_gap`` has been (and then follows its velocity instead);
+* **a small face seen once** (up to :data:`SMALL_FACE` px, no velocity): its box is held in a box
+  growing with the time away, and with a strip growing toward each frame edge it could have come
+  in (gone out) at: a small face may be found only by the passes that run once a stride, far
+  inside the frame, with its second sighting a stride later. The holds of a track seen once are
+  added when a frame leaves the window, by when a track to be seen again within ``max_gap`` has
+  been (and then follows its velocity instead);
 * **frame edges**: a face first (last) seen within a face size of an edge is held beyond it.
 
 Every held box contains the sighting it is held from (the static hold is kept beside the moved
@@ -46,14 +47,19 @@ GROWTH = 0.2  # held boxes grow by this share of the face size per second away f
 # was moved: the velocity is measured from a few sightings of a small, jittery (and at a frame
 # edge, cut off) box, and may be off by half.
 SPEED_UNCERTAINTY = 0.5
-# A track seen once has no velocity; its held boxes grow by this many face sizes per second away
-# from the sighting, on every side (on top of GROWTH).
+# A face up to this size (px, longer side) may be found only by the passes a video runs once a
+# stride (the cheap pass on every frame, YuNet at half size, finds faces from about 20 px): seen once,
+# it may have moved anywhere since, and gets the two rules below. A larger face seen once is one
+# the every-frame pass saw only once (most often not a face): it is held as any sighting is.
+SMALL_FACE = 32.0
+# A small track seen once has no velocity; its held boxes grow by this many face sizes per second
+# away from the sighting, on every side (on top of GROWTH).
 UNKNOWN_GROWTH = 1.0
 # A track first (last) seen within this many face sizes of a frame edge is taken to have come in
 # (gone out) there: its held boxes before (after) reach a face size beyond that edge.
 EDGE_NEAR = 1.0
-# A track seen once may have come in (or go out) at an edge this many face sizes a second away: it
-# was not found on the way, because the passes that find a small face run only once a stride (a
+# A small track seen once may have come in (or go out) at an edge this many face sizes a second
+# away: it was not found on the way, because the passes that find it run only once a stride (a
 # 12 px face at 15 px a frame at 10 fps moves 12.5 face sizes a second, 150 px between strides).
 ENTRY_SPEED = 15.0
 # Velocities are followed up to this many face sizes per second: a small face at a low frame rate
@@ -322,20 +328,23 @@ class TemporalCover(Generic[P]):
         """The boxes ``(N, 4)`` to hold ``dt`` seconds (negative: before) away from ``track``'s
         sighting ``box``, clipped to the frame; the first contains ``box``.
 
-        With a velocity: ``box`` swept along it. Seen once: ``box`` grown with the time and, toward
-        each frame edge the face could have come in (gone out) at in the hold at
+        With a velocity: ``box`` swept along it. A small face seen once: ``box`` grown with the time
+        and, toward each frame edge the face could have come in (gone out) at in the hold at
         :data:`ENTRY_SPEED`, a strip growing at that speed. Within :data:`EDGE_NEAR` of an edge:
         held beyond it in any case."""
+        small_once = track.sightings == 1 and track.size <= SMALL_FACE
         if track.sightings > 1:
             out = grown(box, dt, track.velocity)
-        else:
+        elif small_once:
             g = (GROWTH + UNKNOWN_GROWTH) * abs(dt) * track.size
             out = box + np.array([-g, -g, g, g])
+        else:
+            out = grown(box, dt)
         if self.frame is None:
             return out[None]
         size, frame = track.size, self.frame
         boxes = [out]
-        if track.sightings == 1:
+        if small_once:
             hold = self.hold_before if dt < 0 else self.hold_after
             by = ENTRY_SPEED * abs(dt) * size
             for k in near_edges(box, size, frame, EDGE_NEAR + ENTRY_SPEED * hold):
