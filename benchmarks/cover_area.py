@@ -1,8 +1,8 @@
 """How much of the picture an anonymized video covers: the share of pixels black or changed.
 
 Compares each OUTPUT with its ORIGINAL frame by frame, with the leak check's rules for a covered
-pixel (solid black, or changed by at least 30/255 on average); prints the mean share over frames
-(the collateral of the covers, faces included). Pass pairs of files:
+pixel (solid black where the original is not, or changed by at least 30/255 on average); prints the
+mean share over frames (the collateral of the covers, faces included). Pass pairs of files:
 
     .venv/bin/python benchmarks/cover_area.py ORIGINAL OUTPUT [ORIGINAL OUTPUT ...]
 """
@@ -21,7 +21,8 @@ def covered_area(original: Path, output: Path) -> tuple[int, float]:
     shares = []
     for (a, _, _), (b, _, _) in zip(_frames(original), _frames(output)):
         ai, bi = a.astype(np.int16), b.astype(np.int16)
-        covered = (bi.max(axis=2) <= BLACK) | (np.abs(ai - bi).mean(axis=2) >= CHANGED)
+        black = (bi.max(axis=2) <= BLACK) & (ai.max(axis=2) > BLACK)  # dark in the original is not counted
+        covered = black | (np.abs(ai - bi).mean(axis=2) >= CHANGED)
         shares.append(float(covered.mean()))
     return len(shares), float(np.mean(shares)) if shares else 0.0
 

@@ -239,13 +239,19 @@ def edge_path(c: EdgeClip, sp: Sprite, i: int) -> tuple[float, float]:
     return EDGE_W * 0.65 - drift, EDGE_H - d  # bottom
 
 
-def make_edge_clip(folder: Path, c: EdgeClip, seed: int) -> tuple[Path, list[np.ndarray | None], float]:
+def flat_backdrop(seed: int, w: int, h: int) -> np.ndarray:
+    """Mid grey with pixel noise: nothing the cheap passes take for a large face."""
+    rng = np.random.default_rng(seed)
+    return np.clip(120 + rng.integers(-10, 11, (h, w, 3)), 0, 255).astype(np.uint8)
+
+
+def make_edge_clip(folder: Path, c: EdgeClip, seed: int, flat: bool = False) -> tuple[Path, list[np.ndarray | None], float]:
     """The clip, its truth, and the face's size (px, the longer side of its box)."""
     sp = load_sprite(DATA / "identities_dev" / "images" / c.face, c.head_px)
-    bg = backdrop(seed, EDGE_W, EDGE_H)
+    bg = flat_backdrop(seed, EDGE_W, EDGE_H) if flat else backdrop(seed, EDGE_W, EDGE_H)
     span = (EDGE_W if c.edge in ("left", "right") else EDGE_H) + sp.rgb.shape[0]
     n = int(EDGE_LEAD * c.fps + span / c.speed) + 2
-    path = folder / f"edge_{c.edge}_{c.fps}fps_{c.speed:g}px_{Path(c.face).stem}.mp4"
+    path = folder / f"edge_{c.edge}_{c.fps}fps_{c.speed:g}px_{Path(c.face).stem}{'_flat' if flat else ''}.mp4"
     truth = encode(path, (paste(bg, sp, *edge_path(c, sp, i)) for i in range(n)), c.fps, EDGE_W, EDGE_H)
     return path, truth, float(max(sp.face[2] - sp.face[0], sp.face[3] - sp.face[1]))
 
@@ -290,6 +296,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep", type=Path, default=None, help="folder to keep clips and outputs in")
     ap.add_argument("--faces", type=int, default=2, help="how many identities per scenario")
     ap.add_argument(
+        "--flat", action="store_true",
+        help="edge clips on a flat grey backdrop (the coloured one makes the cheap passes find large false faces)",
+    )
+    ap.add_argument(
         "--set", action="append", default=[], metavar="NAME=VALUE",
         help="a setting for the anonymizing run (e.g. preset=fast, detect_stride=1.0); repeatable",
     )
@@ -318,7 +328,7 @@ def main(argv: list[str] | None = None) -> int:
             print("skipped edge clips: ../shared/data/identities_dev is absent", file=sys.stderr)
         else:
             for k, c in enumerate(EDGE_CLIPS):
-                path, truth, face_px = make_edge_clip(folder, c, seed=100 + k)
+                path, truth, face_px = make_edge_clip(folder, c, seed=100 + k, flat=args.flat)
                 rows.append(run_one(path, folder, truth, settings=settings))
                 rows[-1]["clip"] += f" ({face_px:.0f} px face)"
                 print(rows[-1], file=sys.stderr, flush=True)
