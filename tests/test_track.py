@@ -275,3 +275,17 @@ def test_a_large_box_seen_once_is_held_as_any_sighting_not_stretched_to_the_edge
     for i in (0, 10):
         b = out[i].boxes
         assert len(b) and (b[:, 2] - b[:, 0]).max() <= 60 * (1 + 2 * 0.2 * 0.5) + 1e-3
+
+
+def test_a_large_false_box_seen_once_does_not_take_over_a_small_face_s_first_sighting():
+    # A 70 px false box on frame 0, then a 16 px face coming in from the bottom edge, first found on
+    # frame 12 and again on 15 (25 fps): linked to the false box, the face's first sighting would
+    # be a continuation and its hold before would not follow its path back to the edge.
+    def face(i):
+        return _box(310, 360 - 6 - 14 * (i - 9), 16)
+
+    dets = [[_box(106, 300, 70)] if i == 0 else [face(i)] if i in (12, 15, 18) else [] for i in range(20)]
+    out = _run_at(25, dets, hold_before=1.1, hold_after=1.1, frame=(480, 360))
+    for i in (9, 10, 11):
+        b = face(i)
+        assert _covers_point(out[i], b[0] + 8, min(b[1] + 8, 359.5)), f"frame {i}: the face's way in not covered"

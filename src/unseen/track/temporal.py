@@ -260,7 +260,8 @@ class TemporalCover(Generic[P]):
         gaps = np.array([time - t.time for t in self._tracks], np.float64)
         # Without a velocity a track may have moved at any speed; with one, it is predicted.
         speeds = np.array([LINK_SPEED if t.sightings > 1 else FIRST_LINK_SPEED for t in self._tracks], np.float64)
-        pairs = match(predicted, boxes, MAX_DISTANCE + speeds * gaps)
+        sizes = np.array([t.size for t in self._tracks], np.float64)
+        pairs = match(predicted, boxes, MAX_DISTANCE + speeds * gaps, sizes)
         matched_tracks = set()
         for trow, drow in pairs:
             track = self._tracks[trow]
