@@ -237,7 +237,7 @@ def test_a_face_first_seen_at_the_edge_is_held_back_to_and_beyond_it():
     # Seen once, 8 px from the right edge of a 200 px frame: it came in there.
     dets = [[_box(180, 40, 12)] if i == 5 else [] for i in range(8)]
     out = _run_at(10, dets, hold_before=0.5, hold_after=0.5, frame=(200, 100))
-    for i in range(0, 5):
+    for i in range(5):
         assert _covers_point(out[i], 199.5, 46), f"frame {i}: the strip to the edge it came from not covered"
         assert _covers_point(out[i], 186, 46)
         assert out[i].boxes[:, 2].max() <= 200 and out[i].boxes[:, 0].min() >= 0, "held boxes clipped to the frame"

@@ -18,7 +18,15 @@ from unseen.pipeline.video import process_video
 from unseen.settings import Settings
 from unseen.types import Faces
 
-from .video_factory import MAGENTA, MagentaDetector, background, covered, magenta_boxes, make_clip, read_frames
+from .video_factory import (
+    MAGENTA,
+    MagentaDetector,
+    background,
+    covered,
+    magenta_boxes,
+    make_clip,
+    read_frames,
+)
 
 W, H, FPS = 192, 144, 10
 SIDE, SPEED = 12, 15  # px, px per frame
