@@ -221,8 +221,9 @@ class _Run:
         if passes:
             self.schedule = video_schedule(settings, tuple(passes))
         hold = self.schedule.hold(info.fps) if self.schedule is not None else 0.0
+        # Boxes reach the tracker in stored-frame pixels: its frame-edge rules use the stored size.
         self.temporal: TemporalCover[DecodedFrame] = TemporalCover(
-            max(settings.hold_before, hold), max(settings.hold_after, hold)
+            max(settings.hold_before, hold), max(settings.hold_after, hold), frame=(info.width, info.height)
         )
         self._frame_cost: int | None = None
         # A solid cover on a 4:2:0 video written in the same format is painted on the YUV planes:
