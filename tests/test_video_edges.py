@@ -124,7 +124,7 @@ def test_small_fast_face_found_only_by_the_stride_passes_is_covered_from_the_edg
     w = 320
     clip = make_clip(tmp_path / "a.mp4", width=w, height=96, n=24, fps=FPS, draw=_draw_at(w, 96, "right"))
     report = process_video(clip.path, tmp_path / "o.mp4", settings, detector=det)
-    assert report.details["detect_stride"] == 1.0 and report.details["thorough_frames"] == 3
+    assert report.details.detect_stride == 1.0 and report.details.thorough_frames == 3
     frames, _ = read_frames(tmp_path / "o.mp4")
     for i, src in enumerate(clip.frames):
         for box in magenta_boxes(src):
