@@ -68,9 +68,11 @@ def test_shrunk_tiles_keep_the_overlap(length):
         assert a + size - b >= 256
 
 
-def test_context_scales_until_the_image_fits_one_tile():
-    assert context_scales(1080, 1920, 2048) == []
-    assert context_scales(4000, 6000, 2048) == [0.5, 0.25]
+def test_context_scales_until_the_whole_image_fits_the_side():
+    assert context_scales(500, 512, 512) == []
+    assert context_scales(1000, 1000, 512) == [0.5]
+    assert context_scales(1080, 1920, 512) == [0.5, 0.25]
+    assert context_scales(4000, 6000, 512) == [0.5, 0.25, 0.125, 0.0625]
 
 
 # --- merging --------------------------------------------------------------------------------
