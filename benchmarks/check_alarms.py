@@ -109,8 +109,8 @@ def summarize(result: dict) -> list[str]:
     photos = result["photos"]
     n = len(photos)
     rows = [f"### {result['set']} ({n} photos)", "",
-            "| min score | photos with a false alarm | photos with a real leak found | detections on a solid cover (excused) "
-            "| photos with a detection partly on a cover |",
+            ("| min score | photos with a false alarm | photos with a real leak found | detections on a solid cover (excused) "
+             "| photos with a detection partly on a cover |"),
             "|---|---|---|---|---|"]
     for th in THRESHOLDS:
         counts = defaultdict(int)
