@@ -7,6 +7,8 @@ way ``unseen check`` does. Every detection is sorted into:
 * on cover   -- its centre sits on a flat fill (unseen's own black box): excused by the check;
 * leak       -- (WIDER only) it overlaps a ground-truth face whose centre was left uncovered:
                 a real miss that the check is right to report;
+* partial    -- it lies partly on a cover (``partly_on_cover``): the check flags these from
+                ``PARTIAL_MIN_SCORE`` as a face covered only in parts; on these outputs, a false alarm;
 * alarm      -- anything else: a false alarm (or a face missing from the ground truth).
 
 Printed per score threshold: photos with at least one alarm / leak, and detections on covers.
@@ -26,10 +28,10 @@ from pathlib import Path
 
 import numpy as np
 
-from unseen.media.image_io import read_image
 from unseen.detect.cache import detector_for
+from unseen.media.image_io import read_image
 from unseen.pipeline.api import anonymize_image
-from unseen.pipeline.check import check_settings, on_solid_cover
+from unseen.pipeline.check import check_settings, on_solid_cover, partly_on_cover
 from unseen.settings import Settings
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -92,6 +94,8 @@ def run_set(name: str, files: list[Path], truth: dict[Path, np.ndarray] | None, 
                     kind = "cover"
                 elif any(_iou(box, g) >= 0.3 or _center_in(g, [box]) for g in uncovered):
                     kind = "leak"
+                elif partly_on_cover(rgb, box, settings.fill):
+                    kind = "partial"
                 else:
                     kind = "alarm"
                 dets.append({"box": [round(float(v), 1) for v in box], "score": round(float(score), 3), "kind": kind})
@@ -106,8 +110,9 @@ def summarize(result: dict) -> list[str]:
     photos = result["photos"]
     n = len(photos)
     rows = [f"### {result['set']} ({n} photos)", "",
-            "| min score | photos with a false alarm | photos with a real leak found | detections on a solid cover (excused) |",
-            "|---|---|---|---|"]
+            ("| min score | photos with a false alarm | photos with a real leak found | detections on a solid cover (excused) "
+             "| photos with a detection partly on a cover |"),
+            "|---|---|---|---|---|"]
     for th in THRESHOLDS:
         counts = defaultdict(int)
         cover = 0
@@ -116,7 +121,8 @@ def summarize(result: dict) -> list[str]:
             for kd in kinds:
                 counts[kd] += 1
             cover += sum(d["kind"] == "cover" and d["score"] >= th for d in p["detections"])
-        rows.append(f"| {th:.1f} | {counts['alarm']}/{n} ({100 * counts['alarm'] / max(n, 1):.0f} %) | {counts['leak']}/{n} | {cover} |")
+        rows.append(f"| {th:.1f} | {counts['alarm']}/{n} ({100 * counts['alarm'] / max(n, 1):.0f} %) | {counts['leak']}/{n} | {cover} "
+                    f"| {counts['partial']}/{n} |")
     return rows
 
 

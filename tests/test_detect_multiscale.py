@@ -69,9 +69,11 @@ def test_shrunk_tiles_keep_the_overlap(length):
         assert a + size - b >= 256
 
 
-def test_context_scales_until_the_image_fits_one_tile():
-    assert context_scales(1080, 1920, 2048) == []
-    assert context_scales(4000, 6000, 2048) == [0.5, 0.25]
+def test_context_scales_until_the_whole_image_fits_the_side():
+    assert context_scales(500, 512, 512) == []
+    assert context_scales(1000, 1000, 512) == [0.5]
+    assert context_scales(1080, 1920, 512) == [0.5, 0.25]
+    assert context_scales(4000, 6000, 512) == [0.5, 0.25, 0.125, 0.0625]
 
 
 # --- merging --------------------------------------------------------------------------------
@@ -215,3 +217,17 @@ def test_a_small_face_inside_a_much_larger_box_keeps_its_own_box():
     # regression: a 14x18 face inside a 66x74 false-positive box was replaced by the big box
     f = Faces(np.array([[100, 100, 166, 174], [120, 130, 134, 148]], np.float32), np.array([0.3, 0.9], np.float32))
     assert sorted(merge(f).boxes.astype(int).tolist()) == [[100, 100, 166, 174], [120, 130, 134, 148]]
+
+
+def test_context_levels_add_only_large_boxes_and_keep_the_native_pass_settings():
+    """Every photo over CONTEXT_SIDE gets levels down to it; each keeps only boxes at least
+    CONTEXT_MIN_HEIGHT px tall at its level (small faces are seen better a level up)."""
+    from unseen.detect.multiscale import CONTEXT_MIN_HEIGHT, CONTEXT_SIDE
+
+    native = Pass("fake", 1, 0.4, grow=1.2)
+    det = MultiScaleDetector({"fake": FakeNet()}, [native, Pass("fake", 0.5, 0.6)], name="t")
+    plan = det._all_passes(2 * CONTEXT_SIDE + 1, 100, det.passes)
+    extra = plan[2:]
+    assert [p.scale for p in extra] == [0.25]  # 0.5 is already one of the passes: not run twice
+    assert extra[0].threshold == 0.4 and extra[0].grow == 1.2
+    assert extra[0].min_height == CONTEXT_MIN_HEIGHT / 0.25

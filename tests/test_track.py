@@ -191,3 +191,101 @@ def test_every_detection_is_held_not_only_track_ends():
     # frame 20 also carries where the face was 0.5 s earlier and will be 0.3 s later
     assert _covers_point(out[20], 10 + 10 * 5 + 10, 60)
     assert _covers_point(out[20], 10 + 10 * 29 + 10, 60)
+
+
+# --- small fast faces, frame edges (issue 11) ------------------------------------------------------
+def _run_at(fps: float, detections: list[list[list[float]]], **kw) -> list[Faces]:
+    tc: TemporalCover[int] = TemporalCover(**kw)
+    out: dict[int, Faces] = {}
+    for i, boxes in enumerate(detections):
+        for idx, faces in tc.push(i, i / fps, Faces(np.asarray(boxes, np.float32).reshape(-1, 4))):
+            out[idx] = faces
+    for idx, faces in tc.flush():
+        out[idx] = faces
+    return [out[i] for i in range(len(detections))]
+
+
+def _fast(i: int) -> list[float]:
+    """A 12 px face moving 15 px a frame (at 10 fps, 12.5 face sizes a second) to the right."""
+    return _box(20 + 15 * i, 40, 12)
+
+
+def test_a_small_fast_face_links_from_its_second_sighting():
+    # 22 px a frame: nearly two face sizes between the first two sightings, before any velocity
+    out = _run_at(10, [[_box(10 + 22 * i, 40, 12)] for i in range(8)], hold_before=0, hold_after=0)
+    ids = {int(f.track_ids[f.origin == Origin.DETECTED][0]) for f in out}
+    assert len(ids) == 1
+
+
+def test_hold_before_the_first_sighting_follows_the_velocity_back():
+    dets = [[_fast(i)] if i >= 6 else [] for i in range(12)]
+    out = _run_at(10, dets, hold_before=0.5, hold_after=0)
+    for i in range(1, 6):
+        x, y = _fast(i)[0] + 6, 46  # where the face's centre was before it was found
+        assert _covers_point(out[i], x, y), f"frame {i}: the face's path before its first sighting not covered"
+        assert _contains(out[i].boxes, np.asarray(_fast(6), np.float32)), f"frame {i}: first-seen place not held"
+
+
+def test_hold_after_the_last_sighting_keeps_up_with_a_fast_face():
+    dets = [[_fast(i)] if i <= 5 else [] for i in range(11)]
+    out = _run_at(10, dets, hold_before=0, hold_after=0.5)
+    for i in range(6, 11):
+        assert _covers_point(out[i], _fast(i)[0] + 6, 46), f"frame {i}: the face's path after its last sighting"
+
+
+def test_a_face_first_seen_at_the_edge_is_held_back_to_and_beyond_it():
+    # Seen once, 8 px from the right edge of a 200 px frame: it came in there.
+    dets = [[_box(180, 40, 12)] if i == 5 else [] for i in range(8)]
+    out = _run_at(10, dets, hold_before=0.5, hold_after=0.5, frame=(200, 100))
+    for i in range(5):
+        assert _covers_point(out[i], 199.5, 46), f"frame {i}: the strip to the edge it came from not covered"
+        assert _covers_point(out[i], 186, 46)
+        assert out[i].boxes[:, 2].max() <= 200 and out[i].boxes[:, 0].min() >= 0, "held boxes clipped to the frame"
+    assert _covers_point(out[7], 199.5, 46)  # and after: it may have gone out there again
+
+
+def test_a_face_seen_once_inside_the_frame_is_held_in_a_box_growing_with_the_time():
+    dets = [[_box(200, 150, 12)] if i == 5 else [] for i in range(11)]
+    out = _run_at(10, dets, hold_before=0.5, hold_after=0.5, frame=(400, 300))
+    wide = [float(np.max(f.boxes[:, 2] - f.boxes[:, 0])) for f in out]
+    assert wide[0] > wide[3] > wide[4] > 12 and wide[10] > wide[7] > wide[6] > 12
+    assert _covers_point(out[0], 200 - 6, 156) and _covers_point(out[10], 212 + 6, 156)  # half a face out, 0.5 s away
+    assert not _covers_point(out[0], 5, 156), "not stretched to an edge it cannot have come from in the time"
+
+
+def test_a_small_face_seen_only_once_a_stride_is_covered_back_to_the_edge_it_came_in_at():
+    # 15 px a frame at 10 fps from the right edge of a 480 px frame, found only on every 10th
+    # frame (the thorough passes' stride): its first sighting, on frame 10, is 126 px inside, and
+    # the second comes when the frames of its entry have left the look-ahead window.
+    def place(i):
+        return _box(480 - 6 - 15 * (i - 2), 100, 12)
+
+    dets = [[place(i)] if i % 10 == 0 and i else [] for i in range(34)]
+    out = _run_at(10, dets, hold_before=1.1, hold_after=1.1, frame=(480, 360))
+    for i in range(3, 34):  # its centre is inside from frame 3 on
+        b = place(i)
+        assert _covers_point(out[i], min(b[0] + 6, 479.5), 106), f"frame {i}: face at x={b[0]} not covered"
+
+
+def test_a_large_box_seen_once_is_held_as_any_sighting_not_stretched_to_the_edges():
+    # A 60 px box seen once: the every-frame cheap pass would have seen such a face again, so this
+    # is most often not a face; it gets the plain hold, no growth with the time or strips.
+    dets = [[_box(100, 100, 60)] if i == 5 else [] for i in range(11)]
+    out = _run_at(10, dets, hold_before=0.5, hold_after=0.5, frame=(400, 300))
+    for i in (0, 10):
+        b = out[i].boxes
+        assert len(b) and (b[:, 2] - b[:, 0]).max() <= 60 * (1 + 2 * 0.2 * 0.5) + 1e-3
+
+
+def test_a_large_false_box_seen_once_does_not_take_over_a_small_face_s_first_sighting():
+    # A 70 px false box on frame 0, then a 16 px face coming in from the bottom edge, first found on
+    # frame 12 and again on 15 (25 fps): linked to the false box, the face's first sighting would
+    # be a continuation and its hold before would not follow its path back to the edge.
+    def face(i):
+        return _box(310, 360 - 6 - 14 * (i - 9), 16)
+
+    dets = [[_box(106, 300, 70)] if i == 0 else [face(i)] if i in (12, 15, 18) else [] for i in range(20)]
+    out = _run_at(25, dets, hold_before=1.1, hold_after=1.1, frame=(480, 360))
+    for i in (9, 10, 11):
+        b = face(i)
+        assert _covers_point(out[i], b[0] + 8, min(b[1] + 8, 359.5)), f"frame {i}: the face's way in not covered"

@@ -2,9 +2,14 @@
 
 A detector here is a list of *passes*. Each pass runs one single-pass network (CenterFace or
 YuNet) over the image at one scale: ``1`` (native, always present), ``2`` (upscaled, for faces of
-a few pixels) and, for images larger than a tile, extra context levels ``1/2, 1/4, ...`` so that a
-face larger than the tile overlap is also seen whole. A context level is only ever *added* to the
-native pass, never used instead of it: nothing is downscaled in place of full resolution.
+a few pixels) and, for images larger than :data:`CONTEXT_SIDE` pixels a side, extra context levels
+``1/2, 1/4, ...`` down to the first at which the whole image fits :data:`CONTEXT_SIDE`. The
+networks were trained on faces up to a few hundred pixels: a face of 1000-2000 px at native scale
+comes back as several boxes on its parts (an eye, the mouth, an ear), and a face larger than the
+tile overlap is cut by every tile. At the last level even a face filling the whole photo is a few
+hundred pixels and seen whole. A context level adds only boxes at least :data:`CONTEXT_MIN_HEIGHT`
+px tall at that level, and is only ever *added* to the native pass, never used instead of it:
+nothing is downscaled in place of full resolution.
 
 Each scaled image is cut into tiles of at most ``tile`` pixels a side with at least ``overlap``
 pixels shared by neighbours, so every face up to ``overlap`` pixels (in that scale) lies whole in
@@ -16,6 +21,7 @@ overlap strongly are replaced by their enclosing box, and boxes lying inside ano
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Sequence
 
@@ -67,11 +73,25 @@ def tiles(height: int, width: int, tile: int, overlap: int) -> list[tuple[int, i
     ]
 
 
-def context_scales(height: int, width: int, tile: int) -> list[float]:
-    """Downscaled levels 1/2, 1/4, ... added for images larger than one tile, until one fits."""
+# The side a photo is brought down to by its context levels. A face filling a photo of this size
+# was found whole by every preset (docs/BENCHMARKS.md, "Photos: portraits at every size"); faces
+# of 300-500 px are where both networks start to return part boxes at native scale.
+CONTEXT_SIDE = 512
+# Boxes a context level adds are at least this tall at that level: a face smaller there is larger
+# at the level above (or at native scale), where the networks see it better. Without it the 1/2
+# level's boxes on 10-16 px crowd faces raised WIDER dev collateral from 4.55 % to 6.44 %; at 64
+# px it was still 5.14 %. A face larger than the tile overlap (256 px) is at least 128 px at 1/2.
+CONTEXT_MIN_HEIGHT = 128
+
+
+def context_scales(height: int, width: int, side: int) -> list[float]:
+    """Downscaled levels 1/2, 1/4, ... added for images larger than ``side``, until one fits it.
+
+    Each level halves the face sizes, so every face from ``side / 2`` px to the whole image is
+    between ``side / 4`` and ``side`` px at some level (or at native scale)."""
     out: list[float] = []
     s = 1.0
-    while max(height, width) * s > tile:
+    while max(height, width) * s > side:
         s /= 2
         out.append(s)
     return out
@@ -160,6 +180,7 @@ class MultiScaleDetector(Detector):
         nms_iou: float = 0.4,
         merge_iou: float = 0.5,
         context: bool = True,
+        context_side: int = CONTEXT_SIDE,
         batch: int = 1,
     ):
         if not any(p.scale == 1 for p in passes):
@@ -172,6 +193,7 @@ class MultiScaleDetector(Detector):
         self.nms_iou = nms_iou
         self.merge_iou = merge_iou
         self.context = context
+        self.context_side = context_side
         self.batch = max(1, int(batch))
 
     def detect(self, image: np.ndarray, passes: Sequence[Pass] | None = None) -> Faces:
@@ -239,7 +261,14 @@ class MultiScaleDetector(Detector):
         passes = list(chosen)
         native = next((p for p in chosen if p.scale == 1 and not p.flip), None)
         if self.context and native is not None:
-            passes += [Pass(native.net, s, native.threshold) for s in context_scales(h, w, self.tile)]
+            # The native pass's network, threshold and growth; a scale the preset already runs for
+            # that network (fast's own 0.5x pass) is not run twice.
+            have = {p.scale for p in chosen if p.net == native.net and not p.flip}
+            passes += [
+                dataclasses.replace(native, scale=s, max_height=None, min_height=CONTEXT_MIN_HEIGHT / s)
+                for s in context_scales(h, w, min(self.tile, self.context_side))
+                if s not in have
+            ]
         return passes
 
     @staticmethod
@@ -266,6 +295,8 @@ class MultiScaleDetector(Detector):
             faces = faces.scaled(w / sw, h / sh)
         if p.max_height is not None and len(faces):
             faces = faces[faces.heights <= p.max_height]
+        if p.min_height is not None and len(faces):
+            faces = faces[faces.heights >= p.min_height]
         if p.grow != 1.0 and len(faces):
             faces = Faces(grow(faces.boxes, p.grow).astype(np.float32), faces.scores)
         return nms(faces, self.nms_iou)

@@ -14,6 +14,8 @@ class Pass:
     the horizontally mirrored image (the networks miss different faces in the mirror image).
     ``grow``: scale this pass's boxes about their centres (YuNet's boxes are tighter than
     CenterFace's; a video schedule that mixes them keeps the head regions the same size).
+    ``min_height``: keep only boxes at least this tall (native pixels); context levels use it to
+    add large faces only (small ones, seen there at a few pixels, come back as loose boxes).
     """
 
     net: str
@@ -22,6 +24,7 @@ class Pass:
     max_height: float | None = None
     flip: bool = False
     grow: float = 1.0
+    min_height: float | None = None
 
 
 __all__ = ["Pass"]

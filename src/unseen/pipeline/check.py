@@ -13,6 +13,12 @@ white and over black, and the alpha alone: ``detect.alpha_views``), and a solid 
 detection only where it is opaque too: black colour channels with a face in the alpha are not a
 cover.
 
+A face covered only in parts (the cover fell on an eye and the mouth, the rest shows) scores low:
+the cover hides what the networks look for. So a weaker detection, from :data:`PARTIAL_MIN_SCORE`
+up, is also a visible face (``partial``) when it lies partly on a solid cover, at least
+:data:`PARTIAL_FILL_SHARE` of its box, without sitting on it (:func:`partly_on_cover`). The
+thorough detector's context levels see a large face whole, so the box spans the visible rest.
+
 ``verify_output`` is the same check on one file, raising :class:`VerificationError` (used by
 ``--verify`` before an output is committed).
 """
@@ -45,6 +51,11 @@ FLAT_SHARE = 0.95
 FLAT_TOLERANCE = 8
 # Largest per-channel distance of that median from the fill colour.
 FILL_TOLERANCE = 24
+# A detection at least this sure, with at least this share of its box exactly the fill colour
+# (within FLAT_TOLERANCE) but not sitting on a cover, is a face covered only in parts. Measured:
+# docs/BENCHMARKS.md, "Photos: portraits at every size" (false alarms on unseen's own outputs).
+PARTIAL_MIN_SCORE = 0.2
+PARTIAL_FILL_SHARE = 0.05
 
 
 @dataclass(frozen=True)
@@ -57,6 +68,7 @@ class Finding:
     frame: int | None = None  # video: frame index (0-based, decode order)
     time: float | None = None  # video: seconds from the start
     on_cover: bool = False  # lies on a flat fill: reported, not counted as visible
+    partial: bool = False  # a weaker detection partly on a cover: a face covered only in parts
 
     def where(self) -> str:
         return "" if self.frame is None else f"frame {self.frame} ({self.time:.3f} s)"
@@ -67,6 +79,7 @@ class Finding:
             "box": [round(float(v), 1) for v in self.box],
             "score": round(float(self.score), 4),
             "on_cover": self.on_cover,
+            "partial": self.partial,
         }
         if self.frame is not None:
             d["frame"] = self.frame
@@ -132,7 +145,8 @@ class CheckReport:
             for f in fc.findings:
                 pos = f" {f.where()}:" if f.frame is not None else ""
                 box = ", ".join(f"{v:.0f}" for v in f.box)
-                out.append(f"FACE {f.file}:{pos} box ({box}) score {f.score:.2f}")
+                part = " (partly covered)" if f.partial else ""
+                out.append(f"FACE {f.file}:{pos} box ({box}) score {f.score:.2f}{part}")
         n_faces = len(self.findings)
         n_err = sum(fc.error is not None for fc in self.files)
         frames = sum(fc.frames for fc in self.files)
@@ -179,6 +193,28 @@ def on_solid_cover(rgb: np.ndarray, box: Iterable[float], fill: Iterable[int] = 
     return float(flat.mean()) >= FLAT_SHARE
 
 
+def _fill_share(rgb: np.ndarray, box: Iterable[float], fill: Iterable[int]) -> float:
+    """Share of the pixels in ``box`` within FLAT_TOLERANCE of the fill colour in every channel
+    (and, with alpha, opaque)."""
+    h, w = rgb.shape[:2]
+    x1, y1, x2, y2 = (float(v) for v in box)
+    xa, xb = int(max(0, np.floor(x1))), int(min(w, np.ceil(x2)))
+    ya, yb = int(max(0, np.floor(y1))), int(min(h, np.ceil(y2)))
+    patch = rgb[ya:yb, xa:xb]
+    if patch.size == 0:
+        return 0.0
+    near = np.all(np.abs(patch[..., :3].astype(np.int16) - np.asarray(tuple(fill), np.int16)) <= FLAT_TOLERANCE, axis=2)
+    if patch.shape[2] == 4:  # as in on_solid_cover: under transparency the colour is not what is seen
+        near &= patch[..., 3] >= 255 - FLAT_TOLERANCE
+    return float(near.mean())
+
+
+def partly_on_cover(rgb: np.ndarray, box: Iterable[float], fill: Iterable[int] = (0, 0, 0)) -> bool:
+    """Whether ``box`` overlaps a solid cover (PARTIAL_FILL_SHARE of it) without sitting on one."""
+    box = tuple(float(v) for v in box)
+    return _fill_share(rgb, box, fill) >= PARTIAL_FILL_SHARE and not on_solid_cover(rgb, box, fill)
+
+
 def _sort(
     faces: Faces,
     pixels: np.ndarray,  # RGB, or RGBA for a photo with alpha
@@ -191,7 +227,10 @@ def _sort(
 ) -> None:
     for box, score in zip(faces.boxes, faces.scores):
         if score < min_score:
-            fc.below_threshold += 1
+            if score >= min(min_score, PARTIAL_MIN_SCORE) and partly_on_cover(pixels, box, fill):
+                fc.findings.append(Finding(file, tuple(float(v) for v in box), float(score), frame, t, partial=True))  # type: ignore[arg-type]
+            else:
+                fc.below_threshold += 1
             continue
         f = Finding(file, tuple(float(v) for v in box), float(score), frame, t)  # type: ignore[arg-type]
         if on_solid_cover(pixels, box, fill):

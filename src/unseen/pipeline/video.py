@@ -128,8 +128,9 @@ class _Run:
         # least one stride long so the frames between thorough sightings stay covered.
         self.schedule = schedule_for(settings, detector)
         hold = self.schedule.hold(info.fps) if self.schedule is not None else 0.0
+        # Boxes reach the tracker in stored-frame pixels: its frame-edge rules use the stored size.
         self.temporal: TemporalCover[DecodedFrame] = TemporalCover(
-            max(settings.hold_before, hold), max(settings.hold_after, hold)
+            max(settings.hold_before, hold), max(settings.hold_after, hold), frame=(info.width, info.height)
         )
         self.window = LookaheadLimit(settings)
         self.cover = FrameCover(info, settings, writer.pix_fmt, self.covers)

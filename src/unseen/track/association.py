@@ -18,14 +18,28 @@ MAX_DISTANCE = 1.0
 # passes a video runs on a stride is seen every half second or so, and a person walking across the
 # picture moves several face widths in that time. A wrong link only adds cover (see above).
 LINK_SPEED = 6.0
+# A track seen only once has no velocity to predict it by: it links within this many face sizes per
+# second instead. A small face at a low frame rate moves one or two face sizes a frame (15 px a
+# frame at 10 fps is 12 face sizes a second for a 12 px face); a person running across the picture
+# moves 25.
+FIRST_LINK_SPEED = 25.0
+# ... and never to a box more than this many times larger or smaller (longer sides): one face's box
+# does not change size that much between sightings, and a large false box seen once must not take
+# over a small face's first sighting (its hold before would then not follow the face's path).
+MAX_SIZE_RATIO = 2.0
 
 
 def match(
-    tracks: np.ndarray, detections: np.ndarray, max_distance: float | np.ndarray = MAX_DISTANCE
+    tracks: np.ndarray,
+    detections: np.ndarray,
+    max_distance: float | np.ndarray = MAX_DISTANCE,
+    sizes: np.ndarray | None = None,
 ) -> list[tuple[int, int]]:
     """Pairs ``(track_row, detection_row)``, each row used at most once, best score first.
 
-    ``max_distance`` (face sizes) is one number or one per track."""
+    ``max_distance`` (face sizes) is one number or one per track. ``sizes`` (px, one per track:
+    the face's size when ``tracks`` are predicted boxes grown along a path) refuses detections more
+    than :data:`MAX_SIZE_RATIO` times larger or smaller."""
     if len(tracks) == 0 or len(detections) == 0:
         return []
     iou = iou_matrix(tracks, detections)
@@ -36,6 +50,10 @@ def match(
     score = np.where(iou > 0, iou, -dist)
     limit = np.broadcast_to(np.asarray(max_distance, np.float64).reshape(-1, 1), (len(tracks), 1))
     allowed = (iou > 0) | (dist <= limit)
+    if sizes is not None:
+        ds = np.maximum(detections[:, 2] - detections[:, 0], detections[:, 3] - detections[:, 1])[None, :]
+        ts = np.asarray(sizes, np.float64).reshape(-1, 1)
+        allowed &= (ds <= MAX_SIZE_RATIO * ts) & (ts <= MAX_SIZE_RATIO * ds)
     rows, cols = np.nonzero(allowed)
     order = np.argsort(-score[rows, cols], kind="stable")
     used_t: set[int] = set()
@@ -51,4 +69,4 @@ def match(
     return pairs
 
 
-__all__ = ["LINK_SPEED", "MAX_DISTANCE", "iou_matrix", "match"]
+__all__ = ["FIRST_LINK_SPEED", "LINK_SPEED", "MAX_DISTANCE", "MAX_SIZE_RATIO", "iou_matrix", "match"]

@@ -10,8 +10,20 @@ frames whose cover is final, each with the boxes to cover, delayed by a bounded 
   on the frames of the ``hold_before`` seconds before it and the ``hold_after`` seconds after it
   (a face is there before a detector finds it and after it loses it; a partial or shifted
   detection cannot shrink the cover, because the earlier, larger box is still held);
-* **coast** (``Origin.DILATED``): a track not seen in a frame also keeps its last box moved along
-  its measured velocity, for ``hold_after`` seconds.
+* **hold along the path** (``Origin.DILATED``): before a track's first sighting and after its last,
+  its box is also swept along its measured velocity (back from the first sighting once a later
+  one gives the velocity, on the frames still in the look-ahead window; forward from the last
+  one, the coast), grown by half the distance moved for the uncertainty of that velocity;
+* **a small face seen once** (up to :data:`SMALL_FACE` px, no velocity): its box is held in a box
+  growing with the time away, and with a strip growing toward each frame edge it could have come
+  in (gone out) at: a small face may be found only by the passes that run once a stride, far
+  inside the frame, with its second sighting a stride later. The holds of a track seen once are
+  added when a frame leaves the window, by when a track to be seen again within ``max_gap`` has
+  been (and then follows its velocity instead);
+* **frame edges**: a face first (last) seen within a face size of an edge is held beyond it.
+
+Every held box contains the sighting it is held from (the static hold is kept beside the moved
+one), so the first-seen place stays covered; with the frame's size given, boxes are clipped to it.
 
 A shot cut (``cut=True``) ends every track and stops every hold at the cut.
 """
@@ -25,13 +37,41 @@ from typing import Any, Generic, TypeVar
 import numpy as np
 
 from ..types import Faces, Origin
-from .association import LINK_SPEED, MAX_DISTANCE, match
+from .association import FIRST_LINK_SPEED, LINK_SPEED, MAX_DISTANCE, match
 
 P = TypeVar("P")
 
 MAX_GAP = 1.0  # seconds a track may go unseen and still be linked (and its gap filled)
 GROWTH = 0.2  # held boxes grow by this share of the face size per second away from the evidence
+# A box held along a track's velocity also grows, on every side, by this share of the distance it
+# was moved: the velocity is measured from a few sightings of a small, jittery (and at a frame
+# edge, cut off) box, and may be off by half.
+SPEED_UNCERTAINTY = 0.5
+# A face up to this size (px, longer side) may be found only by the passes a video runs once a
+# stride (the cheap pass on every frame, YuNet at half size, finds faces from about 20 px): seen once,
+# it may have moved anywhere since, and gets the two rules below. A larger face seen once is one
+# the every-frame pass saw only once (most often not a face): it is held as any sighting is.
+SMALL_FACE = 32.0
+# A small track seen once has no velocity; its held boxes grow by this many face sizes per second
+# away from the sighting, on every side (on top of GROWTH).
+UNKNOWN_GROWTH = 1.0
+# A track first (last) seen within this many face sizes of a frame edge is taken to have come in
+# (gone out) there: its held boxes before (after) reach a face size beyond that edge.
+EDGE_NEAR = 1.0
+# A small track seen once may have come in (or go out) at an edge this many face sizes a second
+# away: it was not found on the way, because the passes that find it run only once a stride (a
+# 12 px face at 15 px a frame at 10 fps moves 12.5 face sizes a second, 150 px between strides).
+ENTRY_SPEED = 15.0
+# Velocities are followed up to this many face sizes per second: a small face at a low frame rate
+# moves one or two face sizes a frame (10-20 px a frame at 10-25 fps for a 10-16 px face).
+MAX_SPEED = 50.0
+# The first sightings (up to this many) extrapolate the hold before the first one along the
+# track's velocity as it is then measured (each only adds boxes).
+EXTRAPOLATE_SIGHTINGS = 3
+_TOUCH = 1.0  # px: a box this close to a frame edge may be cut off by it
 _EPS = 1e-6
+
+Frame = tuple[int, int]  # width, height
 
 
 @dataclass
@@ -64,26 +104,106 @@ class _Track:
     box: np.ndarray  # last detected box (4,)
     time: float
     index: int
+    size: float  # the face's size in px (longer side), not shrunk by boxes cut off at an edge
+    centre: np.ndarray  # centre of the last box completed across a frame edge (for the velocity)
+    first_box: np.ndarray
+    first_time: float
+    first_index: int
+    sightings: int = 1
     velocity: np.ndarray = field(default_factory=lambda: np.zeros(2, np.float64))  # centre px/s
 
 
+def _side(box: np.ndarray) -> float:
+    return float(max(box[2] - box[0], box[3] - box[1]))
+
+
+def _gaps(box: np.ndarray, frame: Frame) -> tuple[float, float, float, float]:
+    """Distances from ``box`` to the frame's left, top, right and bottom edges."""
+    w, h = frame
+    return float(box[0]), float(box[1]), float(w - box[2]), float(h - box[3])
+
+
+def near_edges(box: np.ndarray, size: float, frame: Frame | None, reach: float = EDGE_NEAR) -> tuple[int, ...]:
+    """The edges (0 left, 1 top, 2 right, 3 bottom) within ``reach`` face sizes of ``box``."""
+    if frame is None:
+        return ()
+    return tuple(k for k, g in enumerate(_gaps(box, frame)) if g <= reach * size)
+
+
+def completed(box: np.ndarray, size: float, frame: Frame | None) -> np.ndarray:
+    """``box`` grown back to ``size`` across each frame edge that cuts it off (for its centre)."""
+    out = box.astype(np.float64).copy()
+    if frame is None:
+        return out
+    gaps = _gaps(out, frame)
+    if gaps[0] <= _TOUCH:
+        out[0] = min(out[0], out[2] - size)
+    if gaps[2] <= _TOUCH:
+        out[2] = max(out[2], out[0] + size)
+    if gaps[1] <= _TOUCH:
+        out[1] = min(out[1], out[3] - size)
+    if gaps[3] <= _TOUCH:
+        out[3] = max(out[3], out[1] + size)
+    return out
+
+
+def beyond(box: np.ndarray, edges: tuple[int, ...], size: float, frame: Frame) -> np.ndarray:
+    """``box`` stretched to ``size`` px beyond each of ``edges``."""
+    out = box.copy()
+    w, h = frame
+    for k in edges:
+        if k == 0:
+            out[0] = min(out[0], -size)
+        elif k == 1:
+            out[1] = min(out[1], -size)
+        elif k == 2:
+            out[2] = max(out[2], w + size)
+        else:
+            out[3] = max(out[3], h + size)
+    return out
+
+
+def toward(box: np.ndarray, edge: int, by: float, size: float, frame: Frame) -> np.ndarray:
+    """``box`` with its side facing ``edge`` moved ``by`` px toward it, at most ``size`` past it."""
+    out = box.copy()
+    w, h = frame
+    if edge == 0:
+        out[0] = max(out[0] - by, -size)
+    elif edge == 1:
+        out[1] = max(out[1] - by, -size)
+    elif edge == 2:
+        out[2] = min(out[2] + by, w + size)
+    else:
+        out[3] = min(out[3] + by, h + size)
+    return out
+
+
+def clip_to(boxes: np.ndarray, frame: Frame) -> np.ndarray:
+    """Boxes ``(N, 4)`` clipped to the frame."""
+    w, h = frame
+    return np.clip(boxes, 0, np.array([w, h, w, h], np.float64))
+
+
 def grown(box: np.ndarray, dt: float, velocity: np.ndarray | None = None) -> np.ndarray:
-    """``box`` moved ``dt`` seconds along ``velocity`` (capped at one face size, or
-    :data:`LINK_SPEED` face sizes per second when longer), unioned with where it was, and grown by
-    :data:`GROWTH` of its size per second."""
+    """``box`` moved ``dt`` seconds along ``velocity`` (at most :data:`MAX_SPEED` face sizes per
+    second), unioned with where it was, grown by :data:`GROWTH` of its size per second and by
+    :data:`SPEED_UNCERTAINTY` of the distance moved."""
     b = box.astype(np.float64)
     w, h = b[2] - b[0], b[3] - b[1]
     out = b.copy()
+    spread = 0.0
     if velocity is not None and np.any(velocity):
         shift = velocity * dt
-        cap = max(w, h) * max(1.0, LINK_SPEED * abs(dt))
+        cap = max(w, h) * MAX_SPEED * abs(dt)
         norm = float(np.hypot(*shift))
         if norm > cap:
             shift = shift * (cap / norm)
+            norm = cap
         moved = b + np.array([shift[0], shift[1], shift[0], shift[1]])
         out = np.array([min(b[0], moved[0]), min(b[1], moved[1]), max(b[2], moved[2]), max(b[3], moved[3])])
+        spread = SPEED_UNCERTAINTY * norm
     g = GROWTH * abs(dt)
-    return out + np.array([-g * w, -g * h, g * w, g * h])
+    return out + np.array([-g * w - spread, -g * h - spread, g * w + spread, g * h + spread])
 
 
 def grown_all(boxes: np.ndarray, dt: float) -> np.ndarray:
@@ -98,15 +218,20 @@ def grown_all(boxes: np.ndarray, dt: float) -> np.ndarray:
 class TemporalCover(Generic[P]):
     """Streaming link / fill / hold stage. Output boxes always include every input box."""
 
-    def __init__(self, hold_before: float = 0.5, hold_after: float = 0.5, max_gap: float = MAX_GAP):
+    def __init__(
+        self, hold_before: float = 0.5, hold_after: float = 0.5, max_gap: float = MAX_GAP, frame: Frame | None = None
+    ):
+        """``frame`` (width, height) enables the frame-edge rules and clips held boxes to it."""
         if hold_before < 0 or hold_after < 0 or max_gap < 0:
             raise ValueError("hold_before, hold_after and max_gap must be >= 0")
+        self.frame = frame
         self.hold_before = hold_before
         self.hold_after = hold_after
         self.max_gap = max_gap
         self.lookahead = max(hold_before, max_gap)
         self._slots: deque[_Slot[P]] = deque()
         self._tracks: list[_Track] = []
+        self._single: list[_Track] = []  # tracks seen once whose holds are still to be put on frames
         self._recent: deque[tuple[float, int, np.ndarray, np.ndarray]] = deque()  # detections to hold after
         self._segment = 0
         self._next_id = 0
@@ -133,7 +258,10 @@ class TemporalCover(Generic[P]):
         ids = np.full(len(detections), -1, np.int64)
         predicted = np.array([grown(t.box, time - t.time, t.velocity) for t in self._tracks]).reshape(-1, 4)
         gaps = np.array([time - t.time for t in self._tracks], np.float64)
-        pairs = match(predicted, boxes, MAX_DISTANCE + LINK_SPEED * gaps)
+        # Without a velocity a track may have moved at any speed; with one, it is predicted.
+        speeds = np.array([LINK_SPEED if t.sightings > 1 else FIRST_LINK_SPEED for t in self._tracks], np.float64)
+        sizes = np.array([t.size for t in self._tracks], np.float64)
+        pairs = match(predicted, boxes, MAX_DISTANCE + speeds * gaps, sizes)
         matched_tracks = set()
         for trow, drow in pairs:
             track = self._tracks[trow]
@@ -142,16 +270,15 @@ class TemporalCover(Generic[P]):
             self._link(track, slot, boxes[drow])
         for drow in range(len(boxes)):
             if ids[drow] < 0:
-                track = _Track(self._next_id, self._segment, boxes[drow].copy(), slot.time, slot.index)
-                self._next_id += 1
-                self._tracks.append(track)
+                track = self._new_track(slot, boxes[drow])
                 ids[drow] = track.id
         for trow, track in enumerate(self._tracks):
-            if trow in matched_tracks or track.index == slot.index:
+            # The coast of a track seen once is added when its frames are emitted (see _emit).
+            if trow in matched_tracks or track.sightings == 1:
                 continue
             dt = slot.time - track.time
             if dt <= self.hold_after + _EPS:
-                slot.add(grown(track.box, dt, track.velocity)[None], Origin.DILATED, track.id)
+                slot.add(self._held(track, track.box, dt), Origin.DILATED, track.id)
         self._hold(slot, boxes, ids)
 
         slot.parts.insert(0, (detections.boxes, detections.scores, detections.origin, ids))
@@ -168,8 +295,77 @@ class TemporalCover(Generic[P]):
         out = []
         while self._slots and ready(self._slots[0]):
             s = self._slots.popleft()
+            self._hold_single(s)
             out.append((s.payload, s.faces()))
         return out
+
+    def _hold_single(self, s: _Slot[P]) -> None:
+        """Hold the tracks seen once (so far) on ``s``, the last moment that can be done: by the time
+        a frame is emitted, a track that was to be seen again within ``max_gap`` of its sighting has
+        been (the look-ahead is at least that long), and was extrapolated along its velocity."""
+        keep = []
+        for track in self._single:
+            if track.sightings > 1 or s.time - track.first_time > self.hold_after + _EPS:
+                continue  # done with: it has a velocity, or its hold after has passed
+            keep.append(track)
+            dt = s.time - track.first_time
+            if s.segment == track.segment and s.index != track.first_index and -dt <= self.hold_before + _EPS:
+                s.add(self._held(track, track.first_box, dt), Origin.DILATED, track.id)
+        self._single = keep
+
+    def _new_track(self, slot: _Slot[P], box: np.ndarray) -> _Track:
+        size = _side(box)
+        track = _Track(
+            self._next_id, self._segment, box.copy(), slot.time, slot.index, size,
+            _centre(completed(box, size, self.frame)), box.copy(), slot.time, slot.index,
+        )  # fmt: skip
+        self._next_id += 1
+        self._tracks.append(track)
+        if self.hold_before > 0 or self.hold_after > 0:
+            self._single.append(track)
+        return track
+
+    def _held(self, track: _Track, box: np.ndarray, dt: float) -> np.ndarray:
+        """The boxes ``(N, 4)`` to hold ``dt`` seconds (negative: before) away from ``track``'s
+        sighting ``box``, clipped to the frame; the first contains ``box``.
+
+        With a velocity: ``box`` swept along it. A small face seen once: ``box`` grown with the time
+        and, toward each frame edge the face could have come in (gone out) at in the hold at
+        :data:`ENTRY_SPEED`, a strip growing at that speed. Within :data:`EDGE_NEAR` of an edge:
+        held beyond it in any case."""
+        small_once = track.sightings == 1 and track.size <= SMALL_FACE
+        if track.sightings > 1:
+            out = grown(box, dt, track.velocity)
+        elif small_once:
+            g = (GROWTH + UNKNOWN_GROWTH) * abs(dt) * track.size
+            out = box + np.array([-g, -g, g, g])
+        else:
+            out = grown(box, dt)
+        if self.frame is None:
+            return out[None]
+        size, frame = track.size, self.frame
+        boxes = [out]
+        if small_once:
+            hold = self.hold_before if dt < 0 else self.hold_after
+            by = ENTRY_SPEED * abs(dt) * size
+            for k in near_edges(box, size, frame, EDGE_NEAR + ENTRY_SPEED * hold):
+                boxes.append(toward(out, k, by, size, frame))
+        for k in near_edges(box, size, frame):
+            boxes.append(beyond(out, (k,), size, frame))
+        return clip_to(np.array(boxes), frame)
+
+    def _before_first(self, track: _Track) -> None:
+        """Hold ``track``'s first box along its velocity over the frames still buffered of the
+        ``hold_before`` seconds before its first sighting."""
+        if self.hold_before <= 0:
+            return
+        for s in reversed(self._slots):
+            if s.index >= track.first_index:
+                continue
+            dt = s.time - track.first_time
+            if -dt > self.hold_before + _EPS or s.segment != track.segment:
+                break
+            s.add(self._held(track, track.first_box, dt), Origin.DILATED, track.id)
 
     def _link(self, track: _Track, slot: _Slot[P], box: np.ndarray) -> None:
         dt = slot.time - track.time
@@ -178,14 +374,19 @@ class TemporalCover(Generic[P]):
                 if track.index < s.index < slot.index and s.segment == track.segment:
                     a = (s.time - track.time) / dt if dt > 0 else 0.5
                     s.add(((1 - a) * track.box + a * box)[None], Origin.INTERPOLATED, track.id)
+        cut_off = self.frame is not None and min(_gaps(box, self.frame)) <= _TOUCH
+        track.size = max(track.size, _side(box)) if cut_off else _side(box)
+        centre = _centre(completed(box, track.size, self.frame))
         if dt > 0:
-            c_old = (track.box[:2] + track.box[2:]) / 2
-            c_new = (box[:2] + box[2:]) / 2
-            v = (c_new - c_old) / dt
-            track.velocity = v if not np.any(track.velocity) else 0.5 * track.velocity + 0.5 * v
+            v = (centre - track.centre) / dt
+            track.velocity = v if track.sightings == 1 else 0.5 * track.velocity + 0.5 * v
         track.box = box.copy()
+        track.centre = centre
         track.time = slot.time
         track.index = slot.index
+        track.sightings += 1
+        if track.sightings <= EXTRAPOLATE_SIGHTINGS and dt > 0:
+            self._before_first(track)
 
     def _hold(self, slot: _Slot[P], boxes: np.ndarray, ids: np.ndarray) -> None:
         """Hold this frame's detections back over earlier frames, and earlier ones onto this."""
@@ -207,4 +408,8 @@ class TemporalCover(Generic[P]):
             self._recent.append((slot.time, slot.segment, boxes.copy(), ids.copy()))
 
 
-__all__ = ["TemporalCover", "grown", "grown_all", "MAX_GAP", "GROWTH"]
+def _centre(box: np.ndarray) -> np.ndarray:
+    return (box[:2] + box[2:]) / 2
+
+
+__all__ = ["TemporalCover", "grown", "grown_all", "near_edges", "completed", "MAX_GAP", "GROWTH"]
