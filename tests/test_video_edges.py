@@ -130,3 +130,29 @@ def test_small_fast_face_found_only_by_the_stride_passes_is_covered_from_the_edg
     for i, src in enumerate(clip.frames):
         for box in magenta_boxes(src):
             assert covered(frames[i], box) >= 0.95, f"frame {i}: square {box} not covered"
+
+
+def test_a_ten_px_face_at_18_px_a_frame_found_only_on_the_stride_is_covered_from_the_edge(tmp_path):
+    # 18 face sizes a second (the leak benchmark's edge_bottom_10fps clip): faster than the 15 the
+    # seen-once strips first grew at, which left four frames of its entry uncovered.
+    side, speed, w, h = 10, 18, 360, 96
+
+    def draw(i: int, t: float, width: int, height: int) -> np.ndarray:
+        img = background(width, height)
+        x = w - ((i - LEAD) * speed - side // 2)
+        img[h // 2 - 5 : h // 2 + 5, max(0, x) : max(0, x + side)] = MAGENTA
+        return img
+
+    settings = Settings()
+    det = MultiScaleDetector(
+        {"centerface": _Net("centerface", True), "yunet": _Net("yunet", False)}, passes_for(settings), name="fake"
+    )
+    clip = make_clip(tmp_path / "a.mp4", width=w, height=h, n=24, fps=FPS, draw=draw)
+    process_video(clip.path, tmp_path / "o.mp4", settings, detector=det)
+    frames, _ = read_frames(tmp_path / "o.mp4")
+    seen = 0
+    for i, src in enumerate(clip.frames):
+        for box in magenta_boxes(src):
+            seen += 1
+            assert covered(frames[i], box) >= 0.95, f"frame {i}: square {box} not covered"
+    assert seen >= 18

@@ -60,8 +60,11 @@ UNKNOWN_GROWTH = 1.0
 EDGE_NEAR = 1.0
 # A small track seen once may have come in (or go out) at an edge this many face sizes a second
 # away: it was not found on the way, because the passes that find it run only once a stride (a
-# 12 px face at 15 px a frame at 10 fps moves 12.5 face sizes a second, 150 px between strides).
-ENTRY_SPEED = 15.0
+# 10 px face at 18 px a frame at 10 fps moves 18 face sizes a second, 180 px between strides).
+# The same speed as a first link (association.FIRST_LINK_SPEED): a faster face would not have
+# linked to its next sighting either. (15 left a 10 px face at 18 px a frame uncovered for 4
+# frames in the leak benchmark's edge_bottom_10fps clip.)
+ENTRY_SPEED = FIRST_LINK_SPEED
 # Velocities are followed up to this many face sizes per second: a small face at a low frame rate
 # moves one or two face sizes a frame (10-20 px a frame at 10-25 fps for a 10-16 px face).
 MAX_SPEED = 50.0
