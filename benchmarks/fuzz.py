@@ -50,7 +50,6 @@ def _worker(seed: int, original: str, workdir: str) -> tuple[str, str, str]:
 
 def _magenta_leak(path: Path) -> str | None:
     import av
-
     from tests.video_factory import magenta_boxes  # type: ignore
 
     frames = 0

@@ -18,6 +18,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from gpu_speed import Bench, run_e2e, table  # noqa: E402
+
 from unseen.settings import Settings  # noqa: E402
 
 
@@ -41,7 +42,7 @@ def main() -> int:
     ]
     for key, label, kw, fake in runs:
         try:
-            bench.step(key, lambda: run_e2e(bench, "d", label, src, work / f"{key}.mp4", Settings(overwrite=True, **kw), fake=fake), need=15)
+            bench.step(key, lambda: run_e2e(bench, "d", label, src, work / f"{key}.mp4", Settings(overwrite=True, **kw), fake=fake), need=15)  # noqa: B023 - called at once
         except Exception:
             traceback.print_exc()
     print(table(bench.rows))

@@ -25,9 +25,9 @@ sys.path[:0] = [str(REPO / "src"), str(REPO)]
 
 import numpy as np  # noqa: E402
 from PIL import ImageCms  # noqa: E402
-
 from tests import icc_factory as icc  # noqa: E402
 from tests.test_scrub_icc import COLOUR, mutate, planted  # noqa: E402
+
 from unseen.errors import CorruptInput, UnsupportedFormat  # noqa: E402
 from unseen.scrub.icc import canonical_icc, describe_icc, parse_icc  # noqa: E402
 

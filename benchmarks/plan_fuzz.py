@@ -29,6 +29,7 @@ sys.path.insert(0, str(REPO / "src"))
 
 from tests.plan_cases import image_doc, video_doc
 from tests.plan_mutate import mutate
+
 from unseen.errors import InputError
 from unseen.plan import InputInfo, build_plan, load_plan, plan_from_bytes, save_plan
 from unseen.plan.encode import dumps

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from unseen_eval.recognizer import available
-from unseen_eval.reid import default_covers, format_table, run, HEADER
+from unseen_eval.reid import HEADER, default_covers, format_table, run
 
 DEFAULT_ROOT = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "identities_dev"
 

@@ -22,11 +22,11 @@ from unseen.cover import apply_cover, regions_for
 from unseen.detect import FixedDetector
 from unseen.detect.alpha_views import composite, detect_shown, views
 from unseen.detect.base import Detector
+from unseen.detect.cache import detector_for
 from unseen.detect.multiscale import iou_matrix
 from unseen.detect.passes import Pass
 from unseen.errors import ExitStatus, UnsupportedFormat, VerificationError
 from unseen.media.image_io import flatten_alpha, heif_available, read_image
-from unseen.detect.cache import detector_for
 from unseen.pipeline.check import MIN_SCORE, check_paths, on_solid_cover, verify_output
 from unseen.types import Faces
 

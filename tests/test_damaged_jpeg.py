@@ -10,8 +10,8 @@ import pytest
 from PIL import Image
 
 from unseen.errors import CorruptInput, ExitStatus, PipelineError
-from unseen.media.image_io import read_image
 from unseen.media import image_io
+from unseen.media.image_io import read_image
 from unseen.media.jpeg_check import entropy_check_works, jpeg_damage, structural_damage
 
 from .conftest import EXAMPLE_PHOTO, shared_data

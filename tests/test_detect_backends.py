@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 
 from unseen import ModelError, Settings
-from unseen.detect import FaceDetector, build_detector
-from unseen.detect import registry, weights
+from unseen.detect import FaceDetector, build_detector, registry, weights
 from unseen.detect.centerface import CenterFaceNet
 from unseen.detect.yunet import YuNetNet
 from unseen.types import Faces

@@ -164,8 +164,8 @@ def test_frames_packed_densely_in_time_keep_memory_bounded(tmp_path):
 def test_metadata_size_counts_text_and_comments_not_pixels_or_icc(tmp_path):
     import io
 
-    from unseen.media.image_limits import check_metadata_size, metadata_bytes
     from unseen.errors import LimitExceeded
+    from unseen.media.image_limits import check_metadata_size, metadata_bytes
 
     from .media_factory import srgb_icc
 

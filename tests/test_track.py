@@ -58,7 +58,7 @@ def test_match_prefers_overlap_then_near_and_refuses_far():
 def test_contract_every_input_box_is_in_the_output(seed):
     rng = np.random.default_rng(seed)
     dets = []
-    for i in range(90):
+    for _ in range(90):
         n = int(rng.integers(0, 4))
         xy = rng.uniform(0, 300, (n, 2))
         s = rng.uniform(2, 60, (n, 1))

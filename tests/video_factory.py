@@ -6,11 +6,10 @@ left to right; :class:`MagentaDetector` finds magenta squares, so tests run with
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Callable
 
 import av
 import cv2

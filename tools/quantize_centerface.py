@@ -78,7 +78,13 @@ def calibration_images(data: Path = DATA) -> list[np.ndarray]:
 def build(out_path: Path, data: Path = DATA) -> str:
     import onnx
     from onnx import version_converter
-    from onnxruntime.quantization import CalibrationDataReader, CalibrationMethod, QuantFormat, QuantType, quantize_static
+    from onnxruntime.quantization import (
+        CalibrationDataReader,
+        CalibrationMethod,
+        QuantFormat,
+        QuantType,
+        quantize_static,
+    )
     from onnxruntime.quantization.shape_inference import quant_pre_process
 
     images = calibration_images(data)

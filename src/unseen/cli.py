@@ -82,9 +82,14 @@ def _add_settings_options(groups: dict[str, argparse._ArgumentGroup]) -> None:
         help_text = meta["help"].replace("%", "%%")  # argparse %-formats help strings
         if isinstance(default, bool):
             if default:
-                group.add_argument(_FLAG_OVERRIDES.get(name, "--no-" + name.replace("_", "-")), dest=name,
-                                   action="store_const", const=False, default=None,
-                                   help=meta["off_help"].replace("%", "%%"))
+                group.add_argument(
+                    _FLAG_OVERRIDES.get(name, "--no-" + name.replace("_", "-")),
+                    dest=name,
+                    action="store_const",
+                    const=False,
+                    default=None,
+                    help=meta["off_help"].replace("%", "%%"),
+                )
             else:
                 group.add_argument(flag, dest=name, action="store_const", const=True, default=None, help=help_text)
             continue
@@ -112,8 +117,13 @@ def _commands_list() -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     """The default command's parser: ``unseen [OPTIONS] INPUT...`` (anonymize)."""
-    p = _Parser(prog="unseen", usage=USAGE, description=DESCRIPTION + "\n" + _commands_list(), epilog=EPILOG,
-                formatter_class=HelpFormatter)
+    p = _Parser(
+        prog="unseen",
+        usage=USAGE,
+        description=DESCRIPTION + "\n" + _commands_list(),
+        epilog=EPILOG,
+        formatter_class=HelpFormatter,
+    )
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="photo, video or folder")
     p.add_argument("--config", metavar="FILE", help="JSON file of settings (command-line options win)")
     p.add_argument("--version", action="version", version=f"unseen {__version__}")
@@ -131,11 +141,16 @@ def _check_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("inputs", nargs="+", metavar="FILE", help="anonymized photo or video")
     p.add_argument("--json", action="store_true", help="print a machine-readable report on stdout")
     p.add_argument("--threads", type=int, default=0, metavar="N", help="CPU threads")  # default: HelpFormatter
-    p.add_argument("--step", type=int, default=1, metavar="N",
-                   help="videos: check every Nth frame (default: 1, every frame)")
-    p.add_argument("--min-score", type=float, default=0.5, metavar="X",
-                   help="report detections scoring at least this (default: 0.5; lower finds more, with more "
-                   "false alarms)")
+    p.add_argument(
+        "--step", type=int, default=1, metavar="N", help="videos: check every Nth frame (default: 1, every frame)"
+    )
+    p.add_argument(
+        "--min-score",
+        type=float,
+        default=0.5,
+        metavar="X",
+        help="report detections scoring at least this (default: 0.5; lower finds more, with more false alarms)",
+    )
 
 
 def _add_commands(root: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
@@ -204,8 +219,9 @@ def _run(argv: list[str], out: IO[str], err: IO[str]) -> int:
 
     bars = _ProgressBars(err) if not ns.quiet and not ns.json and err.isatty() else None
     try:
-        total = process_paths([Path(i) for i in ns.inputs], Path(ns.output) if ns.output else None, settings,
-                              progress=bars)
+        total = process_paths(
+            [Path(i) for i in ns.inputs], Path(ns.output) if ns.output else None, settings, progress=bars
+        )
     finally:
         if bars is not None:
             bars.close()
@@ -230,14 +246,16 @@ class _ProgressBars:
 
         if isinstance(event, FileStarted):
             if event.total > 1 and self._files is None:
-                self._files = tqdm(total=event.total, unit="file", desc="unseen", leave=False, dynamic_ncols=True,
-                                   file=self._stream)
+                self._files = tqdm(
+                    total=event.total, unit="file", desc="unseen", leave=False, dynamic_ncols=True, file=self._stream
+                )
         elif isinstance(event, FramesDone):
             if self._files is not None:
                 return  # a folder shows files, not the frames of each video
             if self._frames is None:
-                self._frames = tqdm(total=event.total, unit="frame", desc="unseen", leave=False, dynamic_ncols=True,
-                                    file=self._stream)
+                self._frames = tqdm(
+                    total=event.total, unit="frame", desc="unseen", leave=False, dynamic_ncols=True, file=self._stream
+                )
             self._frames.update(event.done - self._frames.n)
         elif isinstance(event, FileFinished):
             self._close_frames()
@@ -261,8 +279,10 @@ def _file_line(f: FileReport) -> str:
     line = f"{printable(f.input)} -> {printable(str(f.output))}: "
     d = f.details
     if isinstance(d, VideoDetails):
-        line += (f"{d.face_frames_covered} face-frames covered ({d.tracks} tracked face(s), "
-                 f"{d.frames_covered} of {d.frames} frames covered)")
+        line += (
+            f"{d.face_frames_covered} face-frames covered ({d.tracks} tracked face(s), "
+            f"{d.frames_covered} of {d.frames} frames covered)"
+        )
     else:
         line += f"{f.faces} faces covered"
     if f.metadata_removed:
@@ -299,8 +319,11 @@ def _print_summary(batch: BatchReport, settings: Settings, out: IO[str], err: IO
     if any(isinstance(f.details, VideoDetails) and f.details.audio_kept for f in batch.succeeded):
         print("note: audio was kept; voices can identify people (use --no-audio to drop it)", file=out)
     if settings.mode != "solid":
-        print(f"note: --mode {settings.mode} is NOT anonymization: re-identified above chance in our tests; "
-              "see docs/PRIVACY.md", file=out)
+        print(
+            f"note: --mode {settings.mode} is NOT anonymization: re-identified above chance in our tests; "
+            "see docs/PRIVACY.md",
+            file=out,
+        )
 
 
 def _run_check(ns: argparse.Namespace, out: IO[str], err: IO[str]) -> int:

@@ -17,7 +17,7 @@ from .settings import Device, PresetName, Settings
 
 
 def _by_preset(value: Callable[[Settings], str]) -> str:
-    """"by preset: default X, fast Y, thorough Z", or just "X" when every preset has the same value."""
+    """ "by preset: default X, fast Y, thorough Z", or just "X" when every preset has the same value."""
     values = {p.value: value(Settings(preset=p.value)) for p in PresetName}
     if len(set(values.values())) == 1:
         return next(iter(values.values()))

@@ -26,18 +26,28 @@ from typing import Any
 from .errors import ConfigError
 
 
-class Mode(enum.StrEnum):
+class StrEnum(str, enum.Enum):
+    """``StrEnum`` (Python 3.11+) for 3.10 too: a member is, prints and formats as its value."""
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self.value), spec)
+
+
+class Mode(StrEnum):
     SOLID = "solid"
     MOSAIC = "mosaic"
     BLUR = "blur"
 
 
-class Shape(enum.StrEnum):
+class Shape(StrEnum):
     RECT = "rect"
     ELLIPSE = "ellipse"
 
 
-class PresetName(enum.StrEnum):
+class PresetName(StrEnum):
     """Names of the detection presets (the passes behind each live in ``unseen.detect``)."""
 
     DEFAULT = "default"
@@ -45,32 +55,32 @@ class PresetName(enum.StrEnum):
     THOROUGH = "thorough"
 
 
-class Device(enum.StrEnum):
+class Device(StrEnum):
     CPU = "cpu"
     CUDA = "cuda"
 
 
-class Backend(enum.StrEnum):
+class Backend(StrEnum):
     AUTO = "auto"
     CENTERFACE = "centerface"
     YUNET = "yunet"
     TORCH = "torch"
 
 
-class Precision(enum.StrEnum):
+class Precision(StrEnum):
     AUTO = "auto"
     FP32 = "fp32"
     INT8 = "int8"
 
 
-class VideoEncoder(enum.StrEnum):
+class VideoEncoder(StrEnum):
     AUTO = "auto"
     LIBX264 = "libx264"
     H264_NVENC = "h264_nvenc"
     HEVC_NVENC = "hevc_nvenc"
 
 
-class EncoderPreset(enum.StrEnum):
+class EncoderPreset(StrEnum):
     """x264's speed presets; the writer maps each to NVENC's p1-p7 and to VP9's speed settings."""
 
     ULTRAFAST = "ultrafast"
@@ -128,7 +138,7 @@ def _opt(
     help: str,
     *,
     group: str,
-    choices: type[enum.StrEnum] | None = None,
+    choices: type[StrEnum] | None = None,
     bounds: Range | None = None,
     auto: tuple[float, str] | None = None,
     cli: bool = True,
@@ -229,8 +239,10 @@ class Settings:
         bounds=Range(1),
     )
     keep_icc: bool = _opt(
-        True, "keep the ICC colour profile's colour tags (the rest of the profile is always dropped)",
-        group="output", cli=False,
+        True,
+        "keep the ICC colour profile's colour tags (the rest of the profile is always dropped)",
+        group="output",
+        cli=False,
     )
     verify: bool = _opt(False, "re-scan the output with the thorough detector before committing it", group="output")
 
@@ -256,12 +268,16 @@ class Settings:
         choices=VideoEncoder,
     )
     hold_before: float = _opt(
-        0.5, "seconds a face's cover starts before it is first seen (at least one stride)",
-        group="video", bounds=Range(0.0, 10.0),
+        0.5,
+        "seconds a face's cover starts before it is first seen (at least one stride)",
+        group="video",
+        bounds=Range(0.0, 10.0),
     )
     hold_after: float = _opt(
-        0.5, "seconds a face's cover lasts after it is last seen (at least one stride)",
-        group="video", bounds=Range(0.0, 10.0),
+        0.5,
+        "seconds a face's cover lasts after it is last seen (at least one stride)",
+        group="video",
+        bounds=Range(0.0, 10.0),
     )
     detect_stride: float = _opt(
         -1.0,
@@ -291,8 +307,10 @@ class Settings:
         bounds=Range(1),
     )
     max_lookahead_mb: int = _opt(
-        2048, "refuse a video whose look-ahead window would hold more MB of decoded frames",
-        group="limits", bounds=Range(1),
+        2048,
+        "refuse a video whose look-ahead window would hold more MB of decoded frames",
+        group="limits",
+        bounds=Range(1),
     )
 
     def __post_init__(self) -> None:
@@ -336,7 +354,7 @@ class Settings:
 def allowed(name: str) -> str:
     """What setting ``name`` may hold, in words ("0 to 51", "solid, mosaic or blur", ...)."""
     meta = _FIELDS[name].metadata
-    choices: type[enum.StrEnum] | None = meta["choices"]
+    choices: type[StrEnum] | None = meta["choices"]
     if choices is not None:
         names = [c.value for c in choices]
         return ", ".join(names[:-1]) + " or " + names[-1]
@@ -363,7 +381,7 @@ def _checked(f: dataclasses.Field[Any], value: Any) -> Any:
         if len(fill) != 3 or any(not (0 <= c <= 255) for c in fill):
             raise ConfigError(f"fill must be three values 0-255; got {value!r}")
         return fill
-    choices: type[enum.StrEnum] | None = meta["choices"]
+    choices: type[StrEnum] | None = meta["choices"]
     if choices is not None:
         if not isinstance(value, str) or value not in {c.value for c in choices}:
             raise ConfigError(f"{name} must be one of {', '.join(c.value for c in choices)}; got {value!r}")

@@ -9,8 +9,9 @@ supports boolean/integer indexing, and serializes to plain lists (for a future r
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 
@@ -36,9 +37,9 @@ class Faces:
     """Face boxes of one frame or image, with scores, origins and track ids."""
 
     boxes: np.ndarray
-    scores: np.ndarray = field(default=None)  # type: ignore[assignment]
-    origin: np.ndarray = field(default=None)  # type: ignore[assignment]
-    track_ids: np.ndarray = field(default=None)  # type: ignore[assignment]
+    scores: np.ndarray = field(default=None)  # type: ignore[arg-type]  # None: derived in __post_init__
+    origin: np.ndarray = field(default=None)  # type: ignore[arg-type]  # None: derived in __post_init__
+    track_ids: np.ndarray = field(default=None)  # type: ignore[arg-type]  # None: derived in __post_init__
 
     def __post_init__(self) -> None:
         boxes = np.asarray(self.boxes, dtype=np.float32)
@@ -57,7 +58,11 @@ class Faces:
             if self.origin is None
             else _as(self.origin, np.uint8, "origin", "(N,)", 1)
         )
-        tids = np.full(n, -1, np.int64) if self.track_ids is None else _as(self.track_ids, np.int64, "track_ids", "(N,)", 1)
+        tids = (
+            np.full(n, -1, np.int64)
+            if self.track_ids is None
+            else _as(self.track_ids, np.int64, "track_ids", "(N,)", 1)
+        )
         for name, a in (("scores", scores), ("origin", origin), ("track_ids", tids)):
             if a.shape[0] != n:
                 raise ValueError(f"Faces.{name} must have shape ({n},) to match boxes, got {a.shape}")
@@ -144,7 +149,7 @@ class Faces:
         n = len(d.get("boxes", []))
         return cls(
             np.asarray(d.get("boxes", []), np.float32).reshape(n, 4),
-            d.get("scores") if d.get("scores") is not None else None,
-            origin if origin else None,
-            d.get("track_ids") if d.get("track_ids") is not None else None,
+            d.get("scores"),  # type: ignore[arg-type]  # None: derived in __post_init__
+            origin or None,  # type: ignore[arg-type]
+            d.get("track_ids"),  # type: ignore[arg-type]
         )

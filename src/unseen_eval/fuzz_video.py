@@ -26,7 +26,7 @@ _EXTREMES_32 = (0, 1, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF, 0xFFFFFFFE, 0x10000, 0
 class Box:
     type: bytes
     payload: bytes = b""  # leaf boxes (and anything we do not descend into)
-    children: list["Box"] | None = None
+    children: list[Box] | None = None
     large: bool = False  # written with a 64-bit size
 
     def to_bytes(self) -> bytes:
@@ -292,7 +292,7 @@ class _Element:
     head: int  # of the element (its ID)
     start: int  # of the data
     size: int
-    children: list["_Element"] = field(default_factory=list)
+    children: list[_Element] = field(default_factory=list)
 
 
 def _vint(data: bytes, i: int, keep_marker: bool) -> tuple[int, int] | None:

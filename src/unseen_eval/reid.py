@@ -29,9 +29,9 @@ Protocol (leave-one-out over an identity-labelled photo set, N identities):
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
 
 import cv2
 import numpy as np

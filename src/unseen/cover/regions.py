@@ -27,7 +27,9 @@ def head_regions(faces: Faces, width: int, height: int, scale: float) -> np.ndar
     # A degenerate box still covers the pixel it sits in.
     x2 = np.maximum(x2, x1 + 1)
     y2 = np.maximum(y2, y1 + 1)
-    out = np.stack([np.clip(x1, 0, width), np.clip(y1, 0, height), np.clip(x2, 0, width), np.clip(y2, 0, height)], axis=1)
+    out = np.stack(
+        [np.clip(x1, 0, width), np.clip(y1, 0, height), np.clip(x2, 0, width), np.clip(y2, 0, height)], axis=1
+    )
     out = out.astype(np.int64)
     keep = (out[:, 2] > out[:, 0]) & (out[:, 3] > out[:, 1])
     return out[keep]

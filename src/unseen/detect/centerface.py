@@ -3,7 +3,8 @@
 The vendored graph has fixed input dims ``[10, 3, 32, 32]``; at load the batch, height and width
 are made symbolic so any multiple of 32 runs. ``precision="int8"`` loads the 8-bit build made from
 it by ``tools/quantize_centerface.py`` (symbolic already; same inputs and outputs). The network
-takes RGB 0-255 as float32 NCHW and answers at stride 4: a face-centre heatmap, log box sizes, centre offsets (and landmarks, unused).
+takes RGB 0-255 as float32 NCHW and answers at stride 4: a face-centre heatmap, log box sizes,
+centre offsets (and landmarks, unused).
 """
 
 from __future__ import annotations

@@ -11,7 +11,8 @@ and merge as on the CPU, so both paths cover the same faces (tested on real phot
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -49,7 +50,8 @@ class DeviceMultiScaleDetector(MultiScaleDetector):
             per = max(1, self.batch)
             for lo in range(0, len(idxs), per):
                 chunk = idxs[lo : lo + per]
-                for i, faces in zip(chunk, self._detect_same_size([images[i] for i in chunk], h, w, chosen)):
+                found = self._detect_same_size([images[i] for i in chunk], h, w, chosen)
+                for i, faces in zip(chunk, found, strict=True):
                     out[i] = faces
         return out
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import cv2
 import numpy as np
@@ -66,11 +66,7 @@ def tile_size(length: int, tile: int, overlap: int, multiple: int = 32) -> int:
 def tiles(height: int, width: int, tile: int, overlap: int) -> list[tuple[int, int, int, int]]:
     """Tiles ``(x1, y1, x2, y2)`` covering an ``height`` x ``width`` image."""
     th, tw = tile_size(height, tile, overlap), tile_size(width, tile, overlap)
-    return [
-        (x, y, x + tw, y + th)
-        for y in tile_starts(height, th, overlap)
-        for x in tile_starts(width, tw, overlap)
-    ]
+    return [(x, y, x + tw, y + th) for y in tile_starts(height, th, overlap) for x in tile_starts(width, tw, overlap)]
 
 
 # The side a photo is brought down to by its context levels. A face filling a photo of this size
@@ -102,7 +98,8 @@ def _greedy_keep(faces: Faces, iou: float) -> np.ndarray:
     """Indices kept by greedy suppression, best score first (OpenCV's implementation, float boxes)."""
     b = faces.boxes.astype(np.float64)
     xywh = np.stack([b[:, 0], b[:, 1], b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]], axis=1)
-    keep = np.asarray(cv2.dnn.NMSBoxes(xywh, faces.scores.astype(np.float32), 0.0, float(iou)), np.int64).reshape(-1)
+    picked = cv2.dnn.NMSBoxes(xywh, faces.scores.astype(np.float32), 0.0, float(iou))  # type: ignore[arg-type]
+    keep = np.asarray(picked, np.int64).reshape(-1)
     return keep[np.argsort(-faces.scores[keep], kind="stable")]
 
 
@@ -215,7 +212,9 @@ class MultiScaleDetector(Detector):
             if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
                 raise ValueError(f"image must be (H, W, 3) uint8 RGB, got {image.shape} {image.dtype}")
         chosen = self._chosen(passes)
-        plans = [self._all_passes(*im.shape[:2], chosen) if im.shape[0] and im.shape[1] else [] for im in images]
+        plans = [
+            self._all_passes(im.shape[0], im.shape[1], chosen) if im.shape[0] and im.shape[1] else [] for im in images
+        ]
         found: list[list[Faces | None]] = [[None] * len(plan) for plan in plans]
         groups: dict[tuple[str, float], list[tuple[int, int]]] = {}
         for i, plan in enumerate(plans):
@@ -233,7 +232,7 @@ class MultiScaleDetector(Detector):
                 flat.extend(np.ascontiguousarray(scaled[y1:y2, x1:x2]) for x1, y1, x2, y2 in offsets)
             answers = _infer_many(net, flat, threshold)
             del flat
-            for (i, j), (sh, sw, offsets, first) in zip(members, jobs):
+            for (i, j), (sh, sw, offsets, first) in zip(members, jobs, strict=True):
                 parts = []
                 for k, (x1, y1, _x2, _y2) in enumerate(offsets):
                     f = answers[first + k]
@@ -241,7 +240,7 @@ class MultiScaleDetector(Detector):
                         parts.append(f.shifted(x1, y1))
                 found[i][j] = self._finish_pass(Faces.merge(parts), plans[i][j], images[i].shape[:2], (sh, sw))
         out = []
-        for image, per_pass in zip(images, found):
+        for image, per_pass in zip(images, found, strict=True):
             h, w = image.shape[:2]
             if h == 0 or w == 0:
                 out.append(Faces.empty())
@@ -310,4 +309,14 @@ def _infer_many(net: SinglePassNet, images: list[np.ndarray], threshold: float) 
     return answers
 
 
-__all__ = ["MultiScaleDetector", "Pass", "context_scales", "iou_matrix", "merge", "nms", "tile_size", "tile_starts", "tiles"]
+__all__ = [
+    "MultiScaleDetector",
+    "Pass",
+    "context_scales",
+    "iou_matrix",
+    "merge",
+    "nms",
+    "tile_size",
+    "tile_starts",
+    "tiles",
+]

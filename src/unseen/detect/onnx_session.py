@@ -8,7 +8,7 @@ fails to initialise; we check and raise instead). There is never a silent switch
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 

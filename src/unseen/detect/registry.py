@@ -1,8 +1,9 @@
 """Which detector each setting asks for: the (preset, backend)'s :class:`Preset`, built, never swapped.
 
 Detection effort (passes, cheap tiers, thresholds) is defined in :mod:`unseen.detect.presets`
-only; this module builds the networks a preset names on the runtime and device asked for. A backend that cannot be built raises
-:class:`unseen.errors.ModelError`; the registry never falls back to another backend or device.
+only; this module builds the networks a preset names on the runtime and device asked for. A
+backend that cannot be built raises :class:`unseen.errors.ModelError`;
+the registry never falls back to another backend or device.
 
 Runtimes: the networks run on onnxruntime (the default, CPU) or on PyTorch (``--backend torch``,
 the preset's own passes; optional extra ``unseen[torch]``). ``--device cuda`` with the other

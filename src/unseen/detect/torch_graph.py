@@ -18,13 +18,25 @@ allow (multiples of 32 for ours). Nodes not needed for the requested outputs are
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from ..errors import ModelError
 
-SUPPORTED = ("Add", "BatchNormalization", "Conv", "ConvTranspose", "MaxPool", "Relu", "Reshape", "Resize", "Sigmoid", "Transpose")
+SUPPORTED = (
+    "Add",
+    "BatchNormalization",
+    "Conv",
+    "ConvTranspose",
+    "MaxPool",
+    "Relu",
+    "Reshape",
+    "Resize",
+    "Sigmoid",
+    "Transpose",
+)
 
 
 def import_torch():  # type: ignore[no-untyped-def]
@@ -32,7 +44,9 @@ def import_torch():  # type: ignore[no-untyped-def]
     try:
         import torch
     except ImportError as exc:
-        raise ModelError(f"PyTorch is not installed ({exc}); pip install 'unseen[torch]' (or use --backend auto on onnxruntime)") from exc
+        raise ModelError(
+            f"PyTorch is not installed ({exc}); pip install 'unseen[torch]' (or use --backend auto on onnxruntime)"
+        ) from exc
     return torch
 
 
@@ -75,7 +89,9 @@ class _Node:
 def _check_known(node, attrs: dict[str, Any], known: set[str], label: str) -> None:  # type: ignore[no-untyped-def]
     extra = set(attrs) - known
     if extra:
-        raise ModelError(f"{label}: {node.op_type} attribute(s) {', '.join(sorted(extra))} not supported by unseen's torch converter")
+        raise ModelError(
+            f"{label}: {node.op_type} attribute(s) {', '.join(sorted(extra))} not supported by unseen's torch converter"
+        )
 
 
 def _conv_args(node, attrs: dict[str, Any], weight: np.ndarray, label: str, transpose: bool) -> dict[str, Any]:  # type: ignore[no-untyped-def]
@@ -110,7 +126,9 @@ def _convert_node(node, index: int, consts: dict[str, np.ndarray], batch: int | 
     op = node.op_type
     label = f"node {index} ({node.name or op})"
     if op not in SUPPORTED:
-        raise ModelError(f"{label}: operator {op} is not supported by unseen's torch converter (supported: {', '.join(SUPPORTED)})")
+        raise ModelError(
+            f"{label}: operator {op} is not supported by unseen's torch converter (supported: {', '.join(SUPPORTED)})"
+        )
     if node.domain not in ("", "ai.onnx"):
         raise ModelError(f"{label}: operator domain {node.domain!r} is not supported")
     attrs = _attrs(node)
@@ -124,10 +142,17 @@ def _convert_node(node, index: int, consts: dict[str, np.ndarray], batch: int | 
     elif op == "BatchNormalization":
         _check_known(node, attrs, {"epsilon", "momentum", "spatial"}, label)
         if int(attrs.get("spatial", 1)) != 1 or len(outputs) != 1 or any(i not in consts for i in inputs[1:5]):
-            raise ModelError(f"{label}: only inference-mode BatchNormalization (one output, constant statistics) is supported")
+            raise ModelError(
+                f"{label}: only inference-mode BatchNormalization (one output, constant statistics) is supported"
+            )
         args = {"eps": float(attrs.get("epsilon", 1e-5))}
     elif op == "MaxPool":
-        _check_known(node, attrs, {"auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "storage_order", "strides"}, label)
+        _check_known(
+            node,
+            attrs,
+            {"auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "storage_order", "strides"},
+            label,
+        )
         if len(outputs) != 1:
             raise ModelError(f"{label}: MaxPool with an indices output is not supported")
         if attrs.get("auto_pad", "NOTSET") not in ("NOTSET", "VALID"):
@@ -136,7 +161,9 @@ def _convert_node(node, index: int, consts: dict[str, np.ndarray], batch: int | 
         if len(ks) != 2:
             raise ModelError(f"{label}: only 2-D MaxPool is supported")
         try:
-            pads = _pairs(attrs.get("pads", [0, 0, 0, 0]) if attrs.get("auto_pad", "NOTSET") == "NOTSET" else [0, 0, 0, 0])
+            pads = _pairs(
+                attrs.get("pads", [0, 0, 0, 0]) if attrs.get("auto_pad", "NOTSET") == "NOTSET" else [0, 0, 0, 0]
+            )
         except ValueError:
             raise ModelError(f"{label}: MaxPool pads {attrs.get('pads')} are not 2-D") from None
         args = {
@@ -163,7 +190,19 @@ def _convert_node(node, index: int, consts: dict[str, np.ndarray], batch: int | 
         args = {"shape": shape[1:]}  # the batch (first) dimension always follows the input
         inputs = inputs[:1]
     elif op == "Resize":
-        _check_known(node, attrs, {"coordinate_transformation_mode", "cubic_coeff_a", "exclude_outside", "extrapolation_value", "mode", "nearest_mode"}, label)
+        _check_known(
+            node,
+            attrs,
+            {
+                "coordinate_transformation_mode",
+                "cubic_coeff_a",
+                "exclude_outside",
+                "extrapolation_value",
+                "mode",
+                "nearest_mode",
+            },
+            label,
+        )
         mode = attrs.get("mode", "nearest")
         coord = attrs.get("coordinate_transformation_mode", "asymmetric" if opset < 11 else "half_pixel")
         rounding = attrs.get("nearest_mode", "round_prefer_floor")
@@ -179,7 +218,9 @@ def _convert_node(node, index: int, consts: dict[str, np.ndarray], batch: int | 
             raise ModelError(f"{label}: Resize needs constant scales")
         scales = consts[scales_name].reshape(-1)
         if len(scales) != 4 or scales[0] != 1 or scales[1] != 1 or any(s < 1 or s != int(s) for s in scales[2:]):
-            raise ModelError(f"{label}: Resize scales {scales.tolist()} are not supported (only integer upsampling of H and W)")
+            raise ModelError(
+                f"{label}: Resize scales {scales.tolist()} are not supported (only integer upsampling of H and W)"
+            )
         args = {"scales": (int(scales[2]), int(scales[3]))}
         inputs = inputs[:1]
     return _Node(op, inputs, outputs, args, label)
@@ -189,7 +230,7 @@ def _make_module_class():  # type: ignore[no-untyped-def]
     torch = import_torch()
     F = torch.nn.functional
 
-    class OnnxModule(torch.nn.Module):
+    class OnnxModule(torch.nn.Module):  # type: ignore[name-defined]  # torch is imported at run time
         """Runs converted ONNX nodes in graph order; returns the requested outputs as a tuple."""
 
         def __init__(self, nodes: list[_Node], consts: dict[str, np.ndarray], input_name: str, outputs: list[str]):
@@ -212,7 +253,7 @@ def _make_module_class():  # type: ignore[no-untyped-def]
             env: dict[str, Any] = {self.input_name: x}
             for n in self.nodes:
                 a = n.args
-                ins = [self._get(env, i) if i else None for i in n.inputs]
+                ins: list[Any] = [self._get(env, i) if i else None for i in n.inputs]
                 if n.op == "Conv":
                     (hb, he), (wb, we) = a["pads"]
                     x0 = ins[0]
@@ -220,11 +261,20 @@ def _make_module_class():  # type: ignore[no-untyped-def]
                         pad: Any = (hb, wb)
                     else:
                         x0, pad = F.pad(x0, (wb, we, hb, he)), 0
-                    y = F.conv2d(x0, ins[1], ins[2] if len(ins) > 2 else None, a["stride"], pad, a["dilation"], a["groups"])
+                    y = F.conv2d(
+                        x0, ins[1], ins[2] if len(ins) > 2 else None, a["stride"], pad, a["dilation"], a["groups"]
+                    )
                 elif n.op == "ConvTranspose":
                     (hb, he), (wb, we) = a["pads"]
                     y = F.conv_transpose2d(
-                        ins[0], ins[1], ins[2] if len(ins) > 2 else None, a["stride"], 0, a["output_padding"], a["groups"], a["dilation"]
+                        ins[0],
+                        ins[1],
+                        ins[2] if len(ins) > 2 else None,
+                        a["stride"],
+                        0,
+                        a["output_padding"],
+                        a["groups"],
+                        a["dilation"],
                     )
                     if hb or he or wb or we:
                         y = y[:, :, hb : y.shape[2] - he, wb : y.shape[3] - we]
@@ -315,7 +365,10 @@ def to_torch(model_bytes: bytes, outputs: Sequence[str | int] | None = None):  #
             raise ModelError(f"{conv.label}: {conv.op} with {len(conv.outputs)} outputs is not supported")
         for i in conv.inputs:
             if i and i not in produced:
-                raise ModelError(f"node {index} ({node.name or node.op_type}): input {i!r} is not produced before it (graph not sorted)")
+                raise ModelError(
+                    f"node {index} ({node.name or node.op_type}): input "
+                    f"{i!r} is not produced before it (graph not sorted)"
+                )
         produced.update(conv.outputs)
         nodes.append(conv)
     used = {i for n in nodes for i in n.inputs if i in consts}

@@ -16,7 +16,8 @@ which are faster and not bit-comparable: offered for measurement, not used by th
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -103,7 +104,10 @@ class _TorchNet:
                     "install a CUDA build of torch or use --device cpu"
                 )
         if precision not in PRECISIONS or (device == "cpu" and precision != "fp32"):
-            raise ModelError(f"{self.name}: precision {precision!r} is not available on {device} (fp32 everywhere; tf32, fp16 on cuda)")
+            raise ModelError(
+                f"{self.name}: precision {precision!r} is not available "
+                f"on {device} (fp32 everywhere; tf32, fp16 on cuda)"
+            )
         self._torch = torch
         self.device = device
         self.precision = precision
@@ -145,7 +149,7 @@ class _TorchNet:
             for lo in range(0, len(idxs), per):
                 chunk = idxs[lo : lo + per]
                 found = self._run([images[i] for i in chunk], ph, pw, threshold)
-                for i, faces in zip(chunk, found):
+                for i, faces in zip(chunk, found, strict=True):
                     h, w = images[i].shape[:2]
                     out[i] = faces.clipped(w, h)
         return out  # type: ignore[return-value]
@@ -242,7 +246,9 @@ class TorchCenterFaceNet(_TorchNet):
         # 3 x 3 local maxima, as cv2.dilate in decode (both ignore the border: max over what exists)
         peak = heat >= torch.nn.functional.max_pool2d(heat[:, None], 3, 1, 1)[:, 0]
         b, r, c = ((heat > threshold) & peak).nonzero(as_tuple=True)
-        vals = torch.stack([heat[b, r, c], scale[b, 0, r, c], scale[b, 1, r, c], offset[b, 0, r, c], offset[b, 1, r, c]])
+        vals = torch.stack(
+            [heat[b, r, c], scale[b, 0, r, c], scale[b, 1, r, c], offset[b, 0, r, c], offset[b, 1, r, c]]
+        )
         cells = torch.stack([b, r, c]).cpu().numpy()
         vals = vals.cpu().numpy()
         out = []

@@ -29,7 +29,9 @@ def load_weights(name: str, *, models_dir: Path | None = None) -> bytes:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise ModelError(f"model file missing or unreadable ({exc.strerror or exc}); reinstall unseen", path=path) from exc
+        raise ModelError(
+            f"model file missing or unreadable ({exc.strerror or exc}); reinstall unseen", path=path
+        ) from exc
     digest = hashlib.sha256(data).hexdigest()
     if digest != PINS[name]:
         raise ModelError(

@@ -44,7 +44,7 @@ class YuNetNet(SinglePassNetBase):
         out = run(self.session, {self.input_name: blob}, self.name)
         parts = []
         for s in STRIDES:
-            get = lambda kind: out[self.outputs[f"{kind}_{s}"]][0]  # noqa: E731
+            get = lambda kind, s=s: out[self.outputs[f"{kind}_{s}"]][0]  # noqa: E731
             parts.append(decode(get("cls")[:, 0], get("obj")[:, 0], get("bbox"), s, pw // s, threshold))
         return Faces.merge(parts).clipped(w, h)
 

@@ -14,7 +14,7 @@ import os
 import sys
 import tempfile
 import threading
-from typing import Iterator
+from collections.abc import Iterator
 
 _LOCK = threading.RLock()  # re-entrant: a capture may run inside another (the CLI under test)
 MAX_BYTES = 8192

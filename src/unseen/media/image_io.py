@@ -152,7 +152,7 @@ def read_image(
     try:
         return _read(path, max_pixels, max_metadata, allow_damaged)
     except UnseenError as err:
-        raise err.with_path(path)
+        raise err.with_path(path)  # noqa: B904 - the same error, given its path
 
 
 def _read(path: Path, max_pixels: int, max_metadata: int, allow_damaged: bool) -> LoadedImage:
@@ -207,7 +207,9 @@ def _check_jpeg_data(data: bytes, allow_damaged: bool, notes: list[str]) -> None
             "this install; refused (--allow-damaged reads JPEGs without that check)"
         )
     else:
-        notes.append("JPEG image data not checked for damage: OpenCV reports no decoder warnings here (--allow-damaged)")
+        notes.append(
+            "JPEG image data not checked for damage: OpenCV reports no decoder warnings here (--allow-damaged)"
+        )
         damage = structural_damage(data)
     if damage is None:
         return
@@ -351,8 +353,15 @@ def write_image(
     path = Path(path)
     fmt = normalize_format(format)
     if fmt not in SUPPORTED_FORMATS or (fmt == "HEIF" and not heif_available()):
-        raise UnsupportedFormat(f"cannot write {format} images; unseen writes {', '.join(_supported_names())}", path=path)
-    if not isinstance(pixels, np.ndarray) or pixels.dtype != np.uint8 or pixels.ndim != 3 or pixels.shape[2] not in (3, 4):
+        raise UnsupportedFormat(
+            f"cannot write {format} images; unseen writes {', '.join(_supported_names())}", path=path
+        )
+    if (
+        not isinstance(pixels, np.ndarray)
+        or pixels.dtype != np.uint8
+        or pixels.ndim != 3
+        or pixels.shape[2] not in (3, 4)
+    ):
         got = f"{pixels.dtype} {pixels.shape}" if isinstance(pixels, np.ndarray) else type(pixels).__name__
         raise PipelineError(f"pixels must be uint8 (H, W, 3) or (H, W, 4); got {got}", path=path)
     if pixels.shape[0] < 1 or pixels.shape[1] < 1:

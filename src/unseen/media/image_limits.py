@@ -50,6 +50,7 @@ def pixel_limit_message(width: int, height: int, limit: int) -> str:
         f"per pixel, {photo_run_bytes(n) / 1e9:.1f} GB for this one)"
     )
 
+
 def metadata_bytes(fh: BinaryIO, size: int) -> int:
     """Bytes of non-pixel blocks in the photo open as ``fh`` (``size`` bytes long), by headers only."""
     buf = FileBuffer(fh, size)

@@ -70,7 +70,9 @@ def to_rgb8(im: Image.Image, notes: list[str]) -> tuple[np.ndarray, bytes | None
             raise UnsupportedFormat(f"greyscale with samples outside 16 bits (mode {mode}) is not handled")
         grey8 = ((arr.astype(np.uint32) * 255 + 32767) // 65535).astype(np.uint8)
         notes.append("16-bit samples reduced to 8 bits")
-        return _colour_tags_only(np.ascontiguousarray(np.repeat(grey8[..., None], 3, axis=2)), icc, space, notes) + (True,)
+        return _colour_tags_only(np.ascontiguousarray(np.repeat(grey8[..., None], 3, axis=2)), icc, space, notes) + (
+            True,
+        )
     elif mode == "CMYK":
         out, icc = _cmyk_to_rgb(im, icc, space, notes), None
         space = None
@@ -111,7 +113,9 @@ def _to_srgb(pixels: np.ndarray, icc: bytes, why: str, notes: list[str]) -> np.n
     try:
         src = ImageCms.ImageCmsProfile(io.BytesIO(icc))
         dst = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
-        rgb = ImageCms.profileToProfile(Image.fromarray(np.ascontiguousarray(pixels[..., :3]), "RGB"), src, dst, outputMode="RGB")
+        rgb = ImageCms.profileToProfile(
+            Image.fromarray(np.ascontiguousarray(pixels[..., :3]), "RGB"), src, dst, outputMode="RGB"
+        )
     except (ImageCms.PyCMSError, OSError, ValueError) as exc:
         notes.append(f"ICC profile dropped, pixels left as they are: littleCMS cannot use it ({_reason(exc)})")
         return pixels
@@ -134,6 +138,6 @@ def _cmyk_to_rgb(im: Image.Image, icc: bytes | None, space: bytes | None, notes:
             notes.append(f"CMYK converted to RGB without its ICC profile (profile unusable: {_reason(exc)})")
             return im.convert("RGB")
         notes.append("CMYK converted to sRGB through its ICC profile")
-        return out
+        return out  # type: ignore[return-value]  # outputMode set: an image, never None
     notes.append("CMYK converted to RGB (no ICC profile)")
     return im.convert("RGB")

@@ -36,7 +36,12 @@ from .containers import jpeg
 from .containers.jpeg import JpegWalk
 from .containers.record import Damage
 
-_DAMAGE_WORDS = ("corrupt jpeg data", "premature end of jpeg file", "inconsistent progression", "invalid sos parameters")
+_DAMAGE_WORDS = (
+    "corrupt jpeg data",
+    "premature end of jpeg file",
+    "inconsistent progression",
+    "invalid sos parameters",
+)
 
 
 def jpeg_damage(data: bytes) -> str | None:
@@ -97,8 +102,10 @@ def structural_damage(data: bytes) -> str | None:
         return "no frame header before the end-of-image marker"
     for c, ks in coded.items():
         if frame["progressive"] and not all(ks):
-            return (f"progressive scans missing: {ks.count(0)} of 64 coefficients of component {c} never reach "
-                    "full precision (the picture would be blurred)")
+            return (
+                f"progressive scans missing: {ks.count(0)} of 64 coefficients of component {c} never reach "
+                "full precision (the picture would be blurred)"
+            )
         if not all(ks):
             return f"component {c} is never coded (its scan is missing)"
     return None

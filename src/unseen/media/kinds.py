@@ -38,8 +38,31 @@ IMAGE_CONTAINERS = frozenset(
 # Camera raw files: most are TIFF inside, and Pillow would read their small embedded preview as if
 # it were the photo. They are photos (a batch must not skip them silently) that unseen does not read.
 RAW_SUFFIXES = frozenset(
-    {".dng", ".nef", ".nrw", ".cr2", ".cr3", ".crw", ".arw", ".srf", ".sr2", ".orf", ".rw2", ".raf", ".pef",
-     ".srw", ".3fr", ".erf", ".kdc", ".dcr", ".mrw", ".x3f", ".iiq", ".rwl", ".mos"}
+    {
+        ".dng",
+        ".nef",
+        ".nrw",
+        ".cr2",
+        ".cr3",
+        ".crw",
+        ".arw",
+        ".srf",
+        ".sr2",
+        ".orf",
+        ".rw2",
+        ".raf",
+        ".pef",
+        ".srw",
+        ".3fr",
+        ".erf",
+        ".kdc",
+        ".dcr",
+        ".mrw",
+        ".x3f",
+        ".iiq",
+        ".rwl",
+        ".mos",
+    }
 )
 _AUDIO_BRANDS = {b"M4A ", b"M4B ", b"M4P ", b"F4A ", b"F4B "}  # ISO media holding sound only
 _AUDIO_SUFFIXES = frozenset({".m4a", ".m4b", ".mka", ".weba", ".mp3", ".aac", ".opus", ".ogg", ".oga", ".wav", ".flac"})

@@ -63,4 +63,6 @@ def open_bytes(data: bytes, container: str) -> Image.Image:
 def raise_if_text_bomb(exc: BaseException) -> None:
     # Pillow refuses compressed PNG text that inflates past MAX_TEXT_CHUNK / MAX_TEXT_MEMORY.
     if isinstance(exc, ValueError) and "MAX_TEXT" in str(exc):
-        raise LimitExceeded(f"compressed text inflates beyond Pillow's limit (a decompression bomb?): {_reason(exc)}") from exc
+        raise LimitExceeded(
+            f"compressed text inflates beyond Pillow's limit (a decompression bomb?): {_reason(exc)}"
+        ) from exc

@@ -16,10 +16,11 @@ in which case what decodes is used and the losses are listed in :attr:`VideoRead
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Union
+from typing import Any
 
 import av
 import av.error
@@ -94,7 +95,7 @@ class DecodedFrame:
     frame: av.VideoFrame
 
 
-Item = Union[DecodedFrame, av.Packet]
+Item = DecodedFrame | av.Packet
 
 
 def where(index: int, time: float) -> str:
@@ -136,7 +137,9 @@ def _open(path: Path, max_pixels: int | None = None) -> Any:
     except av.error.FileNotFoundError as exc:
         raise InputNotFound("no such file", path=path) from exc
     except (av.error.InvalidDataError, av.error.EOFError) as exc:
-        raise CorruptInput(f"not a readable video container (truncated or damaged?): {exc.strerror or exc}", path=path) from exc
+        raise CorruptInput(
+            f"not a readable video container (truncated or damaged?): {exc.strerror or exc}", path=path
+        ) from exc
     except av.error.FFmpegError as exc:
         raise UnsupportedFormat(f"cannot open as video: {exc.strerror or exc}", path=path) from exc
 
@@ -198,7 +201,12 @@ def probe_video(path: Path, *, max_pixels: int = 200_000_000) -> VideoInfo:
             stated_duration = None
         rate = vs.average_rate or vs.guessed_rate or vs.base_rate
         others = tuple(
-            StreamInfo(s.index, _role(s), getattr(s.codec_context, "name", None) if s.codec_context else None, _tags(s.metadata))
+            StreamInfo(
+                s.index,
+                _role(s),
+                getattr(s.codec_context, "name", None) if s.codec_context else None,
+                _tags(s.metadata),
+            )
             for s in container.streams
             if s.index != vs.index
         )

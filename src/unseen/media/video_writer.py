@@ -172,8 +172,9 @@ def encoder_options(encoder: str, preset: str, crf: int) -> dict[str, str]:
     these keep it so whatever a future frame carries."""
     # Settings validates both (crf 0 to MAX_CRF, the presets of EncoderPreset); this guards direct callers.
     if preset not in _VP9_SPEED or not (0 <= crf <= MAX_CRF):
-        raise ConfigError(f"encoder_preset must be one of {', '.join(_VP9_SPEED)} and crf 0 to {MAX_CRF}; "
-                          f"got {preset!r} and {crf}")
+        raise ConfigError(
+            f"encoder_preset must be one of {', '.join(_VP9_SPEED)} and crf 0 to {MAX_CRF}; got {preset!r} and {crf}"
+        )
     if encoder == "libx264":
         return {"crf": str(crf), "preset": preset, "a53cc": "0", "udu_sei": "0"}
     if encoder.endswith("_nvenc"):
@@ -210,7 +211,7 @@ def without_side_data(frame: av.VideoFrame) -> av.VideoFrame:
     if not len(frame.side_data):
         return frame
     fresh = av.VideoFrame(frame.width, frame.height, frame.format.name)
-    for src, dst in zip(frame.planes, fresh.planes):
+    for src, dst in zip(frame.planes, fresh.planes, strict=True):
         rows = min(src.height, dst.height)
         width = min(src.line_size, dst.line_size)
         a = np.frombuffer(memoryview(src), np.uint8)[: rows * src.line_size].reshape(rows, src.line_size)
@@ -295,6 +296,7 @@ class VideoWriter:
         info = self.info
         rate = info.average_rate if info.average_rate and info.average_rate > 0 else Fraction(30)
         s = self._out.add_stream(self.encoder, rate=rate)
+        assert isinstance(s, av.video.stream.VideoStream)  # a video encoder's stream
         cc = s.codec_context
         cc.width, cc.height = info.width, info.height
         cc.pix_fmt = self.pix_fmt
@@ -331,7 +333,9 @@ class VideoWriter:
 
     def _add_passthrough(self, ins: Any) -> None:
         if ins.type == "audio" and ins.codec_context is None:
-            raise CorruptInput(f"audio stream {ins.index} has no codec parameters (damaged header?)", path=self.info.path)
+            raise CorruptInput(
+                f"audio stream {ins.index} has no codec parameters (damaged header?)", path=self.info.path
+            )
         codec = ins.codec_context.name if ins.codec_context else None
         supported = self._out.supported_codecs
         out = None
@@ -362,7 +366,9 @@ class VideoWriter:
             return
         target = "libopus" if self.format == "webm" else "aac"
         if not has_encoder(target):
-            raise UnsupportedFormat(f"audio codec {codec} cannot be stored in {self.format} and no {target} encoder is available")
+            raise UnsupportedFormat(
+                f"audio codec {codec} cannot be stored in {self.format} and no {target} encoder is available"
+            )
         enc = self._out.add_stream(target, rate=48000 if target == "libopus" else ins.codec_context.sample_rate)
         # Without bitexact FFmpeg's AAC encoder writes its version ("Lavc62.28.102") into the first packet.
         enc.codec_context.flags |= av.codec.context.Flags.bitexact

@@ -33,7 +33,12 @@ def anonymize_array(
     With alpha, detection runs on every picture the array shows (``detect.alpha_views``).
     """
     settings = settings or Settings()
-    if not isinstance(pixels, np.ndarray) or pixels.ndim != 3 or pixels.shape[2] not in (3, 4) or pixels.dtype != np.uint8:
+    if (
+        not isinstance(pixels, np.ndarray)
+        or pixels.ndim != 3
+        or pixels.shape[2] not in (3, 4)
+        or pixels.dtype != np.uint8
+    ):
         raise ValueError("pixels must be an (H, W, 3) RGB or (H, W, 4) RGBA uint8 array")
     det = detector or detector_for(settings)
     faces = detect_shown(det, pixels)
@@ -52,7 +57,9 @@ def anonymize_image(
     """Anonymize one photo file; raises :class:`unseen.UnseenError` on failure (no output left)."""
     from .image import process_image
 
-    return process_image(Path(input), None if output is None else Path(output), settings or Settings(), detector=detector)
+    return process_image(
+        Path(input), None if output is None else Path(output), settings or Settings(), detector=detector
+    )
 
 
 def anonymize_video(
@@ -70,7 +77,11 @@ def anonymize_video(
     from .video import process_video
 
     return process_video(
-        Path(input), None if output is None else Path(output), settings or Settings(), detector=detector, progress=progress
+        Path(input),
+        None if output is None else Path(output),
+        settings or Settings(),
+        detector=detector,
+        progress=progress,
     )
 
 
@@ -88,7 +99,13 @@ def anonymize_path(
     its frames (videos), its finish with its report."""
     from .batch import process_path
 
-    return process_path(Path(input), None if output is None else Path(output), settings or Settings(), detector=detector, progress=progress)
+    return process_path(
+        Path(input),
+        None if output is None else Path(output),
+        settings or Settings(),
+        detector=detector,
+        progress=progress,
+    )
 
 
 def anonymize_paths(
@@ -108,6 +125,9 @@ def anonymize_paths(
     from .batch import process_paths
 
     return process_paths(
-        [Path(i) for i in inputs], None if output is None else Path(output), settings or Settings(),
-        detector=detector, progress=progress,
+        [Path(i) for i in inputs],
+        None if output is None else Path(output),
+        settings or Settings(),
+        detector=detector,
+        progress=progress,
     )

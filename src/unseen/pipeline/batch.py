@@ -62,7 +62,9 @@ def process_file(
     if kind == "image" and src.suffix.lower() in RAW_SUFFIXES:
         raise UnsupportedFormat(
             "camera raw files are not read (only their small embedded preview would be); "
-            "convert it to TIFF or JPEG first", path=src)
+            "convert it to TIFF or JPEG first",
+            path=src,
+        )
     if kind == "image":
         from .image import process_image
 
@@ -142,21 +144,45 @@ class _Job:
 def _plan(src: Path, dst: Path | None, batch: BatchReport) -> list[_Job]:
     """The files below one input (skipped ones go to ``batch.skipped``), with their outputs."""
     if not src.exists() and not src.is_symlink():
-        return [_Job(src, dst, failed=FileReport(input=str(src), kind=MediaKind.UNKNOWN).fail(
-            InputNotFound("no such file or folder", path=src)))]
+        return [
+            _Job(
+                src,
+                dst,
+                failed=FileReport(input=str(src), kind=MediaKind.UNKNOWN).fail(
+                    InputNotFound("no such file or folder", path=src)
+                ),
+            )
+        ]
     if not src.is_dir():
         target = dst
         if dst is not None and dst.is_dir():
             target = dst / (photo_output_name(src) if media_kind(src) == "image" else src.name)
         return [_Job(src, target)]
     if is_unseen_output_folder(src):
-        return [_Job(src, dst, failed=FileReport(input=str(src), kind=MediaKind.FOLDER).fail(InputError(
-            f"is an unseen output folder (named *{DIR_SUFFIX}); not processed again "
-            "(`unseen check` re-scans it; rename it to process it anyway)", path=src)))]
+        return [
+            _Job(
+                src,
+                dst,
+                failed=FileReport(input=str(src), kind=MediaKind.FOLDER).fail(
+                    InputError(
+                        f"is an unseen output folder (named *{DIR_SUFFIX}); not processed again "
+                        "(`unseen check` re-scans it; rename it to process it anyway)",
+                        path=src,
+                    )
+                ),
+            )
+        ]
     out_root = dst if dst is not None else default_output_dir(src)
     if out_root.exists() and not out_root.is_dir():
-        return [_Job(src, dst, failed=FileReport(input=str(src), kind=MediaKind.FOLDER).fail(
-            OutputNotWritable("output for a folder must be a folder", path=out_root)))]
+        return [
+            _Job(
+                src,
+                dst,
+                failed=FileReport(input=str(src), kind=MediaKind.FOLDER).fail(
+                    OutputNotWritable("output for a folder must be a folder", path=out_root)
+                ),
+            )
+        ]
     jobs = []
     for p, reason in walk_media(src, out_root, skip_outputs=dst is None):
         if reason is not None:

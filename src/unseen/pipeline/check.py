@@ -26,9 +26,10 @@ thorough detector's context levels see a large face whole, so the box spans the 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -225,7 +226,7 @@ def _sort(
     frame: int | None = None,
     t: float | None = None,
 ) -> None:
-    for box, score in zip(faces.boxes, faces.scores):
+    for box, score in zip(faces.boxes, faces.scores, strict=True):
         if score < min_score:
             if score >= min(min_score, PARTIAL_MIN_SCORE) and partly_on_cover(pixels, box, fill):
                 fc.findings.append(Finding(file, tuple(float(v) for v in box), float(score), frame, t, partial=True))  # type: ignore[arg-type]

@@ -20,8 +20,8 @@ import secrets
 import socket
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from ..errors import OutputExists, OutputNotWritable, UnseenError
 
@@ -180,7 +180,9 @@ def _commit(tmp: Path, final: Path, overwrite: bool) -> None:
             try:
                 os.link(tmp, final)
             except FileExistsError:
-                raise OutputExists("output appeared while writing (another process?); not replaced", path=final) from None
+                raise OutputExists(
+                    "output appeared while writing (another process?); not replaced", path=final
+                ) from None
             except OSError as exc:
                 if exc.errno not in (errno.EPERM, errno.EXDEV, errno.ENOTSUP, errno.EOPNOTSUPP):
                     raise
@@ -196,7 +198,7 @@ def _commit(tmp: Path, final: Path, overwrite: bool) -> None:
 def clean_stale_temps(folder: Path) -> list[Path]:
     """Delete temporary files left in ``folder`` by killed runs (see the module docstring for
     which count as left: never one this process is writing, nor a live process's on this machine)."""
-    removed = []
+    removed: list[Path] = []
     try:
         entries = list(folder.iterdir())
     except OSError:

@@ -30,7 +30,9 @@ def process_image(
             raise UnsupportedFormat(f"cannot tell the output image format from the suffix {dst.suffix!r}", path=dst)
         check_output_target(src, dst, settings.overwrite)
         loaded = read_image(
-            src, max_pixels=settings.max_pixels, max_metadata=settings.max_metadata_mb << 20,
+            src,
+            max_pixels=settings.max_pixels,
+            max_metadata=settings.max_metadata_mb << 20,
             allow_damaged=settings.allow_damaged,
         )
         if detector is None:
@@ -53,7 +55,7 @@ def process_image(
             if settings.verify:
                 _verify_no_face(tmp, settings)
     except UnseenError as err:
-        raise err.with_path(src)
+        raise err.with_path(src)  # noqa: B904 - the same error, given its path
     removed = list(loaded.metadata)
     if loaded.icc_profile is not None and not settings.keep_icc:
         removed.append("ICC profile (colour tags too: keep_icc is off)")

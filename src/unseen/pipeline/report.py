@@ -82,7 +82,9 @@ class VideoCounters:
         self.regions_covered += len(regions)
         ids = faces.clipped(width, height).track_ids  # a held box wholly outside the frame covers nothing
         tracked = ids[ids >= 0]
-        self.face_frames_covered += len(np.unique(tracked)) + int(np.count_nonzero(ids < 0))  # an untracked box: one face
+        self.face_frames_covered += len(np.unique(tracked)) + int(
+            np.count_nonzero(ids < 0)
+        )  # an untracked box: one face
         self.track_ids.update(int(i) for i in tracked)
 
 

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import queue
 import time as _time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import av
 import av.error
@@ -71,7 +72,9 @@ def _plan_streams(info: VideoInfo, settings: Settings, report: FileReport) -> li
         if s.role == AUDIO and settings.audio:
             if s.codec is None:  # a sample description cut short: nothing to copy or decode
                 if not settings.allow_damaged:
-                    raise CorruptInput(f"audio stream {s.index} has no codec parameters (damaged header?)", path=info.path)
+                    raise CorruptInput(
+                        f"audio stream {s.index} has no codec parameters (damaged header?)", path=info.path
+                    )
                 report.warnings.append(f"audio stream {s.index} has no codec parameters: dropped (allow_damaged)")
                 continue
             keep.append(s.index)
@@ -140,13 +143,16 @@ class _Run:
         # The RGB picture and the shot-cut signature are made here, beside decoding, so the main
         # thread (detection, tracking, cover) does not wait for them (swscale releases the GIL).
         for item in self.reader.items():
-            if isinstance(item, DecodedFrame):
-                try:
-                    rgb = to_rgb(item.frame, self.info)
-                    item = _Decoded(item, rgb, ShotCutDetector.signature(rgb))
-                except (av.error.FFmpegError, ValueError) as exc:  # named by its own frame, not the main thread's
-                    raise PipelineError(f"cannot convert the frame to RGB: {exc}", where=where(item.index, item.time)) from exc
-            self.shared.put(self.q_in, item)
+            if not isinstance(item, DecodedFrame):
+                self.shared.put(self.q_in, item)
+                continue
+            try:
+                rgb = to_rgb(item.frame, self.info)
+            except (av.error.FFmpegError, ValueError) as exc:  # named by its own frame, not the main thread's
+                raise PipelineError(
+                    f"cannot convert the frame to RGB: {exc}", where=where(item.index, item.time)
+                ) from exc
+            self.shared.put(self.q_in, _Decoded(item, rgb, ShotCutDetector.signature(rgb)))
         self.shared.put(self.q_in, END)
 
     def _write(self) -> None:

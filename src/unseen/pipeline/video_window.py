@@ -32,7 +32,10 @@ class LookaheadLimit:
         if held > self.max_frames:
             limit = f"the limit of {self.max_frames} frames (--max-lookahead-frames)"
         elif held * self._frame_cost > self.max_bytes:
-            limit = f"the limit of {self.max_bytes >> 20} MB (--max-lookahead-mb; ~{held * self._frame_cost >> 20} MB to hold)"
+            limit = (
+                f"the limit of {self.max_bytes >> 20} MB (--max-lookahead-mb; "
+                f"~{held * self._frame_cost >> 20} MB to hold)"
+            )
         else:
             return
         raise LimitExceeded(f"{window}, over {limit}: frames are packed too densely in time", where=position)

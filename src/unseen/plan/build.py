@@ -35,7 +35,9 @@ def _outward(x1: float, y1: float, x2: float, y2: float) -> tuple[float, float, 
 
 def _boxes(faces: Faces, where: str) -> tuple[PlanBox, ...]:
     out = []
-    for box, score, origin, tid in zip(faces.boxes.tolist(), faces.scores.tolist(), faces.origin.tolist(), faces.track_ids.tolist()):
+    for box, score, origin, tid in zip(
+        faces.boxes.tolist(), faces.scores.tolist(), faces.origin.tolist(), faces.track_ids.tolist(), strict=True
+    ):
         o = Origin(int(origin))
         if o == Origin.MANUAL:
             raise ValueError(f"{where}: manual boxes belong in the plan's regions, not in its frames")

@@ -20,7 +20,14 @@ from .model import (
 
 
 def _input(i: InputInfo) -> dict[str, Any]:
-    d: dict[str, Any] = {"name": i.name, "size": i.size, "sha256": i.sha256, "kind": i.kind, "width": i.width, "height": i.height}
+    d: dict[str, Any] = {
+        "name": i.name,
+        "size": i.size,
+        "sha256": i.sha256,
+        "kind": i.kind,
+        "width": i.width,
+        "height": i.height,
+    }
     if i.is_video:
         d.update(frame_count=i.frame_count, time_base=list(i.time_base or ()), fps=i.fps, duration=i.duration)
     return d

@@ -63,10 +63,18 @@ def compute_flags(plan: Plan, evidence: FlagEvidence, options: FlagOptions | Non
 
     for frame, found in evidence.thorough:
         cover = plan.faces_for(frame)
-        for box, score in zip(found.boxes, found.scores):
+        for box, score in zip(found.boxes, found.scores, strict=True):
             if not _covered(box, cover, options.covered_share):
-                flags.append(Flag(FlagKind.THOROUGH_MISS, frame, "the thorough check found a face the plan does not cover",
-                                  _t(plan, frame), _r(box), round(float(score), 4)))
+                flags.append(
+                    Flag(
+                        FlagKind.THOROUGH_MISS,
+                        frame,
+                        "the thorough check found a face the plan does not cover",
+                        _t(plan, frame),
+                        _r(box),
+                        round(float(score), 4),
+                    )
+                )
 
     # per track: first and last frame, detected sightings, the weakest and the smallest detection
     first: dict[int, FrameBoxes] = {}
@@ -97,9 +105,15 @@ def compute_flags(plan: Plan, evidence: FlagEvidence, options: FlagOptions | Non
     if evidence.cheap_only_frames is not None:
         for tid, seen in sightings.items():
             if seen[0] in evidence.cheap_only_frames:
-                flags.append(Flag(FlagKind.CHEAP_ONLY_APPEARANCE, seen[0],
-                                  f"track {tid} first detected where only the cheap passes ran: check the frames before it",
-                                  _t(plan, seen[0]), track=tid))
+                flags.append(
+                    Flag(
+                        FlagKind.CHEAP_ONLY_APPEARANCE,
+                        seen[0],
+                        f"track {tid} first detected where only the cheap passes ran: check the frames before it",
+                        _t(plan, seen[0]),
+                        track=tid,
+                    )
+                )
 
     if video and fps > 0:
         gap_frames = options.gap_s * fps
@@ -107,33 +121,70 @@ def compute_flags(plan: Plan, evidence: FlagEvidence, options: FlagOptions | Non
             for seen_at, next_at in itertools.pairwise(seen):
                 missing = next_at - seen_at - 1
                 if missing > gap_frames:
-                    flags.append(Flag(FlagKind.TRACK_GAP, seen_at + 1,
-                                      f"track {tid} not detected for {missing} frames ({(next_at - seen_at) / fps:.2f} s) after frame {seen_at}",
-                                      _t(plan, seen_at + 1), track=tid))
+                    flags.append(
+                        Flag(
+                            FlagKind.TRACK_GAP,
+                            seen_at + 1,
+                            f"track {tid} not detected for {missing} frames "
+                            f"({(next_at - seen_at) / fps:.2f} s) after frame {seen_at}",
+                            _t(plan, seen_at + 1),
+                            track=tid,
+                        )
+                    )
 
     for frame in sorted(set(evidence.cut_frames)):
-        flags.append(Flag(FlagKind.SHOT_CUT, frame, "shot cut: cover is not held across it; check the new shot's first frames", _t(plan, frame)))
+        flags.append(
+            Flag(
+                FlagKind.SHOT_CUT,
+                frame,
+                "shot cut: cover is not held across it; check the new shot's first frames",
+                _t(plan, frame),
+            )
+        )
 
     for key, (score, frame, box) in weakest.items():
         track = key if key >= 0 else None
         who = f"track {track}'s weakest detection" if track is not None else "a detection"
-        flags.append(Flag(FlagKind.NEAR_THRESHOLD, frame,
-                          f"{who} scored {score:.3f}, near the threshold {evidence.threshold:.3f}: similar faces may be missed",
-                          _t(plan, frame), _r(box), score, track))
+        flags.append(
+            Flag(
+                FlagKind.NEAR_THRESHOLD,
+                frame,
+                f"{who} scored {score:.3f}, near the threshold {evidence.threshold:.3f}: similar faces may be missed",
+                _t(plan, frame),
+                _r(box),
+                score,
+                track,
+            )
+        )
 
     for key, (side, frame, box) in smallest.items():
         track = key if key >= 0 else None
         who = f"track {track}" if track is not None else "a face"
-        flags.append(Flag(FlagKind.TINY_FACE, frame,
-                          f"{who} is {side:.1f} px small, below {options.tiny_px:g} px: tiny faces are the likeliest to be missed",
-                          _t(plan, frame), _r(box), track=track))
+        flags.append(
+            Flag(
+                FlagKind.TINY_FACE,
+                frame,
+                f"{who} is {side:.1f} px small, below {options.tiny_px:g} "
+                "px: tiny faces are the likeliest to be missed",
+                _t(plan, frame),
+                _r(box),
+                track=track,
+            )
+        )
 
     if video and fps > 0:
         for tid, entry in first.items():
             span = last[tid] - entry.index + 1
             if span < options.short_track_s * fps:
-                flags.append(Flag(FlagKind.SHORT_TRACK, entry.index, f"track {tid} lasts only {span} frames ({span / fps:.2f} s)",
-                                  _t(plan, entry.index), track=tid))
+                flags.append(
+                    Flag(
+                        FlagKind.SHORT_TRACK,
+                        entry.index,
+                        f"track {tid} lasts only {span} frames ({span / fps:.2f} s)",
+                        _t(plan, entry.index),
+                        track=tid,
+                    )
+                )
 
     flags.sort(key=lambda f: (f.risk, f.frame, -1 if f.track is None else f.track, f.box or ()))
     return tuple(flags)

@@ -116,7 +116,8 @@ def check_media(plan: Plan, plan_path: str | Path, media_path: str | Path) -> No
         raise InputError(f"cannot read the media file: {exc.strerror or exc}", path=media) from None
     if digest != plan.input.sha256:
         raise CorruptInput(
-            f"the plan was made for another file (its SHA-256 is {plan.input.sha256[:16]}..., {name}'s is {digest[:16]}...)",
+            "the plan was made for another file (its SHA-256 is "
+            f"{plan.input.sha256[:16]}..., {name}'s is {digest[:16]}...)",
             path=plan_path,
             where="input.sha256",
         )
@@ -148,4 +149,3 @@ def save_plan(plan: Plan, path: str | Path, *, overwrite: bool = False) -> None:
         raise OutputNotWritable("output folder does not exist", path=final.parent)
     with staged_output(final, overwrite=overwrite) as tmp:  # it syncs the data before the rename
         tmp.write_bytes(data)
-

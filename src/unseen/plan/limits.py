@@ -57,4 +57,6 @@ MAX_SEPARATORS = (
     + MAX_SETTINGS * (MAX_SETTING_LIST + 1)
     + 64
 )
-MAX_CHILDREN = max(MAX_BOXES_PER_FRAME, MAX_KEYFRAMES_PER_REGION)  # objects or arrays in one list below the top two levels
+MAX_CHILDREN = max(
+    MAX_BOXES_PER_FRAME, MAX_KEYFRAMES_PER_REGION
+)  # objects or arrays in one list below the top two levels

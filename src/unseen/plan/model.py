@@ -18,7 +18,12 @@ from ..types import Faces, Origin
 
 # Origin <-> the name a plan file uses for it. DILATED is written "held": it is a detection held
 # on (and grown) over frames around the ones where it was seen.
-ORIGIN_NAMES = {Origin.DETECTED: "detected", Origin.INTERPOLATED: "interpolated", Origin.DILATED: "held", Origin.MANUAL: "manual"}
+ORIGIN_NAMES = {
+    Origin.DETECTED: "detected",
+    Origin.INTERPOLATED: "interpolated",
+    Origin.DILATED: "held",
+    Origin.MANUAL: "manual",
+}
 ORIGINS_BY_NAME = {name: origin for origin, name in ORIGIN_NAMES.items()}
 
 
@@ -136,7 +141,7 @@ class Region:
             return self.keyframes[-1].box
         a, b = self.keyframes[i - 1], self.keyframes[i]
         w = (at - a.at) / (b.at - a.at)
-        return tuple(float(p + w * (q - p)) for p, q in zip(a.box, b.box))  # type: ignore[return-value]
+        return tuple(float(p + w * (q - p)) for p, q in zip(a.box, b.box, strict=True))  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
@@ -171,7 +176,7 @@ class Plan:
         object.__setattr__(self, "_by_index", {f.index: f for f in self.frames})
 
     def frame(self, index: int) -> FrameBoxes | None:
-        return self._by_index.get(index)  # type: ignore[attr-defined]
+        return self._by_index.get(index)  # type: ignore[attr-defined,no-any-return]
 
     def time_of(self, index: int) -> float | None:
         """A frame's time: as recorded in the plan, else index / fps; None for a photo."""
@@ -211,7 +216,12 @@ class Plan:
                 tracks.append(-1)
         if not boxes:
             return Faces.empty()
-        return Faces(np.asarray(boxes, np.float32), np.asarray(scores, np.float32), np.asarray(origins, np.uint8), np.asarray(tracks, np.int64))
+        return Faces(
+            np.asarray(boxes, np.float32),
+            np.asarray(scores, np.float32),
+            np.asarray(origins, np.uint8),
+            np.asarray(tracks, np.int64),
+        )
 
     @property
     def box_count(self) -> int:

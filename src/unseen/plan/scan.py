@@ -42,10 +42,18 @@ _CHUNK = 1 << 24  # bytes scanned at a time: memory stays a few times this, what
 # Objects at a nesting level of a version 1 plan (the top-level object is level 1): boxes and
 # keyframes at level 5; frames, regions, flags and the settings at level 3 (a frame has a box).
 _OBJECTS_AT = (
-    (5, limits.MAX_TOTAL_BOXES + limits.MAX_TOTAL_KEYFRAMES,
-     f"boxes and keyframes (limits MAX_TOTAL_BOXES {limits.MAX_TOTAL_BOXES}, MAX_TOTAL_KEYFRAMES {limits.MAX_TOTAL_KEYFRAMES})"),
-    (3, limits.MAX_TOTAL_BOXES + limits.MAX_REGIONS + limits.MAX_FLAGS + 1,
-     f"frames, regions and flags (limits MAX_TOTAL_BOXES {limits.MAX_TOTAL_BOXES}, MAX_REGIONS {limits.MAX_REGIONS}, MAX_FLAGS {limits.MAX_FLAGS})"),
+    (
+        5,
+        limits.MAX_TOTAL_BOXES + limits.MAX_TOTAL_KEYFRAMES,
+        f"boxes and keyframes (limits MAX_TOTAL_BOXES {limits.MAX_TOTAL_BOXES}, "
+        f"MAX_TOTAL_KEYFRAMES {limits.MAX_TOTAL_KEYFRAMES})",
+    ),
+    (
+        3,
+        limits.MAX_TOTAL_BOXES + limits.MAX_REGIONS + limits.MAX_FLAGS + 1,
+        f"frames, regions and flags (limits MAX_TOTAL_BOXES {limits.MAX_TOTAL_BOXES}, "
+        f"MAX_REGIONS {limits.MAX_REGIONS}, MAX_FLAGS {limits.MAX_FLAGS})",
+    ),
 )
 
 
@@ -93,7 +101,8 @@ def prescan(data: bytes) -> None:
         kinds.append(code[at])
     if commas > limits.MAX_SEPARATORS:
         raise PlanSyntaxError(
-            f"more than {limits.MAX_SEPARATORS} values (limit MAX_SEPARATORS: a plan within MAX_TOTAL_BOXES holds fewer)",
+            f"more than {limits.MAX_SEPARATORS} values (limit "
+            "MAX_SEPARATORS: a plan within MAX_TOTAL_BOXES holds fewer)",
             limit=True,
         )
     if not positions:
@@ -104,7 +113,8 @@ def prescan(data: bytes) -> None:
     n_open = int(np.count_nonzero(opening))
     if n_open > limits.MAX_CONTAINERS:
         raise PlanSyntaxError(
-            f"more than {limits.MAX_CONTAINERS} objects and arrays (limit MAX_CONTAINERS: a plan within MAX_TOTAL_BOXES holds fewer)",
+            f"more than {limits.MAX_CONTAINERS} objects and arrays (limit "
+            "MAX_CONTAINERS: a plan within MAX_TOTAL_BOXES holds fewer)",
             limit=True,
         )
     if n_open == 0:
@@ -113,7 +123,9 @@ def prescan(data: bytes) -> None:
     deepest = int(depth.max())
     if deepest > limits.MAX_DEPTH:
         offset = int(brackets[int(np.argmax(depth > limits.MAX_DEPTH))])
-        raise PlanSyntaxError(f"byte {offset}: nested deeper than {limits.MAX_DEPTH} levels (limit MAX_DEPTH)", limit=True)
+        raise PlanSyntaxError(
+            f"byte {offset}: nested deeper than {limits.MAX_DEPTH} levels (limit MAX_DEPTH)", limit=True
+        )
     open_pos = brackets[opening]
     open_depth = depth[opening]
     objects_at = open_depth[kind[opening] == _OBJECT]
@@ -132,7 +144,8 @@ def prescan(data: bytes) -> None:
             where = int(open_pos[open_depth == d - 1][worst])
             raise PlanSyntaxError(
                 f"byte {where}: a list holds more than {limits.MAX_CHILDREN} boxes "
-                f"(limits MAX_BOXES_PER_FRAME {limits.MAX_BOXES_PER_FRAME}, MAX_KEYFRAMES_PER_REGION {limits.MAX_KEYFRAMES_PER_REGION})",
+                f"(limits MAX_BOXES_PER_FRAME {limits.MAX_BOXES_PER_FRAME}, "
+                f"MAX_KEYFRAMES_PER_REGION {limits.MAX_KEYFRAMES_PER_REGION})",
                 limit=True,
             )
 
@@ -150,7 +163,9 @@ def _parse_float(text: str) -> float:
 
 def _parse_int(text: str) -> int:
     if len(text.lstrip("-")) > 16:
-        raise PlanSyntaxError(f"number {text[:40]}{'...' if len(text) > 40 else ''} is out of range (limit MAX_INTEGER: 2^53)")
+        raise PlanSyntaxError(
+            f"number {text[:40]}{'...' if len(text) > 40 else ''} is out of range (limit MAX_INTEGER: 2^53)"
+        )
     value = int(text)
     if abs(value) > limits.MAX_INTEGER:
         raise PlanSyntaxError(f"number {text} is out of range (limit MAX_INTEGER: 2^53)")

@@ -169,7 +169,10 @@ def _input(value: Any) -> InputInfo:
     tb = d["time_base"]
     if not isinstance(tb, list) or len(tb) != 2:
         raise PlanFieldError(_join(w, "time_base"), "must hold 2 integers: numerator, denominator")
-    time_base = (_int(tb[0], _join(w, "time_base[0]"), 1, limits.MAX_INTEGER), _int(tb[1], _join(w, "time_base[1]"), 1, limits.MAX_INTEGER))
+    time_base = (
+        _int(tb[0], _join(w, "time_base[0]"), 1, limits.MAX_INTEGER),
+        _int(tb[1], _join(w, "time_base[1]"), 1, limits.MAX_INTEGER),
+    )
     fps = _num(d["fps"], _join(w, "fps"), 0, limits.MAX_FPS, above=True)
     duration = _num(d["duration"], _join(w, "duration"), 0, limits.MAX_DURATION_S)
     return InputInfo(name, size, sha, kind, width, height, frame_count, time_base, fps, duration)
@@ -200,7 +203,9 @@ def _producer(value: Any) -> Producer:
     if not isinstance(settings, dict):
         raise PlanFieldError(sw, f"must be an object, not {_kind(settings)}")
     if len(settings) > limits.MAX_SETTINGS:
-        raise PlanFieldError(sw, f"holds {len(settings)} settings, more than MAX_SETTINGS ({limits.MAX_SETTINGS})", limit=True)
+        raise PlanFieldError(
+            sw, f"holds {len(settings)} settings, more than MAX_SETTINGS ({limits.MAX_SETTINGS})", limit=True
+        )
     out = {}
     for key, item in settings.items():
         if not key or len(key) > 64:
@@ -213,14 +218,20 @@ def _rejection(d: dict[str, Any], where: str) -> Rejection | None:
     if "rejected" not in d:
         for key in ("by", "at", "why"):
             if key in d:
-                raise PlanFieldError(_join(where, key), "belongs to a rejection: set \"rejected\": true, or remove it")
+                raise PlanFieldError(_join(where, key), 'belongs to a rejection: set "rejected": true, or remove it')
         return None
     if d["rejected"] is not True:
-        raise PlanFieldError(_join(where, "rejected"), "must be true when present (a box is kept unless explicitly rejected)")
+        raise PlanFieldError(
+            _join(where, "rejected"), "must be true when present (a box is kept unless explicitly rejected)"
+        )
     for key in ("by", "at"):
         if key not in d:
             raise PlanFieldError(where, f"a rejection must say {'who' if key == 'by' else 'when'} (field {key!r})")
-    return Rejection(_str(d["by"], _join(where, "by"), empty=False), _str(d["at"], _join(where, "at"), empty=False), _str(d.get("why", ""), _join(where, "why")))
+    return Rejection(
+        _str(d["by"], _join(where, "by"), empty=False),
+        _str(d["at"], _join(where, "at"), empty=False),
+        _str(d.get("why", ""), _join(where, "why")),
+    )
 
 
 _FRAME_ORIGINS = {name: o for name, o in ORIGINS_BY_NAME.items() if o != Origin.MANUAL}
@@ -276,7 +287,9 @@ def _frames(value: Any, info: InputInfo) -> tuple[FrameBoxes, ...]:
             what = f"the video's {info.frame_count} frames" if info.is_video else "a photo (frame 0 only)"
             raise PlanFieldError(_join(w, "index"), f"frame {index} is outside {what}")
         if index <= prev:
-            raise PlanFieldError(_join(w, "index"), f"frames must be listed by increasing index (frame {index} after {prev})")
+            raise PlanFieldError(
+                _join(w, "index"), f"frames must be listed by increasing index (frame {index} after {prev})"
+            )
         prev = index
         time = None
         if info.is_video:
@@ -289,7 +302,9 @@ def _frames(value: Any, info: InputInfo) -> tuple[FrameBoxes, ...]:
             raise PlanFieldError(bw, "is empty: list only frames that have boxes")
         total += len(boxes_raw)
         if total > limits.MAX_TOTAL_BOXES:
-            raise PlanFieldError(bw, f"the plan holds more than MAX_TOTAL_BOXES ({limits.MAX_TOTAL_BOXES}) boxes", limit=True)
+            raise PlanFieldError(
+                bw, f"the plan holds more than MAX_TOTAL_BOXES ({limits.MAX_TOTAL_BOXES}) boxes", limit=True
+            )
         boxes = []
         for j, rb in enumerate(boxes_raw):
             box = _plain_box(rb, info.width, info.height)
@@ -317,7 +332,9 @@ def _regions(value: Any, info: InputInfo) -> tuple[Region, ...]:
             last = float(info.frame_count - 1) if info.frame_count is not None else 0.0
         else:
             if not info.is_video:
-                raise PlanFieldError(_join(w, "unit"), "a photo's region has no time range: use unit \"frame\" (frame 0)")
+                raise PlanFieldError(
+                    _join(w, "unit"), 'a photo\'s region has no time range: use unit "frame" (frame 0)'
+                )
             # a time may reach one frame interval past the duration (rounding of the last frame's end)
             last = min(float(info.duration or 0.0) + 1.0 / float(info.fps or 1.0), limits.MAX_DURATION_S + 1.0)
         start = _position(d["start"], _join(w, "start"), unit, last)
@@ -330,16 +347,22 @@ def _regions(value: Any, info: InputInfo) -> tuple[Region, ...]:
             raise PlanFieldError(kw, "must hold at least one keyframe")
         total += len(keys_raw)
         if total > limits.MAX_TOTAL_KEYFRAMES:
-            raise PlanFieldError(kw, f"the plan holds more than MAX_TOTAL_KEYFRAMES ({limits.MAX_TOTAL_KEYFRAMES}) keyframes", limit=True)
+            raise PlanFieldError(
+                kw, f"the plan holds more than MAX_TOTAL_KEYFRAMES ({limits.MAX_TOTAL_KEYFRAMES}) keyframes", limit=True
+            )
         keys: list[Keyframe] = []
         for j, rk in enumerate(keys_raw):
             kj = _join(kw, j)
             k = _obj(rk, kj, ("at", "box"))
             at = _position(k["at"], _join(kj, "at"), unit, last)
             if not start <= at <= end:
-                raise PlanFieldError(_join(kj, "at"), f"must lie within the region's start and end ({start:g}-{end:g}), got {at:g}")
+                raise PlanFieldError(
+                    _join(kj, "at"), f"must lie within the region's start and end ({start:g}-{end:g}), got {at:g}"
+                )
             if keys and at <= keys[-1].at:
-                raise PlanFieldError(_join(kj, "at"), f"keyframes must be in increasing order ({at:g} after {keys[-1].at:g})")
+                raise PlanFieldError(
+                    _join(kj, "at"), f"keyframes must be in increasing order ({at:g} after {keys[-1].at:g})"
+                )
             box = _box(k["box"], _join(kj, "box"), info.width, info.height, margin=False)
             keys.append(Keyframe(at, box))
         note = _str(d.get("note", ""), _join(w, "note"))
@@ -397,4 +420,6 @@ def plan_from_json(doc: Any) -> Plan:
     d = _obj(doc, "", ("format", "version", "input", "producer", "frames", "regions", "flags"))
     info = _input(d["input"])
     producer = _producer(d["producer"])
-    return Plan(info, producer, _frames(d["frames"], info), _regions(d["regions"], info), _flags(d["flags"], info), version)
+    return Plan(
+        info, producer, _frames(d["frames"], info), _regions(d["regions"], info), _flags(d["flags"], info), version
+    )

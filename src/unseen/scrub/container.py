@@ -10,10 +10,10 @@ input. :func:`removed_metadata` lists, for the report, what of the input was lef
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Callable
 
 import av
 import av.error
@@ -144,9 +144,10 @@ def verify_video(path: Path, expected: Expected, *, label: Path | None = None) -
         vs = c.streams.video[0]
         if (vs.codec_context.width, vs.codec_context.height) != (expected.width, expected.height):
             raise fail(
-                f"picture is {vs.codec_context.width}x{vs.codec_context.height}, input was {expected.width}x{expected.height}"
+                f"picture is {vs.codec_context.width}x{vs.codec_context.height}, "
+                f"input was {expected.width}x{expected.height}"
             )
-        tb = Fraction(vs.time_base)
+        tb = Fraction(vs.time_base)  # type: ignore[arg-type]  # a decoded stream has one
         got: list[int] = []
         rotation = None
         firsts: dict[int, float] = {}
@@ -169,9 +170,10 @@ def verify_video(path: Path, expected: Expected, *, label: Path | None = None) -
             got.append(packet.pts)
             if rotation is None:
                 try:
-                    for f in packet.decode():
+                    for f in packet.decode():  # a video stream's packets decode to VideoFrames
+                        assert isinstance(f, av.VideoFrame)
                         rotation = int(round(f.rotation or 0))
-                        kinds = {sd.type.name for sd in f.side_data} - _FRAME_SIDE_DATA
+                        kinds = {sd.type.name for sd in f.side_data} - _FRAME_SIDE_DATA  # type: ignore[attr-defined]  # PyAV yields SideData here; its stub says str
                         if kinds:
                             raise fail(f"the first frame carries side data {', '.join(sorted(kinds))}")
                 except av.error.FFmpegError:
@@ -207,7 +209,7 @@ def _check_frames(got: list[int], tb: Fraction, expected: Expected, fail: Callab
         if tol < offset <= expected.max_shift + tol:
             shift = offset
             got_s = [g - offset for g in got_s]
-    for i, (g, w) in enumerate(zip(got_s, want_s)):
+    for i, (g, w) in enumerate(zip(got_s, want_s, strict=True)):
         if abs(g - w) > tol:
             raise fail(f"timestamp {g + shift:.6f} s where the input has {w:.6f} s", f"frame {i}")
     return shift
@@ -259,7 +261,15 @@ def removed_metadata(info: VideoInfo, kept_stream_indexes: set[int]) -> list[str
 
     for k in list(info.container_tags) + list(info.video_tags):
         kl = k.lower()
-        if kl in ("major_brand", "minor_version", "compatible_brands", "language", "handler_name", "vendor_id", "duration"):
+        if kl in (
+            "major_brand",
+            "minor_version",
+            "compatible_brands",
+            "language",
+            "handler_name",
+            "vendor_id",
+            "duration",
+        ):
             continue
         note(f"{_SENSITIVE[kl]} ({k})" if kl in _SENSITIVE else f"tag {k}")
     for s in info.others:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import struct
+from typing import Any
 
 from ..media.containers.heif import Box, boxes, children, fourcc_text, item_types
 from ..media.containers.profiles import heif_profile
@@ -78,7 +79,7 @@ def describe_heif(data: bytes) -> list[str]:
     if len(heif) > 1:
         items.append(f"HEIF additional images ({len(heif) - 1})")
     for img in heif:
-        info = img.info
+        info: dict[str, Any] = img.info
         if info.get("exif"):
             items.extend(describe_exif(info["exif"]))
         if info.get("xmp"):

@@ -261,7 +261,9 @@ def canonical_icc(data: bytes) -> bytes:
     if prof.colour_space != b"RGB ":
         raise UnsupportedFormat(f"ICC profile for '{_sig(prof.colour_space).strip()}', not RGB")
     if prof.device_class not in _CLASSES:
-        raise UnsupportedFormat(f"ICC profile of class '{_sig(prof.device_class)}' (not a display, input or colour space profile)")
+        raise UnsupportedFormat(
+            f"ICC profile of class '{_sig(prof.device_class)}' (not a display, input or colour space profile)"
+        )
     missing = [_sig(s) for s in _MATRIX_TRC if prof.tag(s) is None]
     if missing or prof.pcs != b"XYZ ":
         why = f"without the matrix/TRC tags {', '.join(missing)}" if missing else f"with PCS '{_sig(prof.pcs)}'"
@@ -315,7 +317,9 @@ def describe_icc(data: bytes) -> list[str]:
             except CorruptInput as err:
                 parts.append(err.reason.removeprefix("ICC "))
         elif tag.sig in (b"desc", b"cprt"):
-            fixed = _text_tag(DESCRIPTION if tag.sig == b"desc" else COPYRIGHT, prof.version, description=tag.sig == b"desc")
+            fixed = _text_tag(
+                DESCRIPTION if tag.sig == b"desc" else COPYRIGHT, prof.version, description=tag.sig == b"desc"
+            )
             if prof.body(tag) != fixed:
                 parts.append(_TAG_NAMES[tag.sig])
         elif tag.sig in _LOOKUP_TABLES:

@@ -208,7 +208,9 @@ def _webp(data: bytes) -> list[str]:
 
 def _tiff(data: bytes) -> list[str]:
     tags = read_tiff_tags(data)
-    items = describe_tags(tags, label="TIFF", allowed_ifd0=TIFF_ALLOWED_TAGS, chain="TIFF second image (page or thumbnail)")
+    items = describe_tags(
+        tags, label="TIFF", allowed_ifd0=TIFF_ALLOWED_TAGS, chain="TIFF second image (page or thumbnail)"
+    )
     embedded = tiff_profile(data, tags, MAX_ICC_BYTES)
     if embedded is not None:
         items.extend(_profile_items(embedded))
@@ -282,7 +284,7 @@ def describe_metadata(path: Path) -> list[str]:
     try:
         return describe_bytes(data)
     except UnsupportedFormat as err:
-        raise err.with_path(path)
+        raise err.with_path(path)  # noqa: B904 - the same error, given its path
 
 
 def verify_clean(path: Path, *, expected_size: tuple[int, int] | None = None) -> None:

@@ -67,14 +67,20 @@ def read_tiff_tags(data: bytes) -> TiffTags:
 
 
 def _read_ifd(
-    data: bytes, offset: int, bo: str, big: bool, name: str, out: TiffTags, seen: set[int],
+    data: bytes,
+    offset: int,
+    bo: str,
+    big: bool,
+    name: str,
+    out: TiffTags,
+    seen: set[int],
     queue: list[tuple[str, int]],
 ) -> int | None:
     if offset in seen:
         out.problems.append(f"{name}: IFD loop")
         return None
     seen.add(offset)
-    count_fmt, entry_size, count_size = (("Q", 20, 8) if big else ("H", 12, 2))
+    count_fmt, entry_size, count_size = ("Q", 20, 8) if big else ("H", 12, 2)
     try:
         (count,) = struct.unpack_from(bo + count_fmt, data, offset)
     except struct.error:
