@@ -3,7 +3,6 @@ construction; the choices and ranges are what the code that uses the setting acc
 
 from __future__ import annotations
 
-import enum
 import io
 import json
 
@@ -21,6 +20,7 @@ from unseen.settings import (
     Range,
     Settings,
     Shape,
+    StrEnum,
     VideoEncoder,
     field_help,
 )
@@ -31,7 +31,7 @@ def test_every_setting_has_help_a_group_and_what_it_allows():
         assert meta["help"] and meta["group"] in GROUPS, name
         default = meta["default"]
         if meta["choices"] is not None:
-            assert issubclass(meta["choices"], enum.StrEnum) and default in {c.value for c in meta["choices"]}, name
+            assert issubclass(meta["choices"], StrEnum) and default in {c.value for c in meta["choices"]}, name
         elif isinstance(default, (int, float)) and not isinstance(default, bool):
             rng, auto = meta["range"], meta["auto"]
             assert isinstance(rng, Range), f"{name} has no range"
