@@ -342,6 +342,38 @@ def _run_check(ns: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     return int(report.exit_status)
 
 
+def _review_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("inputs", nargs="+", metavar="PATH", help="photos, videos or folders to review")
+    p.add_argument(
+        "-o", "--output", metavar="DIR", help="plans and outputs go here (mirrored; default: beside each file)"
+    )
+    p.add_argument("--port", type=int, default=0, metavar="N", help="port to listen on (default: a free one)")
+    p.add_argument("--host", default="127.0.0.1", metavar="H", help="address to bind (default: 127.0.0.1)")
+    p.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow a --host that is not loopback (with a warning)",
+    )
+    p.add_argument("--no-browser", action="store_true", help="print the URL only; do not open a browser")
+
+
+def _run_review(ns: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    from .review.server import serve
+
+    if not 0 <= ns.port <= 65535:
+        raise ConfigError("--port must be 0 to 65535; see 'unseen review --help'")
+    return serve(
+        [Path(i) for i in ns.inputs],
+        out=None if ns.output is None else Path(ns.output),
+        host=ns.host,
+        port=ns.port,
+        open_browser=not ns.no_browser,
+        allow_remote=ns.allow_remote,
+        stdout=out,
+        err=err,
+    )
+
+
 # The named commands (the default command, anonymize, is build_parser + _run). Future ones (plan,
 # review, verify-manifest) are an entry here each.
 COMMANDS: tuple[Command, ...] = (
@@ -351,5 +383,13 @@ COMMANDS: tuple[Command, ...] = (
         "Re-scan anonymized photos/videos with the most thorough detector; exit 7 if any face is still visible.",
         _check_arguments,
         _run_check,
+    ),
+    Command(
+        "review",
+        "open a local review page: see, correct and re-render the plans (needs unseen[review])",
+        "Start a local web page (loopback only, behind a random token) to review each file's redaction plan: "
+        "see the boxes and flags, draw regions, reject or restore boxes, render. Prints the URL on its own line.",
+        _review_arguments,
+        _run_review,
     ),
 )

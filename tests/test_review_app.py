@@ -1,0 +1,254 @@
+"""The review page's routes through Starlette's test client: plans made and saved, regions
+validated, rejections recorded, rendering covers the region, and the guards (token, Host, Origin,
+traversal, symlink escape, non-loopback refused)."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("starlette", reason="the review extra (starlette) is not installed")
+pytest.importorskip("httpx", reason="starlette's test client needs httpx")
+
+from PIL import Image  # noqa: E402
+from starlette.testclient import TestClient  # noqa: E402
+
+from unseen.errors import ConfigError  # noqa: E402
+from unseen.plan import load_plan  # noqa: E402
+from unseen.review.app import Review, build_app  # noqa: E402
+from unseen.review.files import Workspace  # noqa: E402
+from unseen.review.security import check_bind  # noqa: E402
+
+from .review_media import photo  # noqa: E402
+
+TOKEN = "t0ken-for-tests"
+HOST = "127.0.0.1:8765"
+
+
+def client(paths: list[Path], out: Path | None = None, *, authed: bool = True) -> TestClient:
+    app = build_app(Review(Workspace(paths, out)), token=TOKEN, hosts={HOST})
+    c = TestClient(app, base_url=f"http://{HOST}")
+    if authed:
+        c.headers["X-Unseen-Token"] = TOKEN
+    return c
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    d = tmp_path / "media"
+    d.mkdir()
+    photo(d / "a.png")
+    photo(d / "b.png", seed=5)
+    return d
+
+
+def first_id(c: TestClient) -> str:
+    files = c.get("/api/files").json()["files"]
+    return next(f["id"] for f in files if f["name"] == "a.png")
+
+
+def test_gallery_lists_media_only(folder: Path) -> None:
+    (folder / "notes.txt").write_text("not media")
+    c = client([folder])
+    names = sorted(f["name"] for f in c.get("/api/files").json()["files"])
+    assert names == ["a.png", "b.png"]
+
+
+def test_plan_made_on_first_open_and_saved(folder: Path) -> None:
+    c = client([folder])
+    fid = first_id(c)
+    assert not (folder / "a.png.plan.json").exists()
+    r = c.get(f"/api/files/{fid}/plan")
+    assert r.status_code == 200
+    assert r.json()["plan"]["input"]["width"] == 320
+    plan = load_plan(folder / "a.png.plan.json", media_path=folder / "a.png")
+    assert plan.input.kind == "image"
+
+
+def test_region_saved_and_reload_shows_it(folder: Path) -> None:
+    c = client([folder])
+    fid = first_id(c)
+    r = c.post(f"/api/files/{fid}/regions", json={"box": [10, 20, 110, 90]})
+    assert r.status_code == 200, r.text
+    assert load_plan(folder / "a.png.plan.json").regions[0].keyframes[0].box == (10, 20, 110, 90)
+    again = client([folder]).get(f"/api/files/{fid}/plan").json()["plan"]  # a fresh server: the file is the state
+    assert again["regions"][0]["keyframes"][0]["box"] == [10, 20, 110, 90]
+    r = c.put(f"/api/files/{fid}/regions/0", json={"box": [30, 40, 130, 110]})
+    assert r.json()["plan"]["regions"][0]["keyframes"][0]["box"] == [30, 40, 130, 110]
+    r = c.delete(f"/api/files/{fid}/regions/0")
+    assert r.json()["plan"]["regions"] == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"box": [10, 20, 400, 90]},  # outside the 320 x 240 frame
+        {"box": [-1, 0, 10, 10]},
+        {"box": [50, 50, 40, 60]},  # x2 < x1
+        {"box": [1, 2, 3]},
+        {"box": ["a", 2, 3, 4]},
+        {"box": [1, 2, 3, True]},
+        {},
+    ],
+)
+def test_bad_region_refused_and_plan_unchanged(folder: Path, body: dict) -> None:
+    c = client([folder])
+    fid = first_id(c)
+    c.get(f"/api/files/{fid}/plan")
+    before = (folder / "a.png.plan.json").read_bytes()
+    r = c.post(f"/api/files/{fid}/regions", json=body)
+    assert r.status_code == 400
+    assert "error" in r.json()
+    assert (folder / "a.png.plan.json").read_bytes() == before
+
+
+def test_nan_refused(folder: Path) -> None:
+    c = client([folder])
+    fid = first_id(c)
+    r = c.post(f"/api/files/{fid}/regions", content=b'{"box": [NaN, 1, 2, 3]}')
+    assert r.status_code == 400
+
+
+def test_reject_and_restore_recorded(tmp_path: Path) -> None:
+    # a plan with one detected box, written by the plan module (the page makes plans the same way)
+    from unseen.plan import build_plan, describe_input, save_plan
+    from unseen.settings import Settings
+    from unseen.types import Faces
+
+    p = photo(tmp_path / "c.png")
+    info = describe_input(p, kind="image", width=320, height=240)
+    faces = Faces(np.array([[40, 40, 100, 110]], np.float32), np.array([0.9], np.float32))
+    save_plan(build_plan(info, Settings(), "test", [(0, None, faces)]), tmp_path / "c.png.plan.json")
+    c = client([p])
+    fid = c.get("/api/files").json()["files"][0]["id"]
+    r = c.post(f"/api/files/{fid}/boxes", json={"frame": 0, "box": 0, "rejected": True, "by": "ana", "why": "a hand"})
+    assert r.status_code == 200, r.text
+    box = load_plan(tmp_path / "c.png.plan.json").frames[0].boxes[0]
+    assert box.rejected is not None and box.rejected.by == "ana" and box.rejected.why == "a hand" and box.rejected.at
+    c.post(f"/api/files/{fid}/boxes", json={"frame": 0, "box": 0, "rejected": False, "by": "ana"})
+    assert load_plan(tmp_path / "c.png.plan.json").frames[0].boxes[0].rejected is None
+    assert c.post(f"/api/files/{fid}/boxes", json={"frame": 0, "box": 5, "rejected": True}).status_code == 400
+
+
+def test_render_covers_region(folder: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    c = client([folder], out)
+    fid = first_id(c)
+    c.post(f"/api/files/{fid}/regions", json={"box": [100, 60, 200, 160]})
+    assert c.post(f"/api/files/{fid}/render").status_code == 202
+    for _ in range(200):
+        job = c.get(f"/api/files/{fid}/render").json()
+        if job["state"] != "running":
+            break
+        time.sleep(0.05)
+    assert job["state"] == "done", job
+    result = sorted(out.glob("a*.png"))
+    assert len(result) == 1
+    src = np.asarray(Image.open(folder / "a.png"))
+    got = np.asarray(Image.open(result[0]))
+    inside = got[60:160, 100:200]
+    assert inside.std() < 1.0 and not np.array_equal(inside, src[60:160, 100:200])  # a solid fill
+    assert np.array_equal(got[:40, :60], src[:40, :60])  # far away: untouched
+    assert c.get(f"/api/files/{fid}/output").status_code == 200
+
+
+def test_token_required(folder: Path) -> None:
+    c = client([folder], authed=False)
+    assert c.get("/api/files").status_code == 401
+    assert c.get("/").status_code == 401
+    assert c.get("/api/files", headers={"X-Unseen-Token": "wrong"}).status_code == 401
+    r = c.get(f"/?token={TOKEN}")
+    assert r.status_code == 200
+    assert "unseen_token" in r.headers["set-cookie"] and "HttpOnly" in r.headers["set-cookie"]
+    assert c.get("/api/files").status_code == 200  # the cookie from here on
+
+
+def test_host_checked(folder: Path) -> None:
+    c = client([folder])
+    assert c.get("/api/files", headers={"Host": "evil.example:8765"}).status_code == 421
+    assert c.get("/api/files", headers={"Host": "127.0.0.1:9999"}).status_code == 421
+
+
+def test_origin_checked(folder: Path) -> None:
+    c = client([folder])
+    fid = first_id(c)
+    r = c.post(f"/api/files/{fid}/regions", json={"box": [1, 1, 9, 9]}, headers={"Origin": "http://evil.example"})
+    assert r.status_code == 403
+    assert c.get("/api/files", headers={"Origin": "null"}).status_code == 403
+    assert c.get("/api/files", headers={"Sec-Fetch-Site": "cross-site"}).status_code == 403
+    assert c.get("/api/files", headers={"Origin": f"http://{HOST}"}).status_code == 200
+
+
+def test_security_headers(folder: Path) -> None:
+    r = client([folder]).get("/")
+    csp = r.headers["content-security-policy"]
+    assert "default-src 'none'" in csp and "script-src 'self'" in csp and "http" not in csp
+    assert r.headers["x-frame-options"] == "DENY"
+    body = r.text
+    assert "http://" not in body and "https://" not in body  # nothing external
+
+
+def test_static_and_pages_load_nothing_external() -> None:
+    from unseen.review.app import STATIC
+
+    for f in STATIC.iterdir():
+        text = f.read_text()
+        assert "http://" not in text and "https://" not in text and "//cdn" not in text, f
+
+
+def test_traversal_refused(folder: Path, tmp_path: Path) -> None:
+    (tmp_path / "secret.png").write_bytes((folder / "a.png").read_bytes())
+    c = client([folder])
+    for path in ["/api/files/../../secret.png/media", "/api/files/..%2F..%2Fsecret.png/media", "/static/..%2F__init__.py",
+                 "/static/../app.py", "/api/files/0000000000000000/media"]:
+        r = c.get(path)
+        assert r.status_code == 404, (path, r.status_code)
+
+
+def test_symlink_escape_not_served(folder: Path, tmp_path: Path) -> None:
+    outside = photo(tmp_path / "outside.png", seed=9)
+    (folder / "link.png").symlink_to(outside)
+    c = client([folder])
+    names = [f["name"] for f in c.get("/api/files").json()["files"]]
+    assert "link.png" not in names and "outside.png" not in names
+
+
+def test_symlink_swapped_after_start_not_served(folder: Path, tmp_path: Path) -> None:
+    outside = photo(tmp_path / "outside.png", seed=9)
+    inside = folder / "b.png"
+    c = client([folder])
+    fid = next(f["id"] for f in c.get("/api/files").json()["files"] if f["name"] == "b.png")
+    inside.unlink()
+    inside.symlink_to(outside)
+    assert c.get(f"/api/files/{fid}/media").status_code == 404
+
+
+def test_non_loopback_refused_unless_allowed() -> None:
+    assert check_bind("127.0.0.1", False) is None
+    assert check_bind("::1", False) is None
+    with pytest.raises(ConfigError, match="loopback"):
+        check_bind("0.0.0.0", False)
+    with pytest.raises(ConfigError):
+        check_bind("192.168.1.5", False)
+    assert "warning" in (check_bind("0.0.0.0", True) or "")
+
+
+def test_cli_review_refuses_remote_host(folder: Path) -> None:
+    import io
+
+    from unseen.cli import main
+
+    err = io.StringIO()
+    code = main(["review", str(folder), "--host", "0.0.0.0", "--no-browser"], stdout=io.StringIO(), stderr=err)
+    assert code == 2 and "loopback" in err.getvalue()
+
+
+def test_bad_json_refused(folder: Path) -> None:
+    c = client([folder])
+    fid = first_id(c)
+    assert c.post(f"/api/files/{fid}/regions", content=b"{not json").status_code == 400
+    assert c.post(f"/api/files/{fid}/regions", content=json.dumps({"box": [1] * 10000}).encode() * 10).status_code == 400
