@@ -115,7 +115,7 @@
       const li = el("li", "", (p.input.kind === "video" ? "t=" + (f.time || 0).toFixed(2) + "s " : "") + f.kind + ": " + f.message);
       li.addEventListener("click", () => { if (p.input.kind === "video") seek(f.time || 0); });
       flags.append(li);
-      if (f.box && f.frame === now.index) { const d = el("div", "box flag"); place(d, f.box); stage.append(d); }
+      if (f.box && f.frame === now.index) { const d = el("div", "box flag"); place(d, f.box); stage.insertBefore(d, media.nextSibling); }
     });
     drawTimeline();
   }
