@@ -252,3 +252,87 @@ def test_bad_json_refused(folder: Path) -> None:
     fid = first_id(c)
     assert c.post(f"/api/files/{fid}/regions", content=b"{not json").status_code == 400
     assert c.post(f"/api/files/{fid}/regions", content=json.dumps({"box": [1] * 10000}).encode() * 10).status_code == 400
+
+
+def _video_with_plan(tmp_path: Path) -> Path:
+    import av
+
+    from unseen.plan import build_plan, describe_input, save_plan
+    from unseen.settings import Settings
+    from unseen.types import Faces
+
+    v = tmp_path / "clip.mp4"
+    with av.open(str(v), "w") as c:
+        s = c.add_stream("mpeg4", rate=10)
+        s.width, s.height, s.pix_fmt = 64, 48, "yuv420p"
+        for i in range(20):
+            img = np.full((48, 64, 3), 10 * i, np.uint8)
+            for pkt in s.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
+                c.mux(pkt)
+        for pkt in s.encode():
+            c.mux(pkt)
+    info = describe_input(v, kind="video", width=64, height=48, frame_count=20, time_base=(1, 10), fps=10.0, duration=2.0)
+    frames = [(i, i / 10, Faces(np.array([[5, 5, 20, 25]], np.float32), np.array([0.9], np.float32))) for i in range(5)]
+    save_plan(build_plan(info, Settings(), "test", frames), tmp_path / "clip.mp4.plan.json")
+    return v
+
+
+def test_video_region_keyframes(tmp_path: Path) -> None:
+    v = _video_with_plan(tmp_path)
+    c = client([v])
+    fid = c.get("/api/files").json()["files"][0]["id"]
+    r = c.post(f"/api/files/{fid}/regions", json={"box": [30, 10, 50, 30], "start": 0.5, "end": 1.5, "at": 0.5})
+    assert r.status_code == 200, r.text
+    r = c.put(f"/api/files/{fid}/regions/0", json={"box": [40, 10, 60, 30], "start": 0.5, "end": 1.5, "at": 1.5})
+    region = load_plan(tmp_path / "clip.mp4.plan.json").regions[0]
+    assert region.unit == "time" and [k.at for k in region.keyframes] == [0.5, 1.5]
+    assert region.box_at(1.0) == (35, 10, 55, 30)  # interpolated between the two keyframes
+    for bad in [{"box": [30, 10, 50, 30], "start": 1.5, "end": 0.5},  # end before start
+                {"box": [30, 10, 50, 30], "start": 0.5, "end": 9.0},  # past the end of the video
+                {"box": [30, 10, 50, 30], "start": 0.5, "end": 1.0, "at": 1.2},  # keyframe outside
+                {"box": [30, 10, 50, 30]}]:  # no times
+        assert c.post(f"/api/files/{fid}/regions", json=bad).status_code == 400, bad
+    assert len(load_plan(tmp_path / "clip.mp4.plan.json").regions) == 1
+
+
+def test_install_hint_without_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from unseen.review import require_review
+
+    monkeypatch.setitem(sys.modules, "uvicorn", None)  # what Python does for a package not installed
+    with pytest.raises(ConfigError, match=r"pip install 'unseen\[review\]'") as info:
+        require_review()
+    assert info.value.exit_status == 2
+
+
+def test_cli_starts_real_server_and_prints_url(folder: Path) -> None:
+    import re
+    import subprocess
+    import sys
+    import urllib.error
+    import urllib.request
+
+    root = Path(__file__).resolve().parents[1]
+    env = {"PYTHONPATH": str(root / "src"), "PATH": "/usr/bin:/bin", "OMP_NUM_THREADS": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "unseen", "review", str(folder), "--no-browser"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        line = proc.stdout.readline().strip()
+        m = re.fullmatch(r"http://127\.0\.0\.1:(\d+)/\?token=([A-Za-z0-9_-]{20,})", line)
+        assert m, line
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(line, timeout=2) as r:
+                    assert r.status == 200 and b"unseen review" in r.read()
+                break
+            except urllib.error.URLError:
+                time.sleep(0.1)
+        else:
+            raise AssertionError("the server did not answer")
+        with pytest.raises(urllib.error.HTTPError) as denied:
+            urllib.request.urlopen(f"http://127.0.0.1:{m.group(1)}/api/files", timeout=2)
+        assert denied.value.code == 401
+    finally:
+        proc.terminate()
+        proc.wait(10)

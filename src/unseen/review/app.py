@@ -104,6 +104,19 @@ def _region(body: Any, plan: Plan) -> Region:
     return Region("time", start, end, (Keyframe(at, box),), note)
 
 
+def _moved(old: Region, new: Region) -> Region:
+    """A video region moved at one time: the new keyframe joins the others (one at the same time is
+    replaced); a photo's region is simply replaced."""
+    if new.unit != "time" or old.unit != "time":
+        return new
+    key = new.keyframes[0]
+    keys = sorted(
+        [k for k in old.keyframes if abs(k.at - key.at) > 1e-6 and new.start <= k.at <= new.end] + [key],
+        key=lambda k: k.at,
+    )
+    return dataclasses.replace(new, keyframes=tuple(keys))
+
+
 def _index(value: str, count: int, what: str) -> int:
     if not value.isdigit() or int(value) >= count:
         raise BadRequest(f"no {what} {value}")
@@ -173,7 +186,7 @@ def build_app(review: Review, *, token: str, hosts: set[str]) -> Guard:
         def change(plan: Plan) -> Plan:
             i = _index(request.path_params["i"], len(plan.regions), "region")
             regions = list(plan.regions)
-            regions[i] = _region(body, plan)
+            regions[i] = _moved(regions[i], _region(body, plan))
             return dataclasses.replace(plan, regions=tuple(regions))
 
         return plan_json(f, review.edit(f, change))
