@@ -104,7 +104,8 @@ class SegmentResult:
 class SegmentCovers:
     """The joined covers of a segmented run: what the single writer pass paints, frame by frame."""
 
-    faces: dict[int, Faces]
+    faces: dict[int, Faces]  # the union over the segments that decoded the frame: what is painted
+    owned: dict[int, Faces]  # the owning segment's boxes: what is counted (a face once per frame)
     marks: list[FrameMark]
     detections: int
     thorough_frames: int
@@ -115,6 +116,9 @@ class SegmentCovers:
 
     def at(self, pts: int) -> Faces:
         return self.faces.get(pts, Faces.empty())
+
+    def owned_at(self, pts: int) -> Faces:
+        return self.owned.get(pts, Faces.empty())
 
 
 # --- boundaries ------------------------------------------------------------------------------
@@ -301,7 +305,15 @@ def detect_segment(
                 emit(temporal.push(df_pts, df_time, found, cut=p.cut))
             batch.clear()
 
+        # Frames between the keyframe sought and the overlap's start are decoded, not detected.
+        first = (
+            None
+            if seg.start is None
+            else seg.start - int(np.floor(overlap_seconds(settings, info.fps) / float(info.time_base)))
+        )
         for pts, frame in _frames(info, seg, lo, seg.stop):
+            if first is not None and pts < first:
+                continue
             mark = by_pts.get(pts)
             if mark is None:
                 raise PipelineError("a frame the first pass did not see", where=f"at {info.seconds(pts):.3f} s")
@@ -327,17 +339,27 @@ def _is_thorough(passes: Any, schedule: Any) -> bool:
 
 # --- stage 4: join -----------------------------------------------------------------------------
 def join_covers(
-    settings: Settings, info: VideoInfo, marks: list[FrameMark], results: list[SegmentResult]
+    settings: Settings,
+    info: VideoInfo,
+    segments: list[Segment],
+    marks: list[FrameMark],
+    results: list[SegmentResult],
 ) -> SegmentCovers:
     """Every frame's boxes: the union over the segments that decoded it (only adds boxes)."""
     parts: dict[int, list[Faces]] = {}
+    owned: dict[int, Faces] = {}
     for r in sorted(results, key=lambda r: r.index):
+        seg = segments[r.index]
         for pts, d in r.faces.items():
-            parts.setdefault(int(pts), []).append(Faces.from_dict(d))
+            f = Faces.from_dict(d)
+            parts.setdefault(int(pts), []).append(f)
+            if seg.owns(int(pts)):
+                owned[int(pts)] = f
     stride = max(stride_for(settings), 0.0)
     hold = stride + 1.0 / info.fps if stride > 0 and info.fps > 0 else 0.0
     return SegmentCovers(
         faces={pts: Faces.merge(p) for pts, p in parts.items()},
+        owned=owned,
         marks=marks,
         detections=sum(r.detections for r in results),
         thorough_frames=sum(r.thorough_frames for r in results) if stride > 0 else len(marks),
@@ -399,7 +421,7 @@ def segment_covers(
         raise PipelineError(str(exc).split(": ", 1)[1] if str(exc).startswith(src) else str(exc)) from exc
     except Exception as exc:  # a worker process died (BrokenProcessPool) or could not start
         raise PipelineError(f"a segment worker failed: {type(exc).__name__}: {exc}") from exc
-    return join_covers(settings, info, marks, results)
+    return join_covers(settings, info, segments, marks, results)
 
 
 __all__ = [

@@ -181,7 +181,19 @@ class _Run:
         """A segmented run's writer pass: the frame covered with the joined segments' boxes."""
         assert self.covers_known is not None
         self.position = where(df.index, df.time)
-        self._emit([(df, self.covers_known.at(df.pts))])
+        # Painted: the union of every segment that saw the frame. Counted: the owning segment's
+        # boxes only, so a face in an overlap is one face-frame, as in a one-process run.
+        painted = VideoCounters()
+        self.cover.counters = painted
+        frame = self.cover.cover(df.frame, self.covers_known.at(df.pts))
+        self.shared.put(self.q_out, (frame, df.pts, where(df.index, df.time)))
+        if painted.frames_covered:
+            counted = VideoCounters()
+            counted.covered(self.covers_known.owned_at(df.pts), np.ones((1, 4)), self.info.width, self.info.height)
+            self.covers.frames_covered += painted.frames_covered
+            self.covers.regions_covered += painted.regions_covered
+            self.covers.face_frames_covered += counted.face_frames_covered
+            self.covers.track_ids |= counted.track_ids
         self.frames_done += 1
         if self.progress is not None:
             self.progress(self.frames_done, self.info.stated_frames)
