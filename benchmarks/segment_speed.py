@@ -58,6 +58,7 @@ def packets(path: Path, kind: str) -> list[tuple[int | None, int]]:
 def containment(orig: Path, one: Path, seg: Path) -> dict:
     kernel = np.ones((5, 5), np.uint8)
     frames = bad_frames = bad_px = one_px = seg_px = 0
+    at: list[int] = []
     with av.open(str(orig)) as a, av.open(str(one)) as b, av.open(str(seg)) as c:
         for fa, fb, fc in zip(a.decode(video=0), b.decode(video=0), c.decode(video=0), strict=True):
             la, lb, lc = _luma(fa), _luma(fb), _luma(fc)
@@ -69,12 +70,14 @@ def containment(orig: Path, one: Path, seg: Path) -> dict:
             one_px += int(mb.sum())
             seg_px += int(mc.sum())
             if miss:
+                at.append(frames - 1)
                 bad_frames += 1
                 bad_px += miss
     return {
         "frames_compared": frames,
         "frames_not_contained": bad_frames,
         "pixels_not_contained": bad_px,
+        "frames_not_contained_at": at,
         "covered_px_one": one_px,
         "covered_px_segmented": seg_px,
         "video_pts_equal": packets(one, "video") == packets(seg, "video"),
