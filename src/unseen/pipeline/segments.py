@@ -91,10 +91,11 @@ class FrameMark:
 
 @dataclass
 class SegmentResult:
-    """What one segment found: final boxes per decoded frame (``Faces.to_dict``), and counts."""
+    """What one segment found: final boxes per decoded frame, and counts. The boxes travel as
+    pickled float arrays, never as ``Faces.to_dict`` (rounded to 0.01 px: a box could shrink)."""
 
     index: int
-    faces: dict[int, dict[str, list]]
+    faces: dict[int, Faces]
     detections: int  # detector boxes on the frames it owns
     thorough_frames: int  # owned frames the preset's own passes ran on
     lookahead_frames: int
@@ -283,7 +284,7 @@ def detect_segment(
                 break
             if schedule is not None:
                 passes[m.pts] = schedule.passes_at(m.time, m.cut)
-        faces: dict[int, dict[str, list]] = {}
+        faces: dict[int, Faces] = {}
         detections = 0
         offset = seg.index * TRACK_ID_SPAN
 
@@ -291,7 +292,7 @@ def detect_segment(
             for pts, f in ready:
                 if len(f):
                     ids = np.where(f.track_ids >= 0, f.track_ids + offset, f.track_ids)
-                    faces[pts] = Faces(f.boxes, f.scores, f.origin, ids).to_dict()
+                    faces[pts] = Faces(f.boxes, f.scores, f.origin, ids)
 
         batch: list[Pending] = []
 
@@ -350,8 +351,7 @@ def join_covers(
     owned: dict[int, Faces] = {}
     for r in sorted(results, key=lambda r: r.index):
         seg = segments[r.index]
-        for pts, d in r.faces.items():
-            f = Faces.from_dict(d)
+        for pts, f in r.faces.items():
             parts.setdefault(int(pts), []).append(f)
             if seg.owns(int(pts)):
                 owned[int(pts)] = f
