@@ -100,3 +100,20 @@ def test_segment_seconds_is_validated():
     with pytest.raises(Exception, match="segment_seconds"):
         Settings(segment_seconds=0.5)
     assert dataclasses.replace(Settings(), segment_seconds=2.0).segment_seconds == 2.0
+
+
+def test_cli_a_failing_segment_exits_non_zero_with_one_line(tmp_path):
+    """The command line, worker processes and all: the first pass (shot-cut signatures) meets the
+    damaged frame in its segment's worker; no output, one line naming the file and the time."""
+    import io
+
+    from unseen.cli import main
+
+    clip = _clip(tmp_path / "a.mp4", audio=False)
+    bad = corrupt_frame(clip.path, tmp_path / "bad.mp4", frame=70)
+    out, err = io.StringIO(), io.StringIO()
+    code = main([str(bad), "-o", str(tmp_path / "o.mp4"), "--segment-seconds", "1", "-q"], stdout=out, stderr=err)
+    lines = [line for line in err.getvalue().splitlines() if str(bad) in line]
+    assert code != 0 and len(lines) == 1, err.getvalue()
+    assert "segment" in lines[0] and " s" in lines[0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.mp4", "bad.mp4"]

@@ -419,6 +419,8 @@ def segment_covers(
                 results = list(pool.map(detect_segment, [src] * n, [ws] * n, segments, [marks] * n, [detector] * n))
     except RuntimeError as exc:  # a segment failed: its one line names the file and the segment
         raise PipelineError(str(exc).split(": ", 1)[1] if str(exc).startswith(src) else str(exc)) from exc
+    except UnseenError:
+        raise  # found here (timestamps that do not increase): already one line
     except Exception as exc:  # a worker process died (BrokenProcessPool) or could not start
         raise PipelineError(f"a segment worker failed: {type(exc).__name__}: {exc}") from exc
     return join_covers(settings, info, segments, marks, results)
