@@ -101,6 +101,7 @@ def make_clip(
     faststart: bool = False,
     keep_frames: bool = True,
     sei: bool = True,
+    gop: int | None = None,
 ) -> Clip:
     """Write a clip. ``pts`` (in ``time_base``) makes it variable frame rate. ``sei=False`` drops
     the SEI unit x264 writes (its version string), as unseen's own output does."""
@@ -118,6 +119,8 @@ def make_clip(
     if codec == "libx264":
         vs.codec_context.max_b_frames = bframes
         vs.codec_context.options = {"preset": "ultrafast" if not bframes else "veryfast", "crf": "12"}
+        if gop:
+            vs.codec_context.gop_size = gop
     for k, v in (stream_tags or {}).items():
         vs.metadata[k] = v
     if timecode:

@@ -59,6 +59,14 @@ def threads_default() -> str:
     return f"0 = all cores, {os.cpu_count() or 1} here"
 
 
+def segment_seconds_default() -> str:
+    return "0 = off: one process per video"
+
+
+def segment_workers_default() -> str:
+    return f"0 = all cores, {os.cpu_count() or 1} here"
+
+
 def detect_stride_default() -> str:
     from .detect.registry import passes_for
     from .detect.schedule import stride_for, video_schedule
@@ -86,6 +94,8 @@ DERIVED_DEFAULTS: dict[str, Callable[[], str]] = {
     "precision": precision_default,
     "threads": threads_default,
     "detect_stride": detect_stride_default,
+    "segment_seconds": segment_seconds_default,
+    "segment_workers": segment_workers_default,
 }
 
 

@@ -300,6 +300,22 @@ class Settings:
     )
     keep_data_streams: bool = _opt(False, "keep data streams (GPS/telemetry tracks): NOT recommended", group="video")
     keep_subtitles: bool = _opt(False, "keep subtitle streams", group="video")
+    segment_seconds: float = _opt(
+        0.0,
+        "split a long video at keyframes into segments of about this many seconds, detected and "
+        "tracked in parallel worker processes (each with overlap for holds, gap filling and shot "
+        "cuts; covers at least what one process covers), then encoded once; 0 = one process",
+        group="video",
+        bounds=Range(1.0),
+        auto=(0.0, "off"),
+    )
+    segment_workers: int = _opt(
+        0,
+        "worker processes for --segment-seconds",
+        group="video",
+        bounds=Range(1),
+        auto=(0, "all cores"),
+    )
     max_lookahead_frames: int = _opt(
         10_000,
         "refuse a video whose look-ahead window would hold more frames (frames packed densely in time)",

@@ -47,6 +47,7 @@ from ..types import Faces
 from .commit import check_output_target, staged_output
 from .paths import default_output
 from .report import FileReport, MediaKind, VideoCounters, VideoDetails
+from .segments import SegmentCovers, segment_covers
 from .video_cover import FrameCover
 from .video_detect import BatchedDetection, Pending, schedule_for
 from .video_threads import END, QUEUE_FRAMES, Shared, Worker, join_all
@@ -61,8 +62,8 @@ class _Decoded:
     """A decoded frame with its RGB picture and shot-cut signature (made on the reader thread)."""
 
     df: DecodedFrame
-    rgb: np.ndarray
-    signature: tuple[np.ndarray, np.ndarray]
+    rgb: np.ndarray | None  # None in a segmented run's writer pass (covers already known)
+    signature: tuple[np.ndarray, np.ndarray] | None
 
 
 # --- planning ------------------------------------------------------------------------------
@@ -111,8 +112,10 @@ class _Run:
         reader: VideoReader,
         writer: VideoWriter,
         progress: Progress | None,
+        covers: SegmentCovers | None = None,
     ):
         self.info = info
+        self.covers_known = covers
         self.settings = settings
         self.reader = reader
         self.writer = writer
@@ -146,6 +149,9 @@ class _Run:
             if not isinstance(item, DecodedFrame):
                 self.shared.put(self.q_in, item)
                 continue
+            if self.covers_known is not None:  # a segmented run: detection is done, only cover
+                self.shared.put(self.q_in, _Decoded(item, None, None))
+                continue
             try:
                 rgb = to_rgb(item.frame, self.info)
             except (av.error.FFmpegError, ValueError) as exc:  # named by its own frame, not the main thread's
@@ -171,9 +177,31 @@ class _Run:
                 self.writer.write_packet(item)
 
     # --- this thread ------------------------------------------------------------------------
+    def _known(self, df: DecodedFrame) -> None:
+        """A segmented run's writer pass: the frame covered with the joined segments' boxes."""
+        assert self.covers_known is not None
+        self.position = where(df.index, df.time)
+        # Painted: the union of every segment that saw the frame. Counted: the owning segment's
+        # boxes only, so a face in an overlap is one face-frame, as in a one-process run.
+        painted = VideoCounters()
+        self.cover.counters = painted
+        frame = self.cover.cover(df.frame, self.covers_known.at(df.pts))
+        self.shared.put(self.q_out, (frame, df.pts, where(df.index, df.time)))
+        if painted.frames_covered:
+            counted = VideoCounters()
+            counted.covered(self.covers_known.owned_at(df.pts), np.ones((1, 4)), self.info.width, self.info.height)
+            self.covers.frames_covered += painted.frames_covered
+            self.covers.regions_covered += painted.regions_covered
+            self.covers.face_frames_covered += counted.face_frames_covered
+            self.covers.track_ids |= counted.track_ids
+        self.frames_done += 1
+        if self.progress is not None:
+            self.progress(self.frames_done, self.info.stated_frames)
+
     def _prepare(self, decoded: _Decoded) -> Pending:
         """Everything before detection: picture, shot-cut test, the passes this frame gets."""
         df = decoded.df
+        assert decoded.rgb is not None and decoded.signature is not None
         self.position = where(df.index, df.time)
         cut = self.cut_detector.is_cut(signature=decoded.signature)
         self.cuts += int(cut)
@@ -225,6 +253,9 @@ class _Run:
                         self.reader.damaged("timestamps do not increase", df.index, df.time)
                         continue
                     last_pts = df.pts
+                    if self.covers_known is not None:
+                        self._known(df)
+                        continue
                     batch.append(self._prepare(item))
                     if len(batch) >= self.detection.size:
                         self._run_batch(batch)
@@ -282,15 +313,22 @@ def process_video(
     final = _output_path(src, None if dst is None else Path(dst), report)
     check_output_target(src, final, settings.overwrite)
     info = probe_video(src, max_pixels=settings.max_pixels)
-    if detector is None:
-        detector = detector_for(settings)
     keep = _plan_streams(info, settings, report)
     run: _Run | None = None
+    segmented: SegmentCovers | None = None
+    if settings.segment_seconds > 0:
+        # Detection and tracking per segment in worker processes; then the one writer pass below.
+        try:
+            segmented = segment_covers(info, settings, detector=detector)
+        except UnseenError as exc:
+            raise _as_unseen(exc, src, "before the first frame") from exc
+    if detector is None:
+        detector = detector_for(settings)  # after the workers: the report names it
     try:
         with staged_output(final, overwrite=settings.overwrite) as tmp:
             with VideoReader(info, passthrough=keep, allow_damaged=settings.allow_damaged) as reader:
                 writer = VideoWriter(tmp, info, settings, input_streams=reader.input_streams, passthrough=keep)
-                run = _Run(info, settings, detector, reader, writer, progress)
+                run = _Run(info, settings, detector, reader, writer, progress, segmented)
                 try:
                     run.go()
                 except BaseException:
@@ -333,9 +371,9 @@ def process_video(
         frames_covered=covers.frames_covered,
         face_frames_covered=covers.face_frames_covered,
         tracks=covers.tracks,
-        detections=run.detections,
+        detections=run.detections if segmented is None else segmented.detections,
         regions_covered=covers.regions_covered,
-        shot_cuts=run.cuts,
+        shot_cuts=run.cuts if segmented is None else sum(m.cut for m in segmented.marks),
         width=info.width,
         height=info.height,
         rotation=info.rotation,
@@ -347,10 +385,16 @@ def process_video(
         streams_kept=kept_streams,
         audio_kept=kept_streams.get("audio", 0) > 0,
         damage=damage,
-        lookahead_frames=run.temporal.max_buffered,
+        lookahead_frames=run.temporal.max_buffered if segmented is None else segmented.lookahead_frames,
         hold_seconds=[run.temporal.hold_before, run.temporal.hold_after],
         detect_stride=run.schedule.stride if run.schedule is not None else 0.0,
-        thorough_frames=run.schedule.runs[-1] if run.schedule is not None else run.frames_done,
+        thorough_frames=(
+            segmented.thorough_frames
+            if segmented is not None
+            else run.schedule.runs[-1]
+            if run.schedule is not None
+            else run.frames_done
+        ),
         detector=detector.name,
     )
     return report
