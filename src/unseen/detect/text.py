@@ -43,8 +43,7 @@ def _spans(n: int) -> list[tuple[int, int]]:
 
 def boxes_from_map(prob: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """DB post-processing: ``(N, 4)`` covering boxes (float, unclipped) and their mean scores."""
-    binary = (prob > THRESH).astype(np.uint8)
-    binary = cv2.dilate(binary, np.ones((2, 2), np.uint8))
+    binary = cv2.dilate((prob > THRESH).astype(np.uint8), np.ones((2, 2), np.uint8))
     contours, _ = cv2.findContours(binary, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
     boxes: list[list[float]] = []
     scores: list[float] = []
