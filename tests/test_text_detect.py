@@ -86,3 +86,17 @@ def test_photo_with_cover_text_hides_the_text(tmp_path):
     assert covered(out, boxes[0]) == 1.0
     assert report.details.covered["text"] >= 1
     assert report.details.region_detectors[0].startswith("PP-OCRv6")
+
+
+def test_cli_video_with_cover_text_hides_text_on_every_frame(tmp_path):
+    from unseen.cli import main
+
+    from .video_factory import make_clip, read_frames
+
+    img, boxes = _scene(320, 192, [("ALICE SMITH", 30, 60, 24)])
+    clip = make_clip(tmp_path / "v.mp4", width=320, height=192, n=8, draw=lambda i, t, w, h: img)
+    assert main([str(clip.path), "-o", str(tmp_path / "o.mp4"), "--cover", "text", "--quiet"]) == 0
+    frames, _ = read_frames(tmp_path / "o.mp4")
+    assert len(frames) == 8
+    for i, out in enumerate(frames):
+        assert covered(out, boxes[0]) >= 0.99, f"frame {i}: text visible"
