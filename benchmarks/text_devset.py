@@ -42,14 +42,23 @@ def _item(text: str, bg, fg, px: int, angle: float) -> tuple[Image.Image, Image.
     ink = Image.new("L", (w, h), 0)
     d, di = ImageDraw.Draw(tile), ImageDraw.Draw(ink)
     if bg is None:  # caption: outlined
-        d.text((pad - x0, pad - t), text, font=font, fill=(*fg, 255), stroke_width=max(1, px // 8), stroke_fill=(0, 0, 0, 255))
+        d.text(
+            (pad - x0, pad - t),
+            text,
+            font=font,
+            fill=(*fg, 255),
+            stroke_width=max(1, px // 8),
+            stroke_fill=(0, 0, 0, 255),
+        )
     else:
         d.text((pad - x0, pad - t), text, font=font, fill=(*fg, 255))
     di.text((pad - x0, pad - t), text, font=font, fill=255)
     return tile.rotate(angle, expand=True, resample=Image.BICUBIC), ink.rotate(angle, expand=True)
 
 
-def make(img: Image.Image, rng: np.random.Generator, level: str) -> tuple[np.ndarray, list[tuple[str, int, np.ndarray]]]:
+def make(
+    img: Image.Image, rng: np.random.Generator, level: str
+) -> tuple[np.ndarray, list[tuple[str, int, np.ndarray]]]:
     rot, sigma, quality = LEVELS[level]
     img = img.convert("RGB").copy()
     W, H = img.size
