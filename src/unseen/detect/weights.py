@@ -17,6 +17,7 @@ MODELS_DIR = Path(__file__).with_name("models")
 PINS: dict[str, str] = {
     "centerface.onnx": "09189deaaf8646c5c51a68447e3c744ea1e211798155d4728c20507b9f5aefbc",
     "centerface_int8.onnx": "0eda607a2f0d7b29be653fec3b07a2ed415e4648397b09c33ea751a4430e5c9f",
+    "PP-OCRv6_det_small.onnx": "090f04abcd9d9a7498bc4ebf677e4cb9bdce1fe4197ddb7e529f1ef44e1ff94f",
     "yunet_2023mar.onnx": "8f2383e4dd3cfbb4553ea8718107fc0423210dc964f9f4280604804ed2552fa4",
 }
 
