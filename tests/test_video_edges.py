@@ -156,3 +156,41 @@ def test_a_ten_px_face_at_18_px_a_frame_found_only_on_the_stride_is_covered_from
             seen += 1
             assert covered(frames[i], box) >= 0.95, f"frame {i}: square {box} not covered"
     assert seen >= 18
+
+
+@pytest.mark.parametrize("edge", ["left", "right", "top", "bottom"])
+def test_a_small_fast_face_drifting_sideways_on_its_way_in_is_covered_from_the_edge(tmp_path, edge):
+    # The leak benchmark's edge_bottom_10fps clip: a 10 px face at 18 px a frame, drifting sideways
+    # a quarter of that, found only on the stride's frames (0, 10, 20). The strip held toward the
+    # edge it came in at was as wide as the grown sighting, and the face was 27 px to its side on
+    # the frames before its first sighting.
+    side, speed, w, h = 10, 18, 240, 240
+    lead = 2
+
+    def draw(i: int, t: float, width: int, height: int) -> np.ndarray:
+        img = background(width, height)
+        d = (i - lead) * speed  # how far its leading side is inside the frame
+        drift = int(d / 4)
+        x0, y0 = {
+            "left": (d - side, h // 3 + drift),
+            "right": (w - d, h // 2 - drift),
+            "top": (w // 3 + drift, d - side),
+            "bottom": (w // 2 - drift, h - d),
+        }[edge]
+        if d > 0:
+            img[max(0, y0) : max(0, y0 + side), max(0, x0) : max(0, x0 + side)] = MAGENTA
+        return img
+
+    settings = Settings()
+    det = MultiScaleDetector(
+        {"centerface": _Net("centerface", True), "yunet": _Net("yunet", False)}, passes_for(settings), name="fake"
+    )
+    clip = make_clip(tmp_path / "a.mp4", width=w, height=h, n=22, fps=FPS, draw=draw)
+    process_video(clip.path, tmp_path / "o.mp4", settings, detector=det)
+    frames, _ = read_frames(tmp_path / "o.mp4")
+    seen = 0
+    for i, src in enumerate(clip.frames):
+        for box in magenta_boxes(src):
+            seen += 1
+            assert covered(frames[i], box) >= 0.95, f"{edge}: frame {i}: square {box} not covered"
+    assert seen >= 12

@@ -65,6 +65,12 @@ EDGE_NEAR = 1.0
 # linked to its next sighting either. (15 left a 10 px face at 18 px a frame uncovered for 4
 # frames in the leak benchmark's edge_bottom_10fps clip.)
 ENTRY_SPEED = FIRST_LINK_SPEED
+# ... and on its way in it may have drifted sideways: the strip toward an edge widens, on the two
+# sides across it, by this share of its length (a path up to about 27 degrees off square to the
+# edge). Without it, the edge_bottom_10fps clip (a 10 px face at 18 px a frame drifting a quarter
+# of that sideways) was uncovered on the 4 frames before its first sighting: the strip was only
+# as wide as the grown box, and the face 27 px to its side.
+ENTRY_SPREAD = 0.5
 # Velocities are followed up to this many face sizes per second: a small face at a low frame rate
 # moves one or two face sizes a frame (10-20 px a frame at 10-25 fps for a 10-16 px face).
 MAX_SPEED = 50.0
@@ -167,8 +173,10 @@ def beyond(box: np.ndarray, edges: tuple[int, ...], size: float, frame: Frame) -
 
 
 def toward(box: np.ndarray, edge: int, by: float, size: float, frame: Frame) -> np.ndarray:
-    """``box`` with its side facing ``edge`` moved ``by`` px toward it, at most ``size`` past it."""
-    out = box.copy()
+    """``box`` with its side facing ``edge`` moved ``by`` px toward it, at most ``size`` past it,
+    and widened on the two sides across by :data:`ENTRY_SPREAD` of the distance it was moved (a
+    face need not come in square to the edge)."""
+    out = box.astype(np.float64).copy()
     w, h = frame
     if edge == 0:
         out[0] = max(out[0] - by, -size)
@@ -178,6 +186,13 @@ def toward(box: np.ndarray, edge: int, by: float, size: float, frame: Frame) -> 
         out[2] = min(out[2] + by, w + size)
     else:
         out[3] = min(out[3] + by, h + size)
+    spread = ENTRY_SPREAD * float(np.max(np.abs(out - box)))
+    if edge in (0, 2):
+        out[1] -= spread
+        out[3] += spread
+    else:
+        out[0] -= spread
+        out[2] += spread
     return out
 
 
