@@ -223,6 +223,13 @@ class Settings:
     )
 
     # --- files --------------------------------------------------------------------------------
+    workers: int = _opt(
+        1,
+        "worker processes for a batch, each loading the detector once (1: this process alone)",
+        group="output",
+        bounds=Range(1),
+        auto=(0, "from the cores and memory"),
+    )
     overwrite: bool = _opt(False, "replace an existing output file (never the input)", group="output")
     max_pixels: int = _opt(
         110_000_000,
@@ -331,6 +338,18 @@ class Settings:
     @property
     def n_threads(self) -> int:
         return self.threads or (os.cpu_count() or 1)
+
+    @property
+    def n_workers(self) -> int:
+        """Worker processes: as asked, or (0) one per core, at most one per 2 GB of memory."""
+        if self.workers:
+            return self.workers
+        cores = os.cpu_count() or 1
+        try:
+            mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        except (ValueError, OSError, AttributeError):
+            return cores
+        return max(1, min(cores, mem // (2 << 30)))
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -16,7 +16,7 @@ Several inputs (:func:`process_paths`) are walked first, then processed in order
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -204,13 +204,18 @@ def _run_jobs(
     detector: FaceDetector | None,
     progress: ProgressCallback | None,
 ) -> None:
+    from .manifest import Manifest
+
     cleaned: set[Path] = set()  # each output folder once, not once per file
+    manifests: dict[Path, Manifest] = {}
+    reports: dict[int, FileReport] = {}
+    runnable: list[int] = []
     for index, job in enumerate(jobs):
         src = job.src
-        if progress is not None:
-            progress(FileStarted(src, job.failed.kind if job.failed else kind_of(src), index, len(jobs)))
         report = job.failed
         if report is None and job.out_root is not None and job.dst is not None:
+            if job.out_root not in manifests:
+                manifests[job.out_root] = Manifest(job.out_root, settings)
             try:
                 _make_dirs(job.dst.parent, job.out_root)
             except UnseenError as err:
@@ -221,10 +226,61 @@ def _run_jobs(
             if folder not in cleaned:
                 clean_stale_temps(folder)
                 cleaned.add(folder)
-            report = _run_one(src, job.dst, settings, detector, _frames_of(src, progress))
-        batch.files.append(report)
+            runnable.append(index)
+        else:
+            reports[index] = report
+
+    def finished(index: int, report: FileReport) -> None:
+        reports[index] = report
+        root = jobs[index].out_root
+        if root is not None and root in manifests:
+            manifests[root].add(report)
         if progress is not None:
             progress(FileFinished(report, index, len(jobs)))
+
+    for index, report in list(reports.items()):  # failed while planning: reported first
+        if progress is not None:
+            progress(FileStarted(jobs[index].src, report.kind, index, len(jobs)))
+        finished(index, report)
+    workers = min(settings.n_workers, len(runnable))
+    if workers > 1:
+        _run_on_workers(jobs, runnable, settings, workers, progress, finished)
+    else:
+        for index in runnable:
+            src = jobs[index].src
+            if progress is not None:
+                progress(FileStarted(src, kind_of(src), index, len(jobs)))
+            finished(index, _run_one(src, jobs[index].dst, settings, detector, _frames_of(src, progress)))
+    batch.files.extend(reports[i] for i in range(len(jobs)))
+
+
+def _run_on_workers(
+    jobs: list[_Job],
+    runnable: list[int],
+    settings: Settings,
+    workers: int,
+    progress: ProgressCallback | None,
+    finished: Callable[[int, FileReport], None],
+) -> None:
+    from .workers import Event, WorkUnit, run_units
+
+    def on_event(ev: Event) -> None:
+        what, index, done, total = ev
+        if progress is None:
+            return
+        src = jobs[index].src
+        if what == "start":
+            progress(FileStarted(src, kind_of(src), index, len(jobs)))
+        else:
+            progress(FramesDone(src, done, total))
+
+    def on_done(unit: WorkUnit, report: FileReport) -> None:
+        if not report.ok and report.details is None:  # a dead worker's report knows only the path
+            report.kind = kind_of(unit.src)
+        finished(unit.index, report)
+
+    units = [WorkUnit(i, jobs[i].src, jobs[i].dst) for i in runnable]
+    run_units(units, settings, workers, on_event, on_done)
 
 
 def _frames_of(src: Path, progress: ProgressCallback | None) -> FrameProgress | None:

@@ -1,0 +1,112 @@
+"""The audit manifest of a batch: ``OUT/unseen-manifest.json``, what was done to which file.
+
+For every input: its SHA-256, size and kind, the output's path and SHA-256, faces/regions covered,
+metadata removed; failures with their reason; the settings, detector name and unseen version once.
+It is rewritten atomically (temporary file, fsync, rename) after every file, so a killed batch
+leaves the manifest of the files finished so far, never a torn one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from ..settings import Settings
+from .report import FileReport, Status
+
+MANIFEST_NAME = "unseen-manifest.json"
+FORMAT = 1
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _entry(report: FileReport) -> dict[str, Any]:
+    src = Path(report.input)
+    entry: dict[str, Any] = {"input": report.input, "kind": report.kind.value, "status": report.status.value}
+    try:
+        entry["input_size"] = src.stat().st_size
+        entry["input_sha256"] = sha256_of(src)
+    except OSError:
+        entry["input_size"] = entry["input_sha256"] = None
+    if report.status == Status.OK and report.output is not None:
+        entry["output"] = report.output
+        entry["output_sha256"] = sha256_of(Path(report.output))
+        entry["faces"] = report.faces
+        details = report.details.to_dict() if report.details is not None else {}
+        entry["regions_covered"] = details.get("regions_covered", report.faces)
+        entry["metadata_removed"] = list(report.metadata_removed)
+        entry["detector"] = details.get("detector")
+    else:
+        entry["error"] = report.error
+        entry["exit_status"] = report.exit_status
+    return entry
+
+
+class Manifest:
+    """Entries keyed by input path, written to ``root/unseen-manifest.json`` after each ``add``."""
+
+    def __init__(self, root: Path, settings: Settings) -> None:
+        from .. import __version__
+
+        self.path = root / MANIFEST_NAME
+        self.head: dict[str, Any] = {
+            "format": FORMAT,
+            "unseen_version": __version__,
+            "settings": {
+                k: (v if isinstance(v, (int, float, str, bool)) or v is None else str(v))
+                for k, v in settings.to_dict().items()
+            },
+        }
+        self.files: dict[str, dict[str, Any]] = {}
+        if self.path.is_file():
+            try:
+                old = json.loads(self.path.read_text())
+                self.files = {e["input"]: e for e in old.get("files", [])}
+            except (OSError, ValueError, KeyError, TypeError):
+                self.files = {}
+
+    def add(self, report: FileReport) -> None:
+        self.files[report.input] = _entry(report)
+        self.write()
+
+    def write(self) -> None:
+        data = dict(self.head, files=list(self.files.values()))
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".unseen-manifest.", suffix=".tmp", dir=self.path.parent)
+        try:
+            with os.fdopen(fd, "w") as f:
+                json.dump(data, f, indent=1)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+def verify_manifest(root: Path) -> list[str]:
+    """Re-hash every output the manifest of ``root`` lists; the mismatches, one line each."""
+    data = json.loads((root / MANIFEST_NAME).read_text())
+    problems = []
+    for e in data.get("files", []):
+        out = e.get("output")
+        if e.get("status") != "ok" or not out:
+            continue
+        try:
+            digest = sha256_of(Path(out))
+        except OSError as exc:
+            problems.append(f"{out}: missing or unreadable ({exc.strerror or exc})")
+            continue
+        if digest != e.get("output_sha256"):
+            problems.append(f"{out}: SHA-256 differs from the manifest")
+    return problems
