@@ -30,7 +30,7 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
-def _entry(report: FileReport) -> dict[str, Any]:
+def _entry(report: FileReport, root: Path) -> dict[str, Any]:
     src = Path(report.input)
     entry: dict[str, Any] = {"input": report.input, "kind": report.kind.value, "status": report.status.value}
     try:
@@ -40,6 +40,10 @@ def _entry(report: FileReport) -> dict[str, Any]:
         entry["input_size"] = entry["input_sha256"] = None
     if report.status == Status.OK and report.output is not None:
         entry["output"] = report.output
+        try:  # the path below OUT: what verify-manifest opens, from any working folder
+            entry["output_relative"] = Path(report.output).resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            entry["output_relative"] = None
         entry["output_sha256"] = sha256_of(Path(report.output))
         entry["faces"] = report.faces
         details = report.details.to_dict() if report.details is not None else {}
@@ -76,7 +80,7 @@ class Manifest:
                 self.files = {}
 
     def add(self, report: FileReport) -> None:
-        self.files[report.input] = _entry(report)
+        self.files[report.input] = _entry(report, self.path.parent)
         self.write()
 
     def write(self) -> None:
@@ -102,8 +106,10 @@ def verify_manifest(root: Path) -> list[str]:
         out = e.get("output")
         if e.get("status") != "ok" or not out:
             continue
+        rel = e.get("output_relative")
+        target = root / rel if rel else Path(out)
         try:
-            digest = sha256_of(Path(out))
+            digest = sha256_of(target)
         except OSError as exc:
             problems.append(f"{out}: missing or unreadable ({exc.strerror or exc})")
             continue
