@@ -230,6 +230,12 @@ class Settings:
         bounds=Range(1),
         auto=(0, "from the cores and memory"),
     )
+    resume: bool = _opt(
+        False,
+        "skip inputs whose output exists and matches the folder's unseen-manifest.json (input and output "
+        "SHA-256); an output there that does not match fails that file",
+        group="output",
+    )
     overwrite: bool = _opt(False, "replace an existing output file (never the input)", group="output")
     max_pixels: int = _opt(
         110_000_000,

@@ -204,12 +204,13 @@ def _run_jobs(
     detector: FaceDetector | None,
     progress: ProgressCallback | None,
 ) -> None:
-    from .manifest import Manifest
+    from .manifest import Manifest, resumable
 
     cleaned: set[Path] = set()  # each output folder once, not once per file
     manifests: dict[Path, Manifest] = {}
     reports: dict[int, FileReport] = {}
     runnable: list[int] = []
+    resumed: set[int] = set()  # their manifest entries stay as the earlier run wrote them
     for index, job in enumerate(jobs):
         src = job.src
         report = job.failed
@@ -218,6 +219,13 @@ def _run_jobs(
                 manifests[job.out_root] = Manifest(job.out_root, settings)
             try:
                 _make_dirs(job.dst.parent, job.out_root)
+            except UnseenError as err:
+                report = FileReport(input=str(src), kind=kind_of(src)).fail(err)
+        if report is None and settings.resume and job.dst is not None and job.out_root in manifests:
+            try:
+                report = resumable(manifests[job.out_root], src, job.dst)
+                if report is not None:
+                    resumed.add(index)
             except UnseenError as err:
                 report = FileReport(input=str(src), kind=kind_of(src)).fail(err)
         if report is None:
@@ -233,7 +241,7 @@ def _run_jobs(
     def finished(index: int, report: FileReport) -> None:
         reports[index] = report
         root = jobs[index].out_root
-        if root is not None and root in manifests:
+        if root is not None and root in manifests and index not in resumed:
             manifests[root].add(report)
         if progress is not None:
             progress(FileFinished(report, index, len(jobs)))

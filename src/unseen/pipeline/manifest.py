@@ -15,8 +15,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from ..errors import OutputExists
 from ..settings import Settings
-from .report import FileReport, Status
+from .report import FileReport, MediaKind, Status
 
 MANIFEST_NAME = "unseen-manifest.json"
 FORMAT = 1
@@ -116,3 +117,32 @@ def verify_manifest(root: Path) -> list[str]:
         if digest != e.get("output_sha256"):
             problems.append(f"{out}: SHA-256 differs from the manifest")
     return problems
+
+
+def resumable(manifest: Manifest, src: Path, dst: Path) -> FileReport | None:
+    """``--resume``: the report of an input already done (its output at ``dst`` and the input both
+    match the manifest), None when it is still to do (no output yet). An output that is there but
+    does not match is an error: a truncated or foreign file is never taken for a finished one."""
+    if not dst.exists() and not dst.is_symlink():
+        return None
+    entry = manifest.files.get(str(src))
+    why = "not in the manifest"
+    if entry is not None and entry.get("status") == "ok":
+        try:
+            same_out = dst.is_file() and not dst.is_symlink() and sha256_of(dst) == entry.get("output_sha256")
+            same_in = sha256_of(src) == entry.get("input_sha256")
+        except OSError as exc:
+            raise OutputExists(
+                f"output exists and cannot be read to verify it ({exc.strerror or exc})", path=dst
+            ) from exc
+        if same_out and same_in:
+            return FileReport(
+                input=str(src),
+                output=str(dst),
+                kind=MediaKind(entry["kind"]),
+                faces=int(entry.get("faces", 0)),
+                metadata_removed=list(entry.get("metadata_removed", [])),
+                warnings=["done by an earlier run (resume): output verified against the manifest"],
+            )
+        why = "its SHA-256 differs from the manifest" if not same_out else "the input changed since"
+    raise OutputExists(f"output exists but does not verify ({why}); not resumed (remove it to redo)", path=dst)
