@@ -46,3 +46,32 @@ def test_workers_equal_one_process_and_manifest(tmp_path: Path) -> None:
     victim = Path(two.files[0].output)
     victim.write_bytes(victim.read_bytes()[:-10])
     assert len(verify_manifest(tmp_path / "two")) == 1
+
+
+def test_a_worker_killed_mid_file_is_retried_and_leaves_nothing_partial(tmp_path: Path) -> None:
+    import multiprocessing
+    import os
+    import signal
+
+    from unseen.pipeline.progress import FileStarted
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for i in range(4):
+        Image.fromarray(face_like(480, 640, seed=i)).save(src / f"p{i}.jpg")
+    killed: list[int] = []
+
+    def progress(ev) -> None:
+        if isinstance(ev, FileStarted) and not killed:
+            for child in multiprocessing.active_children():
+                if child.pid is not None:
+                    os.kill(child.pid, signal.SIGKILL)
+                    killed.append(child.pid)
+                    break
+
+    rep = process_paths([src], tmp_path / "out", Settings(workers=2, threads=1), progress=progress)
+    assert killed
+    assert rep.exit_status == 0, [f.error for f in rep.failed]
+    names = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert names == ["p0.jpg", "p1.jpg", "p2.jpg", "p3.jpg", "unseen-manifest.json"]  # no temp file left
+    assert verify_manifest(tmp_path / "out") == []
