@@ -60,6 +60,13 @@ class Device(StrEnum):
     CUDA = "cuda"
 
 
+class Engine(StrEnum):
+    """What runs a batch's files: local worker processes, or a Ray cluster (the ``ray`` extra)."""
+
+    LOCAL = "local"
+    RAY = "ray"
+
+
 class Backend(StrEnum):
     AUTO = "auto"
     CENTERFACE = "centerface"
@@ -230,6 +237,14 @@ class Settings:
         bounds=Range(1),
         auto=(0, "from the cores and memory"),
     )
+    engine: str = _opt(
+        "local",
+        "what runs a batch: local worker processes, or Ray (pip install 'unseen[ray]'; inputs and outputs "
+        "must be on storage every node sees)",
+        group="output",
+        choices=Engine,
+    )
+    ray_address: str = _opt("", "the Ray cluster to join (ray engine; empty: start a local Ray)", group="output")
     resume: bool = _opt(
         False,
         "skip inputs whose output exists and matches the folder's unseen-manifest.json (input and output "

@@ -251,7 +251,9 @@ def _run_jobs(
             progress(FileStarted(jobs[index].src, report.kind, index, len(jobs)))
         finished(index, report)
     workers = min(settings.n_workers, len(runnable))
-    if workers > 1:
+    if settings.engine == "ray" and runnable:
+        _run_on_ray(jobs, runnable, settings, settings.n_workers, progress, finished)
+    elif workers > 1:
         _run_on_workers(jobs, runnable, settings, workers, progress, finished)
     else:
         for index in runnable:
@@ -260,6 +262,29 @@ def _run_jobs(
                 progress(FileStarted(src, kind_of(src), index, len(jobs)))
             finished(index, _run_one(src, jobs[index].dst, settings, detector, _frames_of(src, progress)))
     batch.files.extend(reports[i] for i in range(len(jobs)))
+
+
+def _run_on_ray(
+    jobs: list[_Job],
+    runnable: list[int],
+    settings: Settings,
+    workers: int,
+    progress: ProgressCallback | None,
+    finished: Callable[[int, FileReport], None],
+) -> None:
+    from .ray_engine import run_units_on_ray
+    from .workers import WorkUnit
+
+    def on_start(unit: WorkUnit) -> None:
+        if progress is not None:
+            progress(FileStarted(unit.src, kind_of(unit.src), unit.index, len(jobs)))
+
+    def on_done(unit: WorkUnit, report: FileReport) -> None:
+        if not report.ok and report.details is None:
+            report.kind = kind_of(unit.src)
+        finished(unit.index, report)
+
+    run_units_on_ray([WorkUnit(i, jobs[i].src, jobs[i].dst) for i in runnable], settings, workers, on_start, on_done)
 
 
 def _run_on_workers(
