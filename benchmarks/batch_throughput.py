@@ -1,6 +1,6 @@
 """Batch throughput side by side in one run: one process, local workers, Ray (photos/s on WIDER dev).
 
-    OMP_NUM_THREADS=1 python benchmarks/batch_throughput.py --photos 40 [--tiny 40]
+    OMP_NUM_THREADS=1 PYTHONPATH=src python benchmarks/batch_throughput.py --photos 40 [--tiny 40]
 
 Each configuration processes the same photos into a fresh folder (threads=1 per worker); --tiny adds
 a batch of 32x32 photos to show the per-file overhead of local workers and of Ray.
