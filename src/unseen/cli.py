@@ -27,7 +27,7 @@ from typing import IO, Any, NoReturn
 
 from . import __version__
 from .cli_help import DERIVED_DEFAULTS, HelpFormatter
-from .errors import ConfigError, ExitStatus, UnseenError, printable
+from .errors import ConfigError, ExitStatus, InputNotFound, UnseenError, printable
 from .pipeline.progress import FileFinished, FileStarted, FramesDone, ProgressEvent
 from .pipeline.report import BatchReport, FileReport, MediaKind, VideoDetails
 from .settings import GROUPS, Settings, allowed, field_help
@@ -374,8 +374,28 @@ def _run_review(ns: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     )
 
 
+def _verify_manifest_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("folder", metavar="OUT", help="an output folder with an unseen-manifest.json")
+
+
+def _run_verify_manifest(ns: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    from .pipeline.manifest import MANIFEST_NAME, verify_manifest
+
+    root = Path(ns.folder)
+    if not (root / MANIFEST_NAME).is_file():
+        raise InputNotFound(f"no {MANIFEST_NAME} in this folder", path=root)
+    problems = verify_manifest(root)
+    for line in problems:
+        print(f"unseen: mismatch: {line}", file=err)
+    if problems:
+        print(f"{len(problems)} output(s) differ from the manifest", file=out)
+        return int(ExitStatus.VERIFY)
+    print("every output matches the manifest", file=out)
+    return int(ExitStatus.OK)
+
+
 # The named commands (the default command, anonymize, is build_parser + _run). Future ones (plan,
-# review, verify-manifest) are an entry here each.
+# review) are an entry here each.
 COMMANDS: tuple[Command, ...] = (
     Command(
         "check",
@@ -391,5 +411,12 @@ COMMANDS: tuple[Command, ...] = (
         "see the boxes and flags, draw regions, reject or restore boxes, render. Prints the URL on its own line.",
         _review_arguments,
         _run_review,
+    ),
+    Command(
+        "verify-manifest",
+        "re-hash the outputs an unseen-manifest.json lists; exit 6 on any mismatch",
+        "Re-hash every output listed in OUT/unseen-manifest.json and report any that is missing or differs.",
+        _verify_manifest_arguments,
+        _run_verify_manifest,
     ),
 )

@@ -67,6 +67,10 @@ def segment_workers_default() -> str:
     return f"0 = all cores, {os.cpu_count() or 1} here"
 
 
+def workers_default() -> str:
+    return f"0 = from the cores and memory, {Settings(workers=0).n_workers} here"
+
+
 def detect_stride_default() -> str:
     from .detect.registry import passes_for
     from .detect.schedule import stride_for, video_schedule
@@ -89,6 +93,7 @@ def _by_device(value: Callable[[str], str]) -> str:
 # setting -> its derived default, in words (video_encoder's "auto" is stated in its help text).
 DERIVED_DEFAULTS: dict[str, Callable[[], str]] = {
     "box_scale": box_scale_default,
+    "workers": workers_default,
     "threshold": threshold_default,
     "backend": backend_default,
     "precision": precision_default,

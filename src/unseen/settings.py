@@ -89,6 +89,13 @@ class Device(StrEnum):
     CUDA = "cuda"
 
 
+class Engine(StrEnum):
+    """What runs a batch's files: local worker processes, or a Ray cluster (the ``ray`` extra)."""
+
+    LOCAL = "local"
+    RAY = "ray"
+
+
 class Backend(StrEnum):
     AUTO = "auto"
     CENTERFACE = "centerface"
@@ -262,6 +269,27 @@ class Settings:
     )
 
     # --- files --------------------------------------------------------------------------------
+    workers: int = _opt(
+        1,
+        "worker processes for a batch, each loading the detector once (1: this process alone)",
+        group="output",
+        bounds=Range(1),
+        auto=(0, "from the cores and memory"),
+    )
+    engine: str = _opt(
+        "local",
+        "what runs a batch: local worker processes, or Ray (pip install 'unseen[ray]'; inputs and outputs "
+        "must be on storage every node sees)",
+        group="output",
+        choices=Engine,
+    )
+    ray_address: str = _opt("", "the Ray cluster to join (ray engine; empty: start a local Ray)", group="output")
+    resume: bool = _opt(
+        False,
+        "skip inputs whose output exists and matches the folder's unseen-manifest.json (input and output "
+        "SHA-256); an output there that does not match fails that file",
+        group="output",
+    )
     overwrite: bool = _opt(False, "replace an existing output file (never the input)", group="output")
     max_pixels: int = _opt(
         110_000_000,
@@ -396,6 +424,18 @@ class Settings:
     @property
     def n_threads(self) -> int:
         return self.threads or (os.cpu_count() or 1)
+
+    @property
+    def n_workers(self) -> int:
+        """Worker processes: as asked, or (0) one per core, at most one per 2 GB of memory."""
+        if self.workers:
+            return self.workers
+        cores = os.cpu_count() or 1
+        try:
+            mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        except (ValueError, OSError, AttributeError):
+            return cores
+        return max(1, min(cores, mem // (2 << 30)))
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

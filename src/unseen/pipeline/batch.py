@@ -16,7 +16,7 @@ Several inputs (:func:`process_paths`) are walked first, then processed in order
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -204,15 +204,28 @@ def _run_jobs(
     detector: FaceDetector | None,
     progress: ProgressCallback | None,
 ) -> None:
+    from .manifest import Manifest, resumable
+
     cleaned: set[Path] = set()  # each output folder once, not once per file
+    manifests: dict[Path, Manifest] = {}
+    reports: dict[int, FileReport] = {}
+    runnable: list[int] = []
+    resumed: set[int] = set()  # their manifest entries stay as the earlier run wrote them
     for index, job in enumerate(jobs):
         src = job.src
-        if progress is not None:
-            progress(FileStarted(src, job.failed.kind if job.failed else kind_of(src), index, len(jobs)))
         report = job.failed
         if report is None and job.out_root is not None and job.dst is not None:
+            if job.out_root not in manifests:
+                manifests[job.out_root] = Manifest(job.out_root, settings)
             try:
                 _make_dirs(job.dst.parent, job.out_root)
+            except UnseenError as err:
+                report = FileReport(input=str(src), kind=kind_of(src)).fail(err)
+        if report is None and settings.resume and job.dst is not None and job.out_root in manifests:
+            try:
+                report = resumable(manifests[job.out_root], src, job.dst)
+                if report is not None:
+                    resumed.add(index)
             except UnseenError as err:
                 report = FileReport(input=str(src), kind=kind_of(src)).fail(err)
         if report is None:
@@ -221,10 +234,86 @@ def _run_jobs(
             if folder not in cleaned:
                 clean_stale_temps(folder)
                 cleaned.add(folder)
-            report = _run_one(src, job.dst, settings, detector, _frames_of(src, progress))
-        batch.files.append(report)
+            runnable.append(index)
+        else:
+            reports[index] = report
+
+    def finished(index: int, report: FileReport) -> None:
+        reports[index] = report
+        root = jobs[index].out_root
+        if root is not None and root in manifests and index not in resumed:
+            manifests[root].add(report)
         if progress is not None:
             progress(FileFinished(report, index, len(jobs)))
+
+    for index, report in list(reports.items()):  # failed while planning: reported first
+        if progress is not None:
+            progress(FileStarted(jobs[index].src, report.kind, index, len(jobs)))
+        finished(index, report)
+    workers = min(settings.n_workers, len(runnable))
+    if settings.engine == "ray" and runnable:
+        _run_on_ray(jobs, runnable, settings, settings.n_workers, progress, finished)
+    elif workers > 1:
+        _run_on_workers(jobs, runnable, settings, workers, progress, finished)
+    else:
+        for index in runnable:
+            src = jobs[index].src
+            if progress is not None:
+                progress(FileStarted(src, kind_of(src), index, len(jobs)))
+            finished(index, _run_one(src, jobs[index].dst, settings, detector, _frames_of(src, progress)))
+    batch.files.extend(reports[i] for i in range(len(jobs)))
+
+
+def _run_on_ray(
+    jobs: list[_Job],
+    runnable: list[int],
+    settings: Settings,
+    workers: int,
+    progress: ProgressCallback | None,
+    finished: Callable[[int, FileReport], None],
+) -> None:
+    from .ray_engine import run_units_on_ray
+    from .workers import WorkUnit
+
+    def on_start(unit: WorkUnit) -> None:
+        if progress is not None:
+            progress(FileStarted(unit.src, kind_of(unit.src), unit.index, len(jobs)))
+
+    def on_done(unit: WorkUnit, report: FileReport) -> None:
+        if not report.ok and report.details is None:
+            report.kind = kind_of(unit.src)
+        finished(unit.index, report)
+
+    run_units_on_ray([WorkUnit(i, jobs[i].src, jobs[i].dst) for i in runnable], settings, workers, on_start, on_done)
+
+
+def _run_on_workers(
+    jobs: list[_Job],
+    runnable: list[int],
+    settings: Settings,
+    workers: int,
+    progress: ProgressCallback | None,
+    finished: Callable[[int, FileReport], None],
+) -> None:
+    from .workers import Event, WorkUnit, run_units
+
+    def on_event(ev: Event) -> None:
+        what, index, done, total = ev
+        if progress is None:
+            return
+        src = jobs[index].src
+        if what == "start":
+            progress(FileStarted(src, kind_of(src), index, len(jobs)))
+        else:
+            progress(FramesDone(src, done, total))
+
+    def on_done(unit: WorkUnit, report: FileReport) -> None:
+        if not report.ok and report.details is None:  # a dead worker's report knows only the path
+            report.kind = kind_of(unit.src)
+        finished(unit.index, report)
+
+    units = [WorkUnit(i, jobs[i].src, jobs[i].dst) for i in runnable]
+    run_units(units, settings, workers, on_event, on_done)
 
 
 def _frames_of(src: Path, progress: ProgressCallback | None) -> FrameProgress | None:

@@ -1,0 +1,148 @@
+"""The audit manifest of a batch: ``OUT/unseen-manifest.json``, what was done to which file.
+
+For every input: its SHA-256, size and kind, the output's path and SHA-256, faces/regions covered,
+metadata removed; failures with their reason; the settings, detector name and unseen version once.
+It is rewritten atomically (temporary file, fsync, rename) after every file, so a killed batch
+leaves the manifest of the files finished so far, never a torn one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from ..errors import OutputExists
+from ..settings import Settings
+from .report import FileReport, MediaKind, Status
+
+MANIFEST_NAME = "unseen-manifest.json"
+FORMAT = 1
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _entry(report: FileReport, root: Path) -> dict[str, Any]:
+    src = Path(report.input)
+    entry: dict[str, Any] = {"input": report.input, "kind": report.kind.value, "status": report.status.value}
+    try:
+        entry["input_size"] = src.stat().st_size
+        entry["input_sha256"] = sha256_of(src)
+    except OSError:
+        entry["input_size"] = entry["input_sha256"] = None
+    if report.status == Status.OK and report.output is not None:
+        entry["output"] = report.output
+        try:  # the path below OUT: what verify-manifest opens, from any working folder
+            entry["output_relative"] = Path(report.output).resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            entry["output_relative"] = None
+        entry["output_sha256"] = sha256_of(Path(report.output))
+        entry["faces"] = report.faces
+        details = report.details.to_dict() if report.details is not None else {}
+        entry["regions_covered"] = details.get("regions_covered", report.faces)
+        entry["metadata_removed"] = list(report.metadata_removed)
+        entry["detector"] = details.get("detector")
+    else:
+        entry["error"] = report.error
+        entry["exit_status"] = report.exit_status
+    return entry
+
+
+class Manifest:
+    """Entries keyed by input path, written to ``root/unseen-manifest.json`` after each ``add``."""
+
+    def __init__(self, root: Path, settings: Settings) -> None:
+        from .. import __version__
+
+        self.path = root / MANIFEST_NAME
+        self.head: dict[str, Any] = {
+            "format": FORMAT,
+            "unseen_version": __version__,
+            "settings": {
+                k: (v if isinstance(v, (int, float, str, bool)) or v is None else str(v))
+                for k, v in settings.to_dict().items()
+            },
+        }
+        self.files: dict[str, dict[str, Any]] = {}
+        if self.path.is_file():
+            try:
+                old = json.loads(self.path.read_text())
+                self.files = {e["input"]: e for e in old.get("files", [])}
+            except (OSError, ValueError, KeyError, TypeError):
+                self.files = {}
+
+    def add(self, report: FileReport) -> None:
+        self.files[report.input] = _entry(report, self.path.parent)
+        self.write()
+
+    def write(self) -> None:
+        data = dict(self.head, files=list(self.files.values()))
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".unseen-manifest.", suffix=".tmp", dir=self.path.parent)
+        try:
+            with os.fdopen(fd, "w") as f:
+                json.dump(data, f, indent=1)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+def verify_manifest(root: Path) -> list[str]:
+    """Re-hash every output the manifest of ``root`` lists; the mismatches, one line each."""
+    data = json.loads((root / MANIFEST_NAME).read_text())
+    problems = []
+    for e in data.get("files", []):
+        out = e.get("output")
+        if e.get("status") != "ok" or not out:
+            continue
+        rel = e.get("output_relative")
+        target = root / rel if rel else Path(out)
+        try:
+            digest = sha256_of(target)
+        except OSError as exc:
+            problems.append(f"{out}: missing or unreadable ({exc.strerror or exc})")
+            continue
+        if digest != e.get("output_sha256"):
+            problems.append(f"{out}: SHA-256 differs from the manifest")
+    return problems
+
+
+def resumable(manifest: Manifest, src: Path, dst: Path) -> FileReport | None:
+    """``--resume``: the report of an input already done (its output at ``dst`` and the input both
+    match the manifest), None when it is still to do (no output yet). An output that is there but
+    does not match is an error: a truncated or foreign file is never taken for a finished one."""
+    if not dst.exists() and not dst.is_symlink():
+        return None
+    entry = manifest.files.get(str(src))
+    why = "not in the manifest"
+    if entry is not None and entry.get("status") == "ok":
+        try:
+            same_out = dst.is_file() and not dst.is_symlink() and sha256_of(dst) == entry.get("output_sha256")
+            same_in = sha256_of(src) == entry.get("input_sha256")
+        except OSError as exc:
+            raise OutputExists(
+                f"output exists and cannot be read to verify it ({exc.strerror or exc})", path=dst
+            ) from exc
+        if same_out and same_in:
+            return FileReport(
+                input=str(src),
+                output=str(dst),
+                kind=MediaKind(entry["kind"]),
+                faces=int(entry.get("faces", 0)),
+                metadata_removed=list(entry.get("metadata_removed", [])),
+                warnings=["done by an earlier run (resume): output verified against the manifest"],
+            )
+        why = "its SHA-256 differs from the manifest" if not same_out else "the input changed since"
+    raise OutputExists(f"output exists but does not verify ({why}); not resumed (remove it to redo)", path=dst)
