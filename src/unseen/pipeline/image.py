@@ -11,6 +11,7 @@ from ..detect.alpha_views import detect_views, views
 from ..detect.cache import detector_for
 from ..errors import UnseenError, UnsupportedFormat, VerificationError
 from ..media.image_io import format_for_path, read_image, write_image
+from ..plan.model import Plan
 from ..scrub.image import verify_clean
 from ..settings import Settings
 from .commit import check_output_target, staged_output
@@ -19,9 +20,17 @@ from .report import FileReport, ImageDetails, MediaKind
 
 
 def process_image(
-    src: Path, dst: Path | None, settings: Settings, *, detector: FaceDetector | None = None
+    src: Path,
+    dst: Path | None,
+    settings: Settings,
+    *,
+    detector: FaceDetector | None = None,
+    plan: Plan | None = None,
 ) -> FileReport:
-    """Anonymize one photo. Raises :class:`UnseenError` (with the path) and leaves no output."""
+    """Anonymize one photo. Raises :class:`UnseenError` (with the path) and leaves no output.
+
+    With ``plan`` (already checked against ``src``), its boxes and regions are covered and no
+    detection runs."""
     started = time.perf_counter()
     dst = dst if dst is not None else default_photo_output(src)
     try:
@@ -35,11 +44,16 @@ def process_image(
             max_metadata=settings.max_metadata_mb << 20,
             allow_damaged=settings.allow_damaged,
         )
-        if detector is None:
-            detector = detector_for(settings)
         pixels = loaded.pixels.copy()
         shown = views(pixels)  # with alpha: the colour, over white, over black, the alpha itself
-        faces = detect_views(detector, shown)
+        if plan is not None:
+            faces = plan.faces_for(0)
+            detector_name = f"plan ({plan.producer.detector})"
+        else:
+            if detector is None:
+                detector = detector_for(settings)
+            faces = detect_views(detector, shown)
+            detector_name = detector.name
         regions = apply_cover(pixels, faces, settings)
         h, w = pixels.shape[:2]
         same_format = out_format == loaded.format
@@ -74,7 +88,9 @@ def process_image(
             format=out_format,
             boxes=faces.to_dict()["boxes"],
             views=[v.name for v in shown],
-            detector=detector.name,
+            detector=detector_name,
+            plan_rejected=plan.rejected_count if plan is not None else 0,
+            manual_regions=len(plan.regions) if plan is not None else 0,
         ),
     )
     report.warnings.extend(loaded.notes)

@@ -56,6 +56,8 @@ class ImageDetails:
     boxes: list[list[float]]  # detector boxes, before growing to head regions
     views: list[str]  # the pictures detection ran on (with alpha: over white, over black, ...)
     detector: str  # which networks, precision, device
+    plan_rejected: int = 0  # boxes the plan rendered from rejected explicitly (not covered)
+    manual_regions: int = 0  # manual regions of the plan (or --region) covered
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -113,6 +115,8 @@ class VideoDetails:
     detect_stride: float
     thorough_frames: int  # frames the preset's own (thorough) passes ran on; all without a schedule
     detector: str
+    plan_rejected: int = 0  # boxes the plan rendered from rejected explicitly (not covered)
+    manual_regions: int = 0  # manual regions of the plan (or --region) covered
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

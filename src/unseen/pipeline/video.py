@@ -19,7 +19,7 @@ from __future__ import annotations
 import queue
 import time as _time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,7 @@ from ..errors import (
 from ..geometry.rotation import boxes_to_stored, upright
 from ..media.video_reader import AUDIO, DATA, SUBTITLE, DecodedFrame, VideoInfo, VideoReader, probe_video, where
 from ..media.video_writer import VideoWriter, container_for, output_suffix_for, to_rgb
+from ..plan.model import Plan
 from ..scrub.container import Expected, removed_metadata, verify_video
 from ..settings import Settings
 from ..track import ShotCutDetector, TemporalCover
@@ -99,6 +100,16 @@ def _output_path(src: Path, dst: Path | None, report: FileReport) -> Path:
     return dst
 
 
+@dataclass
+class PlanRecord:
+    """What a run saw, for a plan: the final boxes of every frame (index, seconds, faces), the
+    frames that start a shot, and those where only the schedule's cheap passes ran."""
+
+    frames: list[tuple[int, float, Faces]] = field(default_factory=list)
+    cuts: list[int] = field(default_factory=list)
+    cheap_only: set[int] = field(default_factory=set)
+
+
 # --- the run -------------------------------------------------------------------------------
 class _Run:
     """One video's data flow: read -> prepare -> detect (batched) -> track -> cover -> write."""
@@ -107,10 +118,13 @@ class _Run:
         self,
         info: VideoInfo,
         settings: Settings,
-        detector: FaceDetector,
+        detector: FaceDetector | None,
         reader: VideoReader,
-        writer: VideoWriter,
+        writer: VideoWriter | None,
         progress: Progress | None,
+        *,
+        source: Plan | None = None,
+        record: PlanRecord | None = None,
     ):
         self.info = info
         self.settings = settings
@@ -125,18 +139,23 @@ class _Run:
         self.detections = 0
         self.cuts = 0
         self.position = "before the first frame"
-        self.detection = BatchedDetection(detector)
+        self.detection = BatchedDetection(detector) if detector is not None else None
         self.cut_detector = ShotCutDetector()
         # Cheap passes on every frame, the preset's thorough ones on a stride; the holds are made at
         # least one stride long so the frames between thorough sightings stay covered.
-        self.schedule = schedule_for(settings, detector)
+        self.schedule = schedule_for(settings, detector) if detector is not None else None
         hold = self.schedule.hold(info.fps) if self.schedule is not None else 0.0
         # Boxes reach the tracker in stored-frame pixels: its frame-edge rules use the stored size.
         self.temporal: TemporalCover[DecodedFrame] = TemporalCover(
             max(settings.hold_before, hold), max(settings.hold_after, hold), frame=(info.width, info.height)
         )
         self.window = LookaheadLimit(settings)
-        self.cover = FrameCover(info, settings, writer.pix_fmt, self.covers)
+        # With ``source`` the plan's boxes are covered and nothing is detected; with ``record`` the
+        # final per-frame boxes (after tracking and holds) and the schedule's evidence are kept; with
+        # no writer (a plan-only run) nothing is covered or written.
+        self.source = source
+        self.record = record
+        self.cover = FrameCover(info, settings, writer.pix_fmt, self.covers) if writer is not None else None
 
     # --- the reader and writer threads ------------------------------------------------------
     def _read(self) -> None:
@@ -159,8 +178,11 @@ class _Run:
         while True:
             item = self.shared.get(self.q_out)
             if item is END:
-                self.writer.close()
+                if self.writer is not None:
+                    self.writer.close()
                 return
+            if self.writer is None:
+                continue
             if isinstance(item, tuple):
                 frame, pts, label = item
                 try:
@@ -178,7 +200,13 @@ class _Run:
         cut = self.cut_detector.is_cut(signature=decoded.signature)
         self.cuts += int(cut)
         view, k = upright(decoded.rgb, self.info.rotation)
+        before = self.schedule.runs[-1] if self.schedule is not None else 0
         passes = self.schedule.passes_at(df.time, cut) if self.schedule is not None else None
+        if self.record is not None:
+            if cut:
+                self.record.cuts.append(df.index)
+            if self.schedule is not None and self.schedule.runs[-1] == before:
+                self.record.cheap_only.add(df.index)
         return Pending(df, view, k, cut, passes)
 
     def _finish(self, p: Pending, found: Faces) -> None:
@@ -187,7 +215,7 @@ class _Run:
         df = p.df
         self.position = where(df.index, df.time)
         if not isinstance(found, Faces):
-            raise PipelineError(f"detector {self.detection.detector.name} returned {type(found).__name__}, not Faces")
+            raise PipelineError(f"detector {self._detector_name} returned {type(found).__name__}, not Faces")
         faces = boxes_to_stored(found, p.k, info.width, info.height).clipped(info.width, info.height)
         p.view = None  # the picture is no longer needed
         self.detections += len(faces)
@@ -199,10 +227,28 @@ class _Run:
 
     def _emit(self, ready: list[tuple[DecodedFrame, Faces]]) -> None:
         for df, faces in ready:
+            if self.record is not None:
+                self.record.frames.append((df.index, df.time, faces))
+            if self.cover is None:
+                continue
             frame = self.cover.cover(df.frame, faces)
             self.shared.put(self.q_out, (frame, df.pts, where(df.index, df.time)))
 
+    @property
+    def _detector_name(self) -> str:
+        return self.detection.detector.name if self.detection is not None else "none"
+
+    def _from_plan(self, df: DecodedFrame) -> None:
+        """Render from a plan: the plan's boxes for this frame index, no detection, no tracking."""
+        assert self.source is not None
+        self.position = where(df.index, df.time)
+        self._emit([(df, self.source.faces_for(df.index, df.time))])
+        self.frames_done += 1
+        if self.progress is not None:
+            self.progress(self.frames_done, self.info.stated_frames)
+
     def _run_batch(self, batch: list[Pending]) -> None:
+        assert self.detection is not None  # batches are only made when detecting
         for p, found in zip(batch, self.detection.detect(batch), strict=True):
             self._finish(p, found)
         batch.clear()
@@ -225,8 +271,11 @@ class _Run:
                         self.reader.damaged("timestamps do not increase", df.index, df.time)
                         continue
                     last_pts = df.pts
+                    if self.source is not None:
+                        self._from_plan(df)
+                        continue
                     batch.append(self._prepare(item))
-                    if len(batch) >= self.detection.size:
+                    if self.detection is not None and len(batch) >= self.detection.size:
                         self._run_batch(batch)
                 else:
                     shared.put(self.q_out, item)  # passthrough packets (audio): their own order
@@ -264,6 +313,8 @@ def process_video(
     *,
     detector: FaceDetector | None = None,
     progress: Progress | None = None,
+    plan: Plan | None = None,
+    record: PlanRecord | None = None,
 ) -> FileReport:
     """Anonymize one video file into ``dst`` (default: ``name.unseen.ext`` beside ``src``).
 
@@ -282,7 +333,7 @@ def process_video(
     final = _output_path(src, None if dst is None else Path(dst), report)
     check_output_target(src, final, settings.overwrite)
     info = probe_video(src, max_pixels=settings.max_pixels)
-    if detector is None:
+    if detector is None and plan is None:
         detector = detector_for(settings)
     keep = _plan_streams(info, settings, report)
     run: _Run | None = None
@@ -290,7 +341,7 @@ def process_video(
         with staged_output(final, overwrite=settings.overwrite) as tmp:
             with VideoReader(info, passthrough=keep, allow_damaged=settings.allow_damaged) as reader:
                 writer = VideoWriter(tmp, info, settings, input_streams=reader.input_streams, passthrough=keep)
-                run = _Run(info, settings, detector, reader, writer, progress)
+                run = _Run(info, settings, detector, reader, writer, progress, source=plan, record=record)
                 try:
                     run.go()
                 except BaseException:
@@ -351,9 +402,37 @@ def process_video(
         hold_seconds=[run.temporal.hold_before, run.temporal.hold_after],
         detect_stride=run.schedule.stride if run.schedule is not None else 0.0,
         thorough_frames=run.schedule.runs[-1] if run.schedule is not None else run.frames_done,
-        detector=detector.name,
+        detector=detector.name if detector is not None else f"plan ({plan.producer.detector})" if plan else "",
+        plan_rejected=plan.rejected_count if plan is not None else 0,
+        manual_regions=len(plan.regions) if plan is not None else 0,
     )
     return report
 
 
-__all__ = ["process_video", "Progress"]
+def scan_video(
+    src: Path,
+    settings: Settings,
+    *,
+    detector: FaceDetector | None = None,
+    progress: Progress | None = None,
+) -> tuple[VideoInfo, PlanRecord, FaceDetector]:
+    """Detect and track through one video as the full run does, writing nothing: the final
+    per-frame boxes and the schedule's evidence, for a plan."""
+    src = Path(src)
+    info = probe_video(src, max_pixels=settings.max_pixels)
+    if detector is None:
+        detector = detector_for(settings)
+    record = PlanRecord()
+    run: _Run | None = None
+    try:
+        with VideoReader(info, passthrough=[], allow_damaged=settings.allow_damaged) as reader:
+            run = _Run(info, settings, detector, reader, None, progress, record=record)
+            run.go()
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:
+        raise _as_unseen(exc, src, run.position if run else "before the first frame") from exc
+    return info, record, detector
+
+
+__all__ = ["PlanRecord", "Progress", "process_video", "scan_video"]
