@@ -71,10 +71,14 @@ __all__ = [
     "anonymize_path",
     "anonymize_paths",
     "anonymize_video",
+    "make_plan",
+    "render_plan",
+    "write_plan",
 ]
 
 if TYPE_CHECKING:
     from .pipeline.api import anonymize_array, anonymize_image, anonymize_path, anonymize_paths, anonymize_video
+    from .pipeline.plan_run import make_plan, render_plan, write_plan
 
 
 def __getattr__(name: str) -> Any:
@@ -83,4 +87,8 @@ def __getattr__(name: str) -> Any:
         from .pipeline import api
 
         return getattr(api, name)
+    if name in ("make_plan", "render_plan", "write_plan"):
+        from .pipeline import plan_run
+
+        return getattr(plan_run, name)
     raise AttributeError(f"module 'unseen' has no attribute {name!r}")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import warnings
 from collections.abc import Callable, Sequence
@@ -29,7 +30,7 @@ from . import __version__
 from .cli_help import DERIVED_DEFAULTS, HelpFormatter
 from .errors import ConfigError, ExitStatus, InputNotFound, UnseenError, printable
 from .pipeline.progress import FileFinished, FileStarted, FramesDone, ProgressEvent
-from .pipeline.report import BatchReport, FileReport, MediaKind, VideoDetails
+from .pipeline.report import BatchReport, FileReport, ImageDetails, MediaKind, VideoDetails
 from .settings import GROUPS, Settings, allowed, field_help
 
 _FLAG_OVERRIDES = {"audio": "--no-audio"}  # boolean settings whose default is True
@@ -133,8 +134,34 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument("-o", "--output", metavar="PATH", help="output file, or folder (for a folder or several inputs)")
     out.add_argument("--json", action="store_true", help="print a machine-readable report on stdout")
     out.add_argument("-q", "--quiet", action="store_true", help="no progress bar, only errors and the summary")
+    plan = p.add_argument_group("plan (docs/PLAN.md)")
+    plan.add_argument("--plan", metavar="FILE", help="render INPUT from this plan file, without detecting")
+    plan.add_argument("--save-plan", action="store_true", help="also write NAME.plan.json beside each input")
+    _region_argument(plan)
     _add_settings_options(groups)
     return p
+
+
+def _region_argument(g: Any) -> None:
+    g.add_argument(
+        "--region",
+        action="append",
+        default=[],
+        metavar="X1,Y1,X2,Y2[@T0-T1]",
+        help="always cover this box (pixels; a video: from T0 to T1 seconds); repeatable",
+    )
+
+
+def _plan_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="photo or video")
+    p.add_argument("-o", "--output", metavar="DIR", help="write the plans under DIR (default: beside each input)")
+    p.add_argument("--config", metavar="FILE", help="JSON file of settings (command-line options win)")
+    p.add_argument("--json", action="store_true", help="print the plans' paths and flag counts as JSON")
+    p.add_argument("--no-thorough", action="store_true", help="photos: skip the thorough check (no missed-face flags)")
+    _region_argument(p)
+    groups = {key: p.add_argument_group(title) for key, title in GROUPS.items()}
+    groups["detection"].add_argument("--fast", action="store_true", help="shorthand for --preset fast")
+    _add_settings_options(groups)
 
 
 def _check_arguments(p: argparse.ArgumentParser) -> None:
@@ -212,9 +239,81 @@ def main(argv: Sequence[str] | None = None, *, stdout: IO[str] | None = None, st
         return int(ExitStatus.INTERRUPTED)
 
 
+def _regions(ns: argparse.Namespace) -> list[Any]:
+    from .plan import parse_region
+
+    return [parse_region(r) for r in ns.region]
+
+
+def _run_plan(ns: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    from .pipeline.plan_run import plan_path_for, write_plan
+
+    settings = settings_from_args(ns)
+    regions = _regions(ns)
+    inputs = [Path(i) for i in ns.inputs]
+    for src in inputs:
+        if src.is_dir():
+            raise ConfigError(f"{printable(str(src))}: unseen plan takes files, not folders")
+    root = Path(os.path.commonpath([str(i.parent.resolve()) for i in inputs])) if ns.output else None
+    done = []
+    for src in inputs:
+        target = plan_path_for(src, ns.output, root=root)
+        if ns.output:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        plan, where_ = write_plan(src, target, settings, regions=regions, thorough=not ns.no_thorough)
+        done.append({"input": str(src), "plan": str(where_), "boxes": plan.box_count, "flags": len(plan.flags)})
+        if not ns.json:
+            print(
+                f"{printable(str(src))} -> {printable(str(where_))}: {plan.box_count} box(es), "
+                f"{len(plan.flags)} review flag(s)",
+                file=out,
+            )
+    if ns.json:
+        json.dump(done, out, indent=2)
+        out.write("\n")
+    return 0
+
+
+def _run_with_plan(ns: argparse.Namespace, settings: Settings, out: IO[str]) -> int:
+    """--plan, --region or --save-plan: detect once into a plan (or load one), render from it."""
+    from .pipeline.plan_run import make_plan, plan_path_for, render_plan, with_regions
+    from .plan import load_plan, save_plan
+
+    regions = _regions(ns)
+    inputs = [Path(i) for i in ns.inputs]
+    if ns.plan and len(inputs) != 1:
+        raise ConfigError("--plan renders one INPUT; give one input per plan")
+    if ns.output and len(inputs) != 1:
+        raise ConfigError("--region/--save-plan with several inputs write beside each input; drop -o")
+    reports = []
+    for src in inputs:
+        if src.is_dir():
+            raise ConfigError(f"{printable(str(src))}: --plan/--region/--save-plan take files, not folders")
+        if ns.plan:
+            plan = with_regions(load_plan(ns.plan, media_path=src), regions)
+        else:
+            plan = make_plan(src, settings, regions=regions, thorough=False)
+        report = render_plan(src, plan, ns.output, settings)
+        if ns.save_plan:
+            save_plan(plan, plan_path_for(src), overwrite=settings.overwrite)
+        reports.append(report)
+        if not ns.json:
+            line = _file_line(report)
+            d = report.details
+            if isinstance(d, (ImageDetails, VideoDetails)):
+                line += f"; {d.plan_rejected} rejected box(es) left uncovered; {d.manual_regions} manual region(s)"
+            print(line, file=out)
+    if ns.json:
+        json.dump([r.to_dict() for r in reports], out, indent=2)
+        out.write("\n")
+    return 0
+
+
 def _run(argv: list[str], out: IO[str], err: IO[str]) -> int:
     ns = build_parser().parse_args(argv)
     settings = settings_from_args(ns)
+    if ns.plan or ns.region or ns.save_plan:
+        return _run_with_plan(ns, settings, out)
     from .pipeline.batch import process_paths
 
     bars = _ProgressBars(err) if not ns.quiet and not ns.json and err.isatty() else None
@@ -397,6 +496,13 @@ def _run_verify_manifest(ns: argparse.Namespace, out: IO[str], err: IO[str]) -> 
 # The named commands (the default command, anonymize, is build_parser + _run). Future ones (plan,
 # review) are an entry here each.
 COMMANDS: tuple[Command, ...] = (
+    Command(
+        "plan",
+        "detect and write NAME.plan.json (boxes, regions, review flags); no media output",
+        "Detect faces and write a redaction plan per input (docs/PLAN.md), to review and render with --plan.",
+        _plan_arguments,
+        _run_plan,
+    ),
     Command(
         "check",
         "re-scan outputs with the thorough detector; exit 7 if a face is visible",

@@ -15,6 +15,7 @@ from ..detect.cache import detector_for
 from ..detect.kinds import region_detectors_for
 from ..errors import UnseenError, UnsupportedFormat, VerificationError
 from ..media.image_io import format_for_path, read_image, write_image
+from ..plan.model import Plan
 from ..scrub.image import verify_clean
 from ..settings import Settings
 from .commit import check_output_target, staged_output
@@ -29,11 +30,14 @@ def process_image(
     *,
     detector: FaceDetector | None = None,
     region_detectors: Sequence[RegionDetector] | None = None,
+    plan: Plan | None = None,
 ) -> FileReport:
     """Anonymize one photo. Raises :class:`UnseenError` (with the path) and leaves no output.
 
     ``region_detectors``: one per kind in ``settings.extra_kinds`` (built from the settings when
-    None; none by default). They look at the picture before any cover and paint after the faces."""
+    None; none by default). They look at the picture before any cover and paint after the faces.
+    With ``plan`` (already checked against ``src``), its boxes and regions are covered and no face
+    detection runs (the other kinds are still detected: they only add)."""
     started = time.perf_counter()
     dst = dst if dst is not None else default_photo_output(src)
     try:
@@ -47,11 +51,16 @@ def process_image(
             max_metadata=settings.max_metadata_mb << 20,
             allow_damaged=settings.allow_damaged,
         )
-        if detector is None:
-            detector = detector_for(settings)
         pixels = loaded.pixels.copy()
         shown = views(pixels)  # with alpha: the colour, over white, over black, the alpha itself
-        faces = detect_views(detector, shown)
+        if plan is not None:
+            faces = plan.faces_for(0)
+            detector_name = f"plan ({plan.producer.detector})"
+        else:
+            if detector is None:
+                detector = detector_for(settings)
+            faces = detect_views(detector, shown)
+            detector_name = detector.name
         if region_detectors is None:
             region_detectors = region_detectors_for(settings)
         found = [regions_in_views(d, shown) for d in region_detectors]
@@ -92,9 +101,11 @@ def process_image(
             format=out_format,
             boxes=faces.to_dict()["boxes"],
             views=[v.name for v in shown],
-            detector=detector.name,
+            detector=detector_name,
             covered=covered,
             region_detectors=[d.name for d in region_detectors],
+            plan_rejected=plan.rejected_count if plan is not None else 0,
+            manual_regions=len(plan.regions) if plan is not None else 0,
         ),
     )
     report.warnings.extend(loaded.notes)

@@ -58,6 +58,8 @@ class ImageDetails:
     detector: str  # which networks, precision, device
     covered: dict[str, int] = field(default_factory=dict)  # regions covered per --cover kind (faces too)
     region_detectors: list[str] = field(default_factory=list)  # the detectors of kinds beyond faces
+    plan_rejected: int = 0  # boxes the plan rendered from rejected explicitly (not covered)
+    manual_regions: int = 0  # manual regions of the plan (or --region) covered
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -123,6 +125,8 @@ class VideoDetails:
     # Kinds beyond faces (--cover): regions painted summed over frames, and their detectors.
     kind_frames_covered: dict[str, int] = field(default_factory=dict)
     region_detectors: list[str] = field(default_factory=list)
+    plan_rejected: int = 0  # boxes the plan rendered from rejected explicitly (not covered)
+    manual_regions: int = 0  # manual regions of the plan (or --region) covered
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import queue
 import time as _time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,7 @@ from ..errors import (
 from ..geometry.rotation import boxes_to_stored, upright
 from ..media.video_reader import AUDIO, DATA, SUBTITLE, DecodedFrame, VideoInfo, VideoReader, probe_video, where
 from ..media.video_writer import VideoWriter, container_for, output_suffix_for, to_rgb
+from ..plan.model import Plan
 from ..scrub.container import Expected, removed_metadata, verify_video
 from ..settings import Settings
 from ..track import ShotCutDetector, TemporalCover
@@ -102,6 +103,16 @@ def _output_path(src: Path, dst: Path | None, report: FileReport) -> Path:
     return dst
 
 
+@dataclass
+class PlanRecord:
+    """What a run saw, for a plan: the final boxes of every frame (index, seconds, faces), the
+    frames that start a shot, and those where only the schedule's cheap passes ran."""
+
+    frames: list[tuple[int, float, Faces]] = field(default_factory=list)
+    cuts: list[int] = field(default_factory=list)
+    cheap_only: set[int] = field(default_factory=set)
+
+
 # --- the run -------------------------------------------------------------------------------
 class _Run:
     """One video's data flow: read -> prepare -> detect (batched) -> track -> cover -> write."""
@@ -110,12 +121,15 @@ class _Run:
         self,
         info: VideoInfo,
         settings: Settings,
-        detector: FaceDetector,
+        detector: FaceDetector | None,
         reader: VideoReader,
-        writer: VideoWriter,
+        writer: VideoWriter | None,
         progress: Progress | None,
         covers: SegmentCovers | None = None,
         region_detectors: Sequence[RegionDetector] = (),
+        *,
+        source: Plan | None = None,
+        record: PlanRecord | None = None,
     ):
         self.info = info
         self.covers_known = covers
@@ -131,18 +145,23 @@ class _Run:
         self.detections = 0
         self.cuts = 0
         self.position = "before the first frame"
-        self.detection = BatchedDetection(detector)
+        self.detection = BatchedDetection(detector) if detector is not None else None
         self.cut_detector = ShotCutDetector()
         # Cheap passes on every frame, the preset's thorough ones on a stride; the holds are made at
         # least one stride long so the frames between thorough sightings stay covered.
-        self.schedule = schedule_for(settings, detector)
+        self.schedule = schedule_for(settings, detector) if detector is not None else None
         hold = self.schedule.hold(info.fps) if self.schedule is not None else 0.0
         # Boxes reach the tracker in stored-frame pixels: its frame-edge rules use the stored size.
         self.temporal: TemporalCover[DecodedFrame] = TemporalCover(
             max(settings.hold_before, hold), max(settings.hold_after, hold), frame=(info.width, info.height)
         )
         self.window = LookaheadLimit(settings)
-        self.cover = FrameCover(info, settings, writer.pix_fmt, self.covers)
+        # With ``source`` the plan's boxes are covered and nothing is detected; with ``record`` the
+        # final per-frame boxes (after tracking and holds) and the schedule's evidence are kept; with
+        # no writer (a plan-only run) nothing is covered or written.
+        self.source = source
+        self.record = record
+        self.cover = FrameCover(info, settings, writer.pix_fmt, self.covers) if writer is not None else None
         # Kinds beyond faces (--cover people/text/plates): found on each frame's upright picture,
         # kept by frame index until the frame leaves the face tracker, painted over the faces.
         self.region_detectors = list(region_detectors)
@@ -172,8 +191,11 @@ class _Run:
         while True:
             item = self.shared.get(self.q_out)
             if item is END:
-                self.writer.close()
+                if self.writer is not None:
+                    self.writer.close()
                 return
+            if self.writer is None:
+                continue
             if isinstance(item, tuple):
                 frame, pts, label = item
                 try:
@@ -186,7 +208,7 @@ class _Run:
     # --- this thread ------------------------------------------------------------------------
     def _known(self, df: DecodedFrame) -> None:
         """A segmented run's writer pass: the frame covered with the joined segments' boxes."""
-        assert self.covers_known is not None
+        assert self.covers_known is not None and self.cover is not None
         self.position = where(df.index, df.time)
         # Painted: the union of every segment that saw the frame. Counted: the owning segment's
         # boxes only, so a face in an overlap is one face-frame, as in a one-process run.
@@ -213,7 +235,13 @@ class _Run:
         cut = self.cut_detector.is_cut(signature=decoded.signature)
         self.cuts += int(cut)
         view, k = upright(decoded.rgb, self.info.rotation)
+        before = self.schedule.runs[-1] if self.schedule is not None else 0
         passes = self.schedule.passes_at(df.time, cut) if self.schedule is not None else None
+        if self.record is not None:
+            if cut:
+                self.record.cuts.append(df.index)
+            if self.schedule is not None and self.schedule.runs[-1] == before:
+                self.record.cheap_only.add(df.index)
         return Pending(df, view, k, cut, passes)
 
     def _finish(self, p: Pending, found: Faces) -> None:
@@ -222,7 +250,7 @@ class _Run:
         df = p.df
         self.position = where(df.index, df.time)
         if not isinstance(found, Faces):
-            raise PipelineError(f"detector {self.detection.detector.name} returned {type(found).__name__}, not Faces")
+            raise PipelineError(f"detector {self._detector_name} returned {type(found).__name__}, not Faces")
         faces = boxes_to_stored(found, p.k, info.width, info.height).clipped(info.width, info.height)
         if self.region_detectors and p.view is not None:
             self.extra[df.index] = [self._stored(d.detect(p.view), p.k) for d in self.region_detectors]
@@ -243,13 +271,31 @@ class _Run:
 
     def _emit(self, ready: list[tuple[DecodedFrame, Faces]]) -> None:
         for df, faces in ready:
+            if self.record is not None:
+                self.record.frames.append((df.index, df.time, faces))
+            if self.cover is None:
+                continue
             frame = self.cover.cover(df.frame, faces)
             extra = self.extra.pop(df.index, [])
             if any(len(r) or r.mask is not None for r in extra):
                 frame = self.cover.cover_regions(frame, extra)
             self.shared.put(self.q_out, (frame, df.pts, where(df.index, df.time)))
 
+    @property
+    def _detector_name(self) -> str:
+        return self.detection.detector.name if self.detection is not None else "none"
+
+    def _from_plan(self, df: DecodedFrame) -> None:
+        """Render from a plan: the plan's boxes for this frame index, no detection, no tracking."""
+        assert self.source is not None
+        self.position = where(df.index, df.time)
+        self._emit([(df, self.source.faces_for(df.index, df.time))])
+        self.frames_done += 1
+        if self.progress is not None:
+            self.progress(self.frames_done, self.info.stated_frames)
+
     def _run_batch(self, batch: list[Pending]) -> None:
+        assert self.detection is not None  # batches are only made when detecting
         for p, found in zip(batch, self.detection.detect(batch), strict=True):
             self._finish(p, found)
         batch.clear()
@@ -275,8 +321,11 @@ class _Run:
                     if self.covers_known is not None:
                         self._known(df)
                         continue
+                    if self.source is not None:
+                        self._from_plan(df)
+                        continue
                     batch.append(self._prepare(item))
-                    if len(batch) >= self.detection.size:
+                    if self.detection is not None and len(batch) >= self.detection.size:
                         self._run_batch(batch)
                 else:
                     shared.put(self.q_out, item)  # passthrough packets (audio): their own order
@@ -315,6 +364,8 @@ def process_video(
     detector: FaceDetector | None = None,
     progress: Progress | None = None,
     region_detectors: Sequence[RegionDetector] | None = None,
+    plan: Plan | None = None,
+    record: PlanRecord | None = None,
 ) -> FileReport:
     """Anonymize one video file into ``dst`` (default: ``name.unseen.ext`` beside ``src``).
 
@@ -338,22 +389,38 @@ def process_video(
     if region_detectors and settings.segment_seconds > 0:
         # Segments carry face covers only; refuse rather than leave the other kinds uncovered.
         raise ConfigError("--segment-seconds covers faces only: it cannot be combined with --cover " + settings.cover)
+    if region_detectors and plan is not None:
+        # A plan holds face boxes and manual regions only; refuse rather than leave the other kinds uncovered.
+        raise ConfigError(
+            "a video rendered from a plan covers faces and regions only: it cannot take --cover " + settings.cover
+        )
     keep = _plan_streams(info, settings, report)
     run: _Run | None = None
     segmented: SegmentCovers | None = None
-    if settings.segment_seconds > 0:
+    if settings.segment_seconds > 0 and plan is None and record is None:
         # Detection and tracking per segment in worker processes; then the one writer pass below.
         try:
             segmented = segment_covers(info, settings, detector=detector)
         except UnseenError as exc:
             raise _as_unseen(exc, src, "before the first frame") from exc
-    if detector is None:
+    if detector is None and plan is None:
         detector = detector_for(settings)  # after the workers: the report names it
     try:
         with staged_output(final, overwrite=settings.overwrite) as tmp:
             with VideoReader(info, passthrough=keep, allow_damaged=settings.allow_damaged) as reader:
                 writer = VideoWriter(tmp, info, settings, input_streams=reader.input_streams, passthrough=keep)
-                run = _Run(info, settings, detector, reader, writer, progress, segmented, region_detectors)
+                run = _Run(
+                    info,
+                    settings,
+                    detector,
+                    reader,
+                    writer,
+                    progress,
+                    segmented,
+                    region_detectors,
+                    source=plan,
+                    record=record,
+                )
                 try:
                     run.go()
                 except BaseException:
@@ -420,11 +487,39 @@ def process_video(
             if run.schedule is not None
             else run.frames_done
         ),
-        detector=detector.name,
+        detector=detector.name if detector is not None else f"plan ({plan.producer.detector})" if plan else "",
         kind_frames_covered=dict(covers.kind_frames),
         region_detectors=[d.name for d in run.region_detectors],
+        plan_rejected=plan.rejected_count if plan is not None else 0,
+        manual_regions=len(plan.regions) if plan is not None else 0,
     )
     return report
 
 
-__all__ = ["process_video", "Progress"]
+def scan_video(
+    src: Path,
+    settings: Settings,
+    *,
+    detector: FaceDetector | None = None,
+    progress: Progress | None = None,
+) -> tuple[VideoInfo, PlanRecord, FaceDetector]:
+    """Detect and track through one video as the full run does, writing nothing: the final
+    per-frame boxes and the schedule's evidence, for a plan."""
+    src = Path(src)
+    info = probe_video(src, max_pixels=settings.max_pixels)
+    if detector is None:
+        detector = detector_for(settings)
+    record = PlanRecord()
+    run: _Run | None = None
+    try:
+        with VideoReader(info, passthrough=[], allow_damaged=settings.allow_damaged) as reader:
+            run = _Run(info, settings, detector, reader, None, progress, record=record)
+            run.go()
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:
+        raise _as_unseen(exc, src, run.position if run else "before the first frame") from exc
+    return info, record, detector
+
+
+__all__ = ["PlanRecord", "Progress", "process_video", "scan_video"]
