@@ -179,6 +179,6 @@ def silhouette_mask(
             continue
         m = seg.probability(rgb[y1:y2, x1:x2]) > 0.5
         r = max(2, round(dilate_frac * (y2 - y1)))
-        m = cv2.dilate(m.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))
-        mask[y1:y2, x1:x2] |= m.astype(bool)
+        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+        mask[y1:y2, x1:x2] |= cv2.dilate(m.astype(np.uint8), kernel).astype(bool)
     return mask
