@@ -47,6 +47,35 @@ class Shape(StrEnum):
     ELLIPSE = "ellipse"
 
 
+class CoverKind(StrEnum):
+    """What ``--cover`` can hide. Faces are always covered; the others are added to them."""
+
+    FACES = "faces"
+    PEOPLE = "people"
+    TEXT = "text"
+    PLATES = "plates"
+
+
+def cover_kinds(value: str) -> tuple[str, ...]:
+    """``"text,faces"`` / ``"all"`` -> the kinds in :class:`CoverKind` order, faces always first.
+
+    Raises :class:`ConfigError` for an empty list or an unknown kind. ``faces`` is added when left
+    out: a face found by the face detector stays covered whatever else is asked for.
+    """
+    if not isinstance(value, str):
+        raise ConfigError(f"cover must be a comma-separated list of kinds; got {value!r}")
+    names = [n.strip().lower() for n in value.split(",") if n.strip()]
+    if not names:
+        raise ConfigError("cover must name at least one kind: faces, people, text, plates or all")
+    if "all" in names:
+        return tuple(k.value for k in CoverKind)
+    known = {k.value for k in CoverKind}
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise ConfigError(f"cover kinds are faces, people, text, plates or all; got {', '.join(unknown)}")
+    return tuple(k.value for k in CoverKind if k.value in names or k is CoverKind.FACES)
+
+
 class PresetName(StrEnum):
     """Names of the detection presets (the passes behind each live in ``unseen.detect``)."""
 
@@ -187,6 +216,16 @@ class Settings:
         "re-identified above chance (docs/BENCHMARKS.md)",
         group="cover",
         bounds=Range(2, 8),
+    )
+    cover: str = _opt(
+        "faces",
+        "what to hide, comma-separated: faces (always), people (every person's box or silhouette: "
+        "covers people seen from behind or too small for the face detector, hides clothing and "
+        "build; costs most of the picture in crowds), text (names, badges, signs, screens, "
+        "captions: found by a text detector, never read; hides the point of protest signs and "
+        "captions), plates (number plates, found as text), or all. Each added kind runs its own "
+        "detector at native resolution and costs time (docs/BENCHMARKS.md)",
+        group="cover",
     )
     fill: tuple[int, int, int] = _opt((0, 0, 0), "solid fill colour as R,G,B, each 0-255", group="cover", cli=False)
 
@@ -329,6 +368,16 @@ class Settings:
         return dataclasses.replace(self, **changes)
 
     @property
+    def cover_kinds(self) -> tuple[str, ...]:
+        """The kinds to cover, faces first (``("faces",)`` by default)."""
+        return tuple(self.cover.split(","))
+
+    @property
+    def extra_kinds(self) -> tuple[str, ...]:
+        """The kinds beyond faces, each needing a :class:`unseen.detect.base.RegionDetector`."""
+        return self.cover_kinds[1:]
+
+    @property
     def n_threads(self) -> int:
         return self.threads or (os.cpu_count() or 1)
 
@@ -373,6 +422,8 @@ def _checked(f: dataclasses.Field[Any], value: Any) -> Any:
         if not isinstance(value, bool):
             raise ConfigError(f"{name} must be true or false; got {value!r}")
         return value
+    if name == "cover":
+        return ",".join(cover_kinds(value))
     if name == "fill":
         try:
             fill = tuple(int(c) for c in value)
@@ -413,6 +464,7 @@ __all__ = [
     "GROUPS",
     "MAX_CRF",
     "Backend",
+    "CoverKind",
     "Device",
     "EncoderPreset",
     "Mode",
@@ -423,5 +475,6 @@ __all__ = [
     "Shape",
     "VideoEncoder",
     "allowed",
+    "cover_kinds",
     "field_help",
 ]

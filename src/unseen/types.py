@@ -153,3 +153,37 @@ class Faces:
             origin or None,  # type: ignore[arg-type]
             d.get("track_ids"),  # type: ignore[arg-type]
         )
+
+
+@dataclass(frozen=True, eq=False)
+class Regions:
+    """What one :class:`unseen.detect.base.RegionDetector` found in one frame: people, text, plates.
+
+    ``kind`` is a :class:`unseen.settings.CoverKind` value other than ``faces``. ``boxes`` are the
+    regions to cover, already grown to their covering margin, as :class:`Faces` (so the video
+    tracker and hold stage take them unchanged; scores and origins mean what they mean there).
+    ``mask``: optional ``(H, W)`` bool of the frame, the pixels to cover instead of the boxes (a
+    silhouette union); when set, the cover paints the mask and the boxes are only counted and
+    reported. A region detector never removes a face cover: these are painted after the faces.
+    """
+
+    kind: str
+    boxes: Faces
+    mask: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.boxes, Faces):
+            raise ValueError(f"Regions.boxes must be Faces, got {type(self.boxes).__name__}")
+        if self.kind == "faces":
+            raise ValueError("Regions are for kinds other than faces (faces go through Faces)")
+        if self.mask is not None:
+            m = np.asarray(self.mask)
+            if m.ndim != 2 or m.dtype != np.bool_:
+                raise ValueError(f"Regions.mask must be an (H, W) bool array, got {m.shape} {m.dtype}")
+
+    def __len__(self) -> int:
+        return len(self.boxes)
+
+    @classmethod
+    def empty(cls, kind: str) -> Regions:
+        return cls(kind, Faces(np.zeros((0, 4), np.float32)))

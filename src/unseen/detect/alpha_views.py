@@ -25,8 +25,8 @@ from typing import NamedTuple
 import cv2
 import numpy as np
 
-from ..types import Faces
-from .base import FaceDetector
+from ..types import Faces, Regions
+from .base import FaceDetector, RegionDetector
 from .multiscale import merge
 
 OPAQUE = 255
@@ -107,9 +107,19 @@ def detect_views(detector: FaceDetector, shown: Sequence[View]) -> Faces:
     return merge(found, contain_tol=0.0)
 
 
+def regions_in_views(detector: RegionDetector, shown: Sequence[View]) -> Regions:
+    """Regions of one kind found in any of the views: boxes of all views kept (only added), masks unioned."""
+    if len(shown) == 1:
+        return detector.detect(shown[0].pixels)
+    found = [detector.detect(v.pixels) for v in shown]
+    masks = [r.mask for r in found if r.mask is not None]
+    mask = np.logical_or.reduce(masks) if masks else None
+    return Regions(detector.kind, Faces.merge(r.boxes for r in found), mask)
+
+
 def detect_shown(detector: FaceDetector, pixels: np.ndarray) -> Faces:
     """Faces in every picture ``pixels`` shows (see the module docstring)."""
     return detect_views(detector, views(pixels))
 
 
-__all__ = ["View", "composite", "detect_shown", "detect_views", "views"]
+__all__ = ["View", "composite", "detect_shown", "detect_views", "regions_in_views", "views"]

@@ -15,7 +15,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from ..types import Faces
+from ..types import Faces, Regions
 from .passes import Pass
 
 
@@ -73,6 +73,41 @@ class FixedDetector(Detector):
         return self.faces.clipped(w, h)
 
 
+@runtime_checkable
+class RegionDetector(Protocol):
+    """Finds one kind of region other than faces (people, text, plates) in RGB images.
+
+    ``kind``: the :class:`unseen.settings.CoverKind` value it serves (``people``, ``text``,
+    ``plates``). ``name``: what it runs (for reports). ``detect`` takes an ``(H, W, 3)`` uint8 RGB
+    array at native resolution (the picture before any cover is painted) and returns the regions to
+    cover in its pixels, already grown to their margin, with ``Regions.kind == kind``. Like a face
+    detector it never downscales the frame as its only look (tile instead), and a backend that
+    fails raises :class:`unseen.errors.ModelError`, never an empty result. Detection only: it
+    never identifies, reads or classifies what it covers.
+    """
+
+    kind: str
+    name: str
+
+    def detect(self, image: np.ndarray) -> Regions: ...
+
+
+class FixedRegions:
+    """A :class:`RegionDetector` that returns the same boxes for every image. For tests."""
+
+    name = "fixed-regions"
+
+    def __init__(self, kind: str, boxes: Faces):
+        self.kind = kind
+        self.boxes = boxes
+        self.calls = 0
+
+    def detect(self, image: np.ndarray) -> Regions:
+        self.calls += 1
+        h, w = image.shape[:2]
+        return Regions(self.kind, self.boxes.clipped(w, h))
+
+
 class SinglePassNet(Protocol):
     """One network at one size: ``infer(rgb, threshold)`` on an ``(H, W, 3)`` uint8 RGB array, boxes
     in its pixels; ``infer_many`` answers one :class:`Faces` per image, in order (it may batch
@@ -110,4 +145,13 @@ class TensorNet(Protocol):
     def infer_tensor(self, x: Any, threshold: float) -> list[Faces]: ...
 
 
-__all__ = ["Detector", "FaceDetector", "FixedDetector", "SinglePassNet", "SinglePassNetBase", "TensorNet"]
+__all__ = [
+    "Detector",
+    "FaceDetector",
+    "FixedDetector",
+    "FixedRegions",
+    "RegionDetector",
+    "SinglePassNet",
+    "SinglePassNetBase",
+    "TensorNet",
+]

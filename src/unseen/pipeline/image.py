@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from ..cover import apply_cover
+from ..cover.kinds import cover_regions
 from ..detect import FaceDetector
-from ..detect.alpha_views import detect_views, views
+from ..detect.alpha_views import detect_views, regions_in_views, views
+from ..detect.base import RegionDetector
 from ..detect.cache import detector_for
+from ..detect.kinds import region_detectors_for
 from ..errors import UnseenError, UnsupportedFormat, VerificationError
 from ..media.image_io import format_for_path, read_image, write_image
 from ..scrub.image import verify_clean
@@ -19,9 +23,17 @@ from .report import FileReport, ImageDetails, MediaKind
 
 
 def process_image(
-    src: Path, dst: Path | None, settings: Settings, *, detector: FaceDetector | None = None
+    src: Path,
+    dst: Path | None,
+    settings: Settings,
+    *,
+    detector: FaceDetector | None = None,
+    region_detectors: Sequence[RegionDetector] | None = None,
 ) -> FileReport:
-    """Anonymize one photo. Raises :class:`UnseenError` (with the path) and leaves no output."""
+    """Anonymize one photo. Raises :class:`UnseenError` (with the path) and leaves no output.
+
+    ``region_detectors``: one per kind in ``settings.extra_kinds`` (built from the settings when
+    None; none by default). They look at the picture before any cover and paint after the faces."""
     started = time.perf_counter()
     dst = dst if dst is not None else default_photo_output(src)
     try:
@@ -40,7 +52,13 @@ def process_image(
         pixels = loaded.pixels.copy()
         shown = views(pixels)  # with alpha: the colour, over white, over black, the alpha itself
         faces = detect_views(detector, shown)
+        if region_detectors is None:
+            region_detectors = region_detectors_for(settings)
+        found = [regions_in_views(d, shown) for d in region_detectors]
         regions = apply_cover(pixels, faces, settings)
+        covered = {"faces": len(regions)}
+        for extra in found:
+            covered[extra.kind] = covered.get(extra.kind, 0) + len(cover_regions(pixels, extra, settings))
         h, w = pixels.shape[:2]
         same_format = out_format == loaded.format
         with staged_output(dst, overwrite=settings.overwrite) as tmp:
@@ -75,6 +93,8 @@ def process_image(
             boxes=faces.to_dict()["boxes"],
             views=[v.name for v in shown],
             detector=detector.name,
+            covered=covered,
+            region_detectors=[d.name for d in region_detectors],
         ),
     )
     report.warnings.extend(loaded.notes)

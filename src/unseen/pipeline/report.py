@@ -56,6 +56,8 @@ class ImageDetails:
     boxes: list[list[float]]  # detector boxes, before growing to head regions
     views: list[str]  # the pictures detection ran on (with alpha: over white, over black, ...)
     detector: str  # which networks, precision, device
+    covered: dict[str, int] = field(default_factory=dict)  # regions covered per --cover kind (faces too)
+    region_detectors: list[str] = field(default_factory=list)  # the detectors of kinds beyond faces
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -69,6 +71,11 @@ class VideoCounters:
     face_frames_covered: int = 0
     regions_covered: int = 0
     track_ids: set[int] = field(default_factory=set)
+    kind_frames: dict[str, int] = field(default_factory=dict)  # kinds beyond faces: regions painted, over frames
+
+    def covered_kind(self, kind: str, painted: int) -> None:
+        """``painted`` regions of ``kind`` (people, text, plates) covered on one frame."""
+        self.kind_frames[kind] = self.kind_frames.get(kind, 0) + painted
 
     @property
     def tracks(self) -> int:
@@ -113,6 +120,9 @@ class VideoDetails:
     detect_stride: float
     thorough_frames: int  # frames the preset's own (thorough) passes ran on; all without a schedule
     detector: str
+    # Kinds beyond faces (--cover): regions painted summed over frames, and their detectors.
+    kind_frames_covered: dict[str, int] = field(default_factory=dict)
+    region_detectors: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

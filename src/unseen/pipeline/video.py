@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import queue
 import time as _time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,8 +27,9 @@ import av
 import av.error
 import numpy as np
 
-from ..detect.base import FaceDetector
+from ..detect.base import FaceDetector, RegionDetector
 from ..detect.cache import detector_for
+from ..detect.kinds import region_detectors_for
 from ..errors import (
     CorruptInput,
     OutputError,
@@ -43,7 +44,7 @@ from ..media.video_writer import VideoWriter, container_for, output_suffix_for, 
 from ..scrub.container import Expected, removed_metadata, verify_video
 from ..settings import Settings
 from ..track import ShotCutDetector, TemporalCover
-from ..types import Faces
+from ..types import Faces, Regions
 from .commit import check_output_target, staged_output
 from .paths import default_output
 from .report import FileReport, MediaKind, VideoCounters, VideoDetails
@@ -111,6 +112,7 @@ class _Run:
         reader: VideoReader,
         writer: VideoWriter,
         progress: Progress | None,
+        region_detectors: Sequence[RegionDetector] = (),
     ):
         self.info = info
         self.settings = settings
@@ -137,6 +139,10 @@ class _Run:
         )
         self.window = LookaheadLimit(settings)
         self.cover = FrameCover(info, settings, writer.pix_fmt, self.covers)
+        # Kinds beyond faces (--cover people/text/plates): found on each frame's upright picture,
+        # kept by frame index until the frame leaves the face tracker, painted over the faces.
+        self.region_detectors = list(region_detectors)
+        self.extra: dict[int, list[Regions]] = {}
 
     # --- the reader and writer threads ------------------------------------------------------
     def _read(self) -> None:
@@ -189,6 +195,8 @@ class _Run:
         if not isinstance(found, Faces):
             raise PipelineError(f"detector {self.detection.detector.name} returned {type(found).__name__}, not Faces")
         faces = boxes_to_stored(found, p.k, info.width, info.height).clipped(info.width, info.height)
+        if self.region_detectors and p.view is not None:
+            self.extra[df.index] = [self._stored(d.detect(p.view), p.k) for d in self.region_detectors]
         p.view = None  # the picture is no longer needed
         self.detections += len(faces)
         self._emit(self.temporal.push(df, df.time, faces, cut=p.cut))
@@ -197,9 +205,19 @@ class _Run:
         if self.progress is not None:
             self.progress(self.frames_done, self.info.stated_frames)
 
+    def _stored(self, found: Regions, k: int) -> Regions:
+        """Regions of the upright picture in stored-frame pixels (a rotated frame keeps boxes only:
+        they contain the mask, so the cover only grows)."""
+        info = self.info
+        boxes = boxes_to_stored(found.boxes, k, info.width, info.height).clipped(info.width, info.height)
+        return Regions(found.kind, boxes, found.mask if k == 0 else None)
+
     def _emit(self, ready: list[tuple[DecodedFrame, Faces]]) -> None:
         for df, faces in ready:
             frame = self.cover.cover(df.frame, faces)
+            extra = self.extra.pop(df.index, [])
+            if any(len(r) or r.mask is not None for r in extra):
+                frame = self.cover.cover_regions(frame, extra)
             self.shared.put(self.q_out, (frame, df.pts, where(df.index, df.time)))
 
     def _run_batch(self, batch: list[Pending]) -> None:
@@ -264,6 +282,7 @@ def process_video(
     *,
     detector: FaceDetector | None = None,
     progress: Progress | None = None,
+    region_detectors: Sequence[RegionDetector] | None = None,
 ) -> FileReport:
     """Anonymize one video file into ``dst`` (default: ``name.unseen.ext`` beside ``src``).
 
@@ -284,13 +303,15 @@ def process_video(
     info = probe_video(src, max_pixels=settings.max_pixels)
     if detector is None:
         detector = detector_for(settings)
+    if region_detectors is None:
+        region_detectors = region_detectors_for(settings)
     keep = _plan_streams(info, settings, report)
     run: _Run | None = None
     try:
         with staged_output(final, overwrite=settings.overwrite) as tmp:
             with VideoReader(info, passthrough=keep, allow_damaged=settings.allow_damaged) as reader:
                 writer = VideoWriter(tmp, info, settings, input_streams=reader.input_streams, passthrough=keep)
-                run = _Run(info, settings, detector, reader, writer, progress)
+                run = _Run(info, settings, detector, reader, writer, progress, region_detectors)
                 try:
                     run.go()
                 except BaseException:
@@ -352,6 +373,8 @@ def process_video(
         detect_stride=run.schedule.stride if run.schedule is not None else 0.0,
         thorough_frames=run.schedule.runs[-1] if run.schedule is not None else run.frames_done,
         detector=detector.name,
+        kind_frames_covered=dict(covers.kind_frames),
+        region_detectors=[d.name for d in run.region_detectors],
     )
     return report
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 import av
 
 from ..cover import apply_cover, regions_for
+from ..cover.kinds import cover_regions
 from ..cover.looks import solid_i420
 from ..geometry import without_contained
 from ..media.video_reader import VideoInfo
 from ..media.video_writer import PLANAR_420, fill_yuv, from_rgb, to_rgb
 from ..settings import Settings
-from ..types import Faces
+from ..types import Faces, Regions
 from .report import VideoCounters
 
 
@@ -64,6 +65,15 @@ class FrameCover:
             self.counters.covered(faces, regions, info.width, info.height)
             frame = from_rgb(rgb, info, self.out_pix_fmt)
         return frame
+
+    def cover_regions(self, frame: av.VideoFrame, found: list[Regions]) -> av.VideoFrame:
+        """``frame`` (faces already covered) with the regions of the kinds beyond faces painted over it,
+        through RGB (a new frame)."""
+        info = self.info
+        rgb = to_rgb(frame, info)
+        for regions in found:
+            self.counters.covered_kind(regions.kind, len(cover_regions(rgb, regions, self.settings)))
+        return from_rgb(rgb, info, self.out_pix_fmt)
 
 
 __all__ = ["FrameCover"]

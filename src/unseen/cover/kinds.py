@@ -1,0 +1,52 @@
+"""Cover stage for kinds beyond faces (people, text, plates): :class:`Regions` -> pixels, in place.
+
+Painted after the faces, on top, so they only ever add cover. Boxes are rounded outwards (a box
+edge inside a pixel covers that pixel) and clipped; a region's own detector has already grown it to
+its margin. With a mask (silhouettes), ``solid`` paints the mask's pixels; mosaic and blur paint
+the boxes (a mosaic of a silhouette would leave its outline).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..settings import Settings
+from ..types import Faces, Regions
+from . import looks
+
+
+def box_regions(boxes: Faces, width: int, height: int) -> np.ndarray:
+    """Integer ``(N, 4)`` regions ``x1, y1, x2, y2`` (exclusive ends) covering each box, inside the frame."""
+    if len(boxes) == 0:
+        return np.zeros((0, 4), np.int64)
+    b = boxes.boxes.astype(np.float64)
+    x1, y1 = np.floor(b[:, 0]), np.floor(b[:, 1])
+    x2, y2 = np.maximum(np.ceil(b[:, 2]), x1 + 1), np.maximum(np.ceil(b[:, 3]), y1 + 1)
+    out = np.stack(
+        [np.clip(x1, 0, width), np.clip(y1, 0, height), np.clip(x2, 0, width), np.clip(y2, 0, height)], axis=1
+    ).astype(np.int64)
+    return out[(out[:, 2] > out[:, 0]) & (out[:, 3] > out[:, 1])]
+
+
+def cover_regions(frame: np.ndarray, regions: Regions, settings: Settings) -> np.ndarray:
+    """Cover ``regions`` on ``frame`` (``(H, W, 3|4)`` uint8) in place; returns the boxes painted."""
+    h, w = frame.shape[:2]
+    boxes = box_regions(regions.boxes, w, h)
+    if regions.mask is not None and settings.mode == "solid":
+        if regions.mask.shape != (h, w):
+            raise ValueError(f"{regions.kind} mask is {regions.mask.shape}, frame is {(h, w)}")
+        frame[regions.mask, :3] = np.asarray(settings.fill, np.uint8)
+        if frame.shape[2] == 4:
+            frame[regions.mask, 3] = 255
+    elif settings.mode == "solid":
+        looks.solid(frame, boxes, settings.fill)
+    elif settings.mode == "mosaic":
+        looks.mosaic(frame, boxes, settings.mosaic_blocks)
+    elif settings.mode == "blur":
+        looks.blur(frame, boxes, settings.mosaic_blocks)
+    else:
+        raise ValueError(f"no cover for mode {settings.mode!r}")
+    return boxes
+
+
+__all__ = ["box_regions", "cover_regions"]
