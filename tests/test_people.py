@@ -59,7 +59,7 @@ def test_box_mask_covers_the_boxes() -> None:
 
 
 def test_nanodet_on_blank_finds_nobody() -> None:
-    assert len(PersonDetector().detect(np.full((600, 900, 3), 128, np.uint8))) == 0
+    assert len(PersonDetector().people(np.full((600, 900, 3), 128, np.uint8))) == 0
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +71,7 @@ def couple() -> np.ndarray:
 
 def test_people_found_and_silhouette_covers_them(couple: np.ndarray) -> None:
     h, w = couple.shape[:2]
-    people = PersonDetector(NanoDetNet()).detect(couple)
+    people = PersonDetector(NanoDetNet()).people(couple)
     big = people[(people.heights > 0.5 * h) & (people.scores > 0.5)]
     assert len(big) >= 2, people  # the two people of the photo, each over half its height
     sil = silhouette_mask(couple, people, SelfieSegNet())
@@ -84,3 +84,32 @@ def test_people_found_and_silhouette_covers_them(couple: np.ndarray) -> None:
         cx, cy = (x1 + x2) // 2, (y1 + y2) // 2
         assert sil[cy - 20 : cy + 20, cx - 20 : cx + 20].mean() > 0.9
     assert 0.2 < sil.mean() < box_mask(people, w, h).mean()
+
+
+@pytest.mark.parametrize("mode", ["box", "silhouette"])
+def test_cover_people_photo_covers_people_and_faces(couple: np.ndarray, mode: str, tmp_path: Path) -> None:
+    from PIL import Image
+
+    from unseen.detect.base import FixedDetector
+    from unseen.detect.kinds import region_detectors_for
+    from unseen.pipeline.image import process_image
+    from unseen.settings import Settings
+
+    small = np.ascontiguousarray(cv2.resize(couple, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA))
+    Image.fromarray(small).save(tmp_path / "p.png")
+    settings = Settings(cover="faces,people", people=mode)
+    (det,) = region_detectors_for(settings)
+    assert det.kind == "people"
+    regions = det.detect(small)
+    assert len(regions) >= 2 and (regions.mask is not None) == (mode == "silhouette")
+    # a "face" in the background, where no person is: the face cover stays whatever people finds
+    face = np.array([[8, 8, 40, 40]], np.float32)
+    report = process_image(
+        tmp_path / "p.png", tmp_path / "o.png", settings, detector=FixedDetector(Faces(face)), region_detectors=[det]
+    )
+    out = np.asarray(Image.open(tmp_path / "o.png").convert("RGB"))
+    assert (out[8:40, 8:40] == 0).all()
+    painted = (out == 0).all(axis=2)
+    expect = regions.mask if regions.mask is not None else box_mask(regions.boxes, small.shape[1], small.shape[0], 0.0)
+    assert painted[expect].mean() > 0.999
+    assert report.details.covered["people"] == len(regions) and report.details.covered["faces"] == 1

@@ -18,7 +18,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from ..types import Faces
+from ..settings import PeopleMode, Settings
+from ..types import Faces, Regions
+from .kinds import register
 from .onnx_session import make_session, run
 from .weights import load_weights
 
@@ -114,7 +116,7 @@ class PersonDetector:
         canvas[: small.shape[0], : small.shape[1]] = small
         return self.net.infer(canvas, self.threshold).scaled(1 / s).clipped(w, h)
 
-    def detect(self, rgb: np.ndarray) -> Faces:
+    def people(self, rgb: np.ndarray) -> Faces:
         h, w = rgb.shape[:2]
         parts = [self._full(rgb)]
         if self.tiles and max(h, w) > SIZE:
@@ -182,3 +184,34 @@ def silhouette_mask(
         kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
         mask[y1:y2, x1:x2] |= cv2.dilate(m.astype(np.uint8), kernel).astype(bool)
     return mask
+
+
+BOX_GROW = 0.05  # --people box: each person box grown by 5 % of its size per side
+
+
+class PeopleRegions:
+    """The ``people`` :class:`unseen.detect.base.RegionDetector`: person boxes grown by
+    :data:`BOX_GROW`, and with ``silhouette`` the segmentation mask (painted instead of the boxes)."""
+
+    kind = "people"
+
+    def __init__(self, mode: str = PeopleMode.BOX, *, device: str = "cpu", threads: int = 1):
+        self.mode = PeopleMode(mode)
+        self.detector = PersonDetector(NanoDetNet(device=device, threads=threads))
+        self.seg = SelfieSegNet(device=device, threads=threads) if self.mode is PeopleMode.SILHOUETTE else None
+        self.name = f"nanodet-tiled+{'selfie' if self.seg else 'box'}"
+
+    def detect(self, image: np.ndarray) -> Regions:
+        h, w = image.shape[:2]
+        people = self.detector.people(image)
+        boxes = Faces(grown(people.boxes, BOX_GROW, w, h).astype(np.float32), people.scores)
+        if self.seg is None:
+            return Regions("people", boxes)
+        return Regions("people", boxes, silhouette_mask(image, people, self.seg))
+
+
+def build_people(settings: Settings) -> PeopleRegions:
+    return PeopleRegions(settings.people, device=str(settings.device), threads=settings.n_threads)
+
+
+register("people", build_people)
