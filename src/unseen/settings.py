@@ -76,6 +76,11 @@ def cover_kinds(value: str) -> tuple[str, ...]:
     return tuple(k.value for k in CoverKind if k.value in names or k is CoverKind.FACES)
 
 
+class PeopleMode(StrEnum):
+    BOX = "box"
+    SILHOUETTE = "silhouette"
+
+
 class PresetName(StrEnum):
     """Names of the detection presets (the passes behind each live in ``unseen.detect``)."""
 
@@ -233,6 +238,14 @@ class Settings:
         "captions), plates (number plates, found as text), or all. Each added kind runs its own "
         "detector at native resolution and costs time (docs/BENCHMARKS.md)",
         group="cover",
+    )
+    people: str = _opt(
+        "box",
+        "with --cover people: box covers each person's whole box (the safer look: build, clothing "
+        "and outline all hidden); silhouette covers a mask that follows the body, grown a little "
+        "(keeps the scene readable; the outline stays)",
+        group="cover",
+        choices=PeopleMode,
     )
     fill: tuple[int, int, int] = _opt((0, 0, 0), "solid fill colour as R,G,B, each 0-255", group="cover", cli=False)
 
