@@ -336,3 +336,38 @@ def test_cli_starts_real_server_and_prints_url(folder: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_video_plan_made_on_open_and_rendered_with_a_timed_region(tmp_path: Path) -> None:
+    # A video without a plan: the page makes one (the pipeline's make_plan), a region is added for
+    # 0.3-0.6 s, and the render (render_plan: no detection again) covers it on exactly those frames.
+    from .video_factory import covered, make_clip, read_frames
+
+    media = tmp_path / "media"
+    media.mkdir()
+    v = media / "clip.mp4"
+    make_clip(v, width=96, height=64, n=30, fps=30)
+    out = tmp_path / "out"
+    c = client([media], out)
+    fid = c.get("/api/files").json()["files"][0]["id"]
+    r = c.get(f"/api/files/{fid}/plan")
+    assert r.status_code == 200, r.text
+    assert (out / "clip.mp4.plan.json").exists() or (media / "clip.mp4.plan.json").exists()
+    r = c.post(f"/api/files/{fid}/regions", json={"box": [20, 10, 60, 40], "start": 0.3, "end": 0.6, "at": 0.3})
+    assert r.status_code == 200, r.text
+    assert c.post(f"/api/files/{fid}/render").status_code == 202
+    for _ in range(600):
+        job = c.get(f"/api/files/{fid}/render").json()
+        if job["state"] != "running":
+            break
+        time.sleep(0.05)
+    assert job["state"] == "done", job
+    result = sorted(out.glob("clip*.mp4"))
+    assert len(result) == 1
+    frames, times = read_frames(result[0])
+    assert len(frames) == 30
+    box = np.array([20, 10, 60, 40])
+    inside = [covered(f, box) for f, t in zip(frames, times, strict=True) if 0.3 + 1e-6 <= t <= 0.6 - 1e-6]
+    outside = [covered(f, box) for f, t in zip(frames, times, strict=True) if t < 0.2 or t > 0.7]
+    assert inside and min(inside) > 0.95
+    assert outside and max(outside) < 0.5

@@ -53,9 +53,7 @@ class Review:
         path = self.ws.plan_path(f)
         if path.exists():
             return load_plan(path, media_path=f.path)
-        if f.kind != "image":
-            raise BadRequest("no plan for this video yet: make it with `unseen plan` (the page cannot yet)")
-        plan = engine.make_photo_plan(f.path, self.settings)
+        plan = engine.make_file_plan(f.path, self.settings)
         path.parent.mkdir(parents=True, exist_ok=True)
         save_plan(plan, path)
         return plan
@@ -239,7 +237,12 @@ def build_app(review: Review, *, token: str, hosts: set[str]) -> Guard:
             try:
                 out.parent.mkdir(parents=True, exist_ok=True)
                 settings = dataclasses.replace(review.settings, overwrite=True)
-                engine.render_photo(f.path, plan, out, settings)
+
+                def frames(done: int, total: int | None) -> None:
+                    if total:
+                        job.progress = min(done / total, 0.99)
+
+                engine.render_file(f.path, plan, out, settings, progress=frames)
                 job.state, job.progress, job.message, job.output = "done", 1.0, "written and verified", out.name
             except UnseenError as exc:
                 job.state, job.message = "failed", exc.message
