@@ -34,8 +34,7 @@ from .pipeline.progress import FileFinished, FileStarted, FramesDone, ProgressEv
 from .pipeline.report import BatchReport, FileReport, ImageDetails, MediaKind, Status, VideoDetails
 from .settings import Settings
 from .types import Faces, Origin
-
-__version__ = "0.1.0"
+from .version import __version__
 
 __all__ = [
     "BatchReport",

@@ -26,13 +26,12 @@ from ..errors import (
     InputError,
     InputNotFound,
     OutputNotWritable,
-    PipelineError,
     UnseenError,
-    UnsupportedFormat,
 )
-from ..media.kinds import RAW_SUFFIXES, media_kind
+from ..media.kinds import media_kind
 from ..settings import Settings
 from .commit import clean_stale_temps, is_temp_name
+from .one_file import kind_of, run_one
 from .paths import is_unseen_output, is_unseen_output_folder, photo_output_name
 from .progress import FileFinished, FileStarted, FrameProgress, FramesDone, ProgressCallback
 from .report import BatchReport, FileReport, MediaKind
@@ -40,57 +39,9 @@ from .report import BatchReport, FileReport, MediaKind
 DIR_SUFFIX = ".unseen"
 
 
-def kind_of(path: Path) -> MediaKind:
-    kind = media_kind(path)
-    return MediaKind(kind) if kind is not None else MediaKind.UNKNOWN
-
-
 def default_output_dir(src_dir: Path) -> Path:
     """``photos/`` -> ``photos.unseen/`` beside it."""
     return src_dir.with_name(src_dir.name + DIR_SUFFIX)
-
-
-def process_file(
-    src: Path,
-    dst: Path | None,
-    settings: Settings,
-    *,
-    detector: FaceDetector | None = None,
-    progress: FrameProgress | None = None,
-) -> FileReport:
-    kind = media_kind(src)
-    if kind == "image" and src.suffix.lower() in RAW_SUFFIXES:
-        raise UnsupportedFormat(
-            "camera raw files are not read (only their small embedded preview would be); "
-            "convert it to TIFF or JPEG first",
-            path=src,
-        )
-    if kind == "image":
-        from .image import process_image
-
-        return process_image(src, dst, settings, detector=detector)
-    if kind == "video":
-        from .video import process_video
-
-        return process_video(src, dst, settings, detector=detector, progress=progress)
-    raise InputError(f"not a photo or video unseen knows (suffix {src.suffix or 'none'!r})", path=src)
-
-
-def _run_one(
-    src: Path, dst: Path | None, settings: Settings, detector: FaceDetector | None, progress: FrameProgress | None
-) -> FileReport:
-    try:
-        return process_file(src, dst, settings, detector=detector, progress=progress)
-    except UnseenError as err:
-        return FileReport(input=str(src), kind=kind_of(src)).fail(err.with_path(src))
-    except (MemoryError, RecursionError) as exc:
-        return FileReport(input=str(src), kind=kind_of(src)).fail(
-            PipelineError(f"out of resources: {type(exc).__name__}", path=src)
-        )
-    except Exception as exc:  # a bug, not an input problem: still fail this file loudly, go on
-        return FileReport(input=str(src), kind=kind_of(src)).fail(
-            PipelineError(f"internal error ({type(exc).__name__}: {exc}); please report it", path=src)
-        )
 
 
 def walk_media(root: Path, exclude: Path | None, *, skip_outputs: bool = False) -> Iterator[tuple[Path, str | None]]:
@@ -260,7 +211,7 @@ def _run_jobs(
             src = jobs[index].src
             if progress is not None:
                 progress(FileStarted(src, kind_of(src), index, len(jobs)))
-            finished(index, _run_one(src, jobs[index].dst, settings, detector, _frames_of(src, progress)))
+            finished(index, run_one(src, jobs[index].dst, settings, detector, _frames_of(src, progress)))
     batch.files.extend(reports[i] for i in range(len(jobs)))
 
 

@@ -61,7 +61,7 @@ class Manifest:
     """Entries keyed by input path, written to ``root/unseen-manifest.json`` after each ``add``."""
 
     def __init__(self, root: Path, settings: Settings) -> None:
-        from .. import __version__
+        from ..version import __version__
 
         self.path = root / MANIFEST_NAME
         self.head: dict[str, Any] = {

@@ -36,9 +36,9 @@ class _Worker:
         self.detector = build(settings)
 
     def run(self, unit: WorkUnit) -> FileReport:
-        from .batch import _run_one
+        from .one_file import run_one
 
-        return _run_one(unit.src, unit.dst, self.settings, self.detector, None)
+        return run_one(unit.src, unit.dst, self.settings, self.detector, None)
 
 
 def run_units_on_ray(

@@ -46,7 +46,7 @@ def _init_worker(settings: Settings, events: Any) -> None:
 
 
 def _run_unit(unit: WorkUnit) -> FileReport:
-    from .batch import _run_one
+    from .one_file import run_one
 
     events = _state["events"]
     events.put(("start", unit.index, 0, None))
@@ -54,7 +54,7 @@ def _run_unit(unit: WorkUnit) -> FileReport:
     def frames(done: int, total: int | None) -> None:
         events.put(("frames", unit.index, done, total))
 
-    return _run_one(unit.src, unit.dst, _state["settings"], _state["detector"], frames)
+    return run_one(unit.src, unit.dst, _state["settings"], _state["detector"], frames)
 
 
 Event = tuple[str, int, int, "int | None"]

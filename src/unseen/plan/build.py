@@ -63,7 +63,7 @@ def build_plan(
     left out. The result is checked by the loader's rules: a region outside the frame, or sizes
     beyond the limits, raise CorruptInput / LimitExceeded naming the input and the field."""
     if not unseen_version:
-        from .. import __version__
+        from ..version import __version__
 
         unseen_version = __version__
     entries = []
