@@ -13,6 +13,7 @@ from PIL import Image
 
 from unseen.cli import main
 from unseen.errors import ExitStatus
+from unseen.pipeline.manifest import MANIFEST_NAME
 
 from .conftest import noise_image
 
@@ -125,7 +126,7 @@ def test_folder_mirrored_skips_listed_failures_counted(tmp_path, fixed_detector)
     code, out, err = run(str(src), "-o", str(out_dir), "--json")
     report = json.loads(out)
     assert code == ExitStatus.INPUT  # the broken file fails the batch
-    ok = sorted(p.relative_to(out_dir).as_posix() for p in out_dir.rglob("*") if p.is_file())
+    ok = sorted(p.relative_to(out_dir).as_posix() for p in out_dir.rglob("*") if p.is_file() and p.name != MANIFEST_NAME)
     assert ok == ["a/b/three.webp", "a/two.png", "one.jpg"]
     assert report["failed"] == 1 and any("broken.jpg" in f["error"] for f in report["files"] if f["error"])
     assert any("notes.txt" in s for s in report["skipped"])

@@ -8,6 +8,7 @@ import pytest
 from unseen import ModelError, Settings
 from unseen.detect import FaceDetector, build_detector, registry, weights
 from unseen.detect.centerface import CenterFaceNet
+from unseen.detect.people import NanoDetNet, SelfieSegNet
 from unseen.detect.text import TextDetector
 from unseen.detect.yunet import YuNetNet
 from unseen.types import Faces
@@ -85,6 +86,8 @@ LOADERS = {
     "centerface_int8.onnx": lambda: CenterFaceNet(device="cpu", threads=1, precision="int8"),
     "yunet_2023mar.onnx": lambda: YuNetNet(device="cpu", threads=1),
     "PP-OCRv6_det_small.onnx": lambda: TextDetector("text", threads=1),
+    "nanodet_g_416.onnx": lambda: NanoDetNet(threads=1),
+    "selfie_seg_256.onnx": lambda: SelfieSegNet(threads=1),
 }
 
 

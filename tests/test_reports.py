@@ -65,11 +65,13 @@ def test_a_folder_total_keeps_photo_faces_and_video_face_frames_apart(tmp_path):
 # a cover) is now "frames_covered"; a video's "faces" is face-frames covered.
 FILE_KEYS = {"input", "output", "kind", "status", "faces", "metadata_removed", "warnings", "error", "exit_status",
              "seconds", "details"}
-IMAGE_KEYS = {"width", "height", "format", "boxes", "views", "detector"}
+IMAGE_KEYS = {"width", "height", "format", "boxes", "views", "detector",
+              "covered", "region_detectors", "plan_rejected", "manual_regions"}  # --cover kinds; plans
 VIDEO_KEYS = {"frames", "regions_covered", "shot_cuts", "width", "height", "rotation", "video_codec", "pix_fmt",
               "container", "streams_kept", "audio_kept", "damage", "lookahead_frames", "hold_seconds",
               "detect_stride", "thorough_frames", "detector"}
-VIDEO_NEW_KEYS = {"frames_covered", "face_frames_covered", "tracks", "detections", "fps", "duration"}
+VIDEO_NEW_KEYS = {"frames_covered", "face_frames_covered", "tracks", "detections", "fps", "duration",
+                  "kind_frames_covered", "region_detectors", "plan_rejected", "manual_regions"}
 BATCH_KEYS = {"files", "skipped", "failed", "exit_status"}
 
 

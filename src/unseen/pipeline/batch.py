@@ -197,21 +197,38 @@ def _run_jobs(
         if progress is not None:
             progress(FileFinished(report, index, len(jobs)))
 
-    for index, report in list(reports.items()):  # failed while planning: reported first
+    planned = dict(reports)  # failed while planning
+
+    def report_planned(index: int) -> None:
         if progress is not None:
-            progress(FileStarted(jobs[index].src, report.kind, index, len(jobs)))
-        finished(index, report)
+            progress(FileStarted(jobs[index].src, planned[index].kind, index, len(jobs)))
+        finished(index, planned[index])
+
     workers = min(settings.n_workers, len(runnable))
-    if settings.engine == "ray" and runnable:
-        _run_on_ray(jobs, runnable, settings, settings.n_workers, progress, finished)
-    elif workers > 1:
-        _run_on_workers(jobs, runnable, settings, workers, progress, finished)
+    if (settings.engine == "ray" and runnable) or workers > 1:
+        for index in planned:  # reported first: the engines finish files in their own order
+            report_planned(index)
+        if settings.engine == "ray":
+            _run_on_ray(jobs, runnable, settings, settings.n_workers, progress, finished)
+        else:
+            _run_on_workers(jobs, runnable, settings, workers, progress, finished)
+        # A worker or actor killed mid-file left its temporary file: its process is gone now.
+        folders: set[Path] = set()
+        for i in runnable:
+            dst = jobs[i].dst
+            folders.add((dst if dst is not None else jobs[i].src).parent)
+        for folder in sorted(folders):
+            clean_stale_temps(folder)
     else:
-        for index in runnable:
-            src = jobs[index].src
-            if progress is not None:
-                progress(FileStarted(src, kind_of(src), index, len(jobs)))
-            finished(index, run_one(src, jobs[index].dst, settings, detector, _frames_of(src, progress)))
+        todo = set(runnable)
+        for index in range(len(jobs)):  # one process: events in input order
+            if index in planned:
+                report_planned(index)
+            elif index in todo:
+                src = jobs[index].src
+                if progress is not None:
+                    progress(FileStarted(src, kind_of(src), index, len(jobs)))
+                finished(index, run_one(src, jobs[index].dst, settings, detector, _frames_of(src, progress)))
     batch.files.extend(reports[i] for i in range(len(jobs)))
 
 

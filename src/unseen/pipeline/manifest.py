@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from ..errors import OutputExists
+from ..errors import OutputExists, OutputNotWritable
 from ..settings import Settings
 from .report import FileReport, MediaKind, Status
 
@@ -81,19 +81,28 @@ class Manifest:
                 self.files = {}
 
     def add(self, report: FileReport) -> None:
+        old = self.files.get(report.input)
+        if report.error_kind == "OutputExists" and old is not None and old.get("status") == "ok":
+            return  # a run that refused to replace a finished output leaves that output's record
         self.files[report.input] = _entry(report, self.path.parent)
         self.write()
 
     def write(self) -> None:
         data = dict(self.head, files=list(self.files.values()))
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".unseen-manifest.", suffix=".tmp", dir=self.path.parent)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".unseen-manifest.", suffix=".tmp", dir=self.path.parent)
+        except OSError as exc:  # the batch must end with one line and the output status, not a trace
+            raise OutputNotWritable(f"cannot write the manifest: {exc.strerror or exc}", path=self.path) from exc
         try:
             with os.fdopen(fd, "w") as f:
                 json.dump(data, f, indent=1)
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(tmp, self.path)
+        except OSError as exc:
+            Path(tmp).unlink(missing_ok=True)
+            raise OutputNotWritable(f"cannot write the manifest: {exc.strerror or exc}", path=self.path) from exc
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise

@@ -148,6 +148,7 @@ class FileReport:
     exit_status: int = int(ExitStatus.OK)
     seconds: float = 0.0
     details: Details | None = None  # set on success
+    error_kind: str | None = None  # the error's class name on failure (not in the JSON form)
 
     @property
     def ok(self) -> bool:
@@ -156,6 +157,7 @@ class FileReport:
     def fail(self, err: UnseenError) -> FileReport:
         self.status = Status.FAILED
         self.error = err.message
+        self.error_kind = type(err).__name__
         self.exit_status = int(err.exit_status)
         self.output = None
         return self
