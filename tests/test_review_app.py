@@ -46,6 +46,17 @@ def folder(tmp_path: Path) -> Path:
     return d
 
 
+def render_and_wait(c: TestClient, fid: str, *, tries: int) -> None:
+    """Start a render and poll it until it ends; it must have ended written and verified."""
+    assert c.post(f"/api/files/{fid}/render").status_code == 202
+    for _ in range(tries):
+        job = c.get(f"/api/files/{fid}/render").json()
+        if job["state"] != "running":
+            break
+        time.sleep(0.05)
+    assert job["state"] == "done", job
+
+
 def first_id(c: TestClient) -> str:
     files = c.get("/api/files").json()["files"]
     return next(f["id"] for f in files if f["name"] == "a.png")
@@ -139,13 +150,7 @@ def test_render_covers_region(folder: Path, tmp_path: Path) -> None:
     c = client([folder], out)
     fid = first_id(c)
     c.post(f"/api/files/{fid}/regions", json={"box": [100, 60, 200, 160]})
-    assert c.post(f"/api/files/{fid}/render").status_code == 202
-    for _ in range(200):
-        job = c.get(f"/api/files/{fid}/render").json()
-        if job["state"] != "running":
-            break
-        time.sleep(0.05)
-    assert job["state"] == "done", job
+    render_and_wait(c, fid, tries=200)
     result = sorted(out.glob("a*.png"))
     assert len(result) == 1
     src = np.asarray(Image.open(folder / "a.png"))
@@ -355,13 +360,7 @@ def test_video_plan_made_on_open_and_rendered_with_a_timed_region(tmp_path: Path
     assert (out / "clip.mp4.plan.json").exists() or (media / "clip.mp4.plan.json").exists()
     r = c.post(f"/api/files/{fid}/regions", json={"box": [20, 10, 60, 40], "start": 0.3, "end": 0.6, "at": 0.3})
     assert r.status_code == 200, r.text
-    assert c.post(f"/api/files/{fid}/render").status_code == 202
-    for _ in range(600):
-        job = c.get(f"/api/files/{fid}/render").json()
-        if job["state"] != "running":
-            break
-        time.sleep(0.05)
-    assert job["state"] == "done", job
+    render_and_wait(c, fid, tries=600)
     result = sorted(out.glob("clip*.mp4"))
     assert len(result) == 1
     frames, times = read_frames(result[0])

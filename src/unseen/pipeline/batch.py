@@ -19,6 +19,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..detect import FaceDetector
 from ..errors import (
@@ -35,6 +36,9 @@ from .one_file import kind_of, run_one
 from .paths import is_unseen_output, is_unseen_output_folder, photo_output_name
 from .progress import FileFinished, FileStarted, FrameProgress, FramesDone, ProgressCallback
 from .report import BatchReport, FileReport, MediaKind
+
+if TYPE_CHECKING:
+    from .workers import WorkUnit
 
 DIR_SUFFIX = ".unseen"
 
@@ -232,6 +236,18 @@ def _run_jobs(
     batch.files.extend(reports[i] for i in range(len(jobs)))
 
 
+def _done_with_kind(finished: Callable[[int, FileReport], None]) -> Callable[[WorkUnit, FileReport], None]:
+    """An engine's per-unit callback: a dead worker's (or actor's) report knows only the path, so
+    its kind is read from the file before it is recorded."""
+
+    def on_done(unit: WorkUnit, report: FileReport) -> None:
+        if not report.ok and report.details is None:
+            report.kind = kind_of(unit.src)
+        finished(unit.index, report)
+
+    return on_done
+
+
 def _run_on_ray(
     jobs: list[_Job],
     runnable: list[int],
@@ -247,12 +263,8 @@ def _run_on_ray(
         if progress is not None:
             progress(FileStarted(unit.src, kind_of(unit.src), unit.index, len(jobs)))
 
-    def on_done(unit: WorkUnit, report: FileReport) -> None:
-        if not report.ok and report.details is None:
-            report.kind = kind_of(unit.src)
-        finished(unit.index, report)
-
-    run_units_on_ray([WorkUnit(i, jobs[i].src, jobs[i].dst) for i in runnable], settings, workers, on_start, on_done)
+    units = [WorkUnit(i, jobs[i].src, jobs[i].dst) for i in runnable]
+    run_units_on_ray(units, settings, workers, on_start, _done_with_kind(finished))
 
 
 def _run_on_workers(
@@ -275,13 +287,8 @@ def _run_on_workers(
         else:
             progress(FramesDone(src, done, total))
 
-    def on_done(unit: WorkUnit, report: FileReport) -> None:
-        if not report.ok and report.details is None:  # a dead worker's report knows only the path
-            report.kind = kind_of(unit.src)
-        finished(unit.index, report)
-
     units = [WorkUnit(i, jobs[i].src, jobs[i].dst) for i in runnable]
-    run_units(units, settings, workers, on_event, on_done)
+    run_units(units, settings, workers, on_event, _done_with_kind(finished))
 
 
 def _frames_of(src: Path, progress: ProgressCallback | None) -> FrameProgress | None:
