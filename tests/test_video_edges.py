@@ -143,19 +143,7 @@ def test_a_ten_px_face_at_18_px_a_frame_found_only_on_the_stride_is_covered_from
         img[h // 2 - 5 : h // 2 + 5, max(0, x) : max(0, x + side)] = MAGENTA
         return img
 
-    settings = Settings()
-    det = MultiScaleDetector(
-        {"centerface": _Net("centerface", True), "yunet": _Net("yunet", False)}, passes_for(settings), name="fake"
-    )
-    clip = make_clip(tmp_path / "a.mp4", width=w, height=h, n=24, fps=FPS, draw=draw)
-    process_video(clip.path, tmp_path / "o.mp4", settings, detector=det)
-    frames, _ = read_frames(tmp_path / "o.mp4")
-    seen = 0
-    for i, src in enumerate(clip.frames):
-        for box in magenta_boxes(src):
-            seen += 1
-            assert covered(frames[i], box) >= 0.95, f"frame {i}: square {box} not covered"
-    assert seen >= 18
+    _assert_every_square_covered(tmp_path, draw, w, h, n=24, min_seen=18, label="")
 
 
 @pytest.mark.parametrize("edge", ["left", "right", "top", "bottom"])
@@ -181,16 +169,22 @@ def test_a_small_fast_face_drifting_sideways_on_its_way_in_is_covered_from_the_e
             img[max(0, y0) : max(0, y0 + side), max(0, x0) : max(0, x0 + side)] = MAGENTA
         return img
 
+    _assert_every_square_covered(tmp_path, draw, w, h, n=22, min_seen=12, label=f"{edge}: ")
+
+
+def _assert_every_square_covered(tmp_path, draw, w: int, h: int, *, n: int, min_seen: int, label: str) -> None:
+    """Run the default settings with the fake stride-only detector on the clip ``draw`` makes; every
+    magenta square of the input must be covered in the output (and at least ``min_seen`` exist)."""
     settings = Settings()
     det = MultiScaleDetector(
         {"centerface": _Net("centerface", True), "yunet": _Net("yunet", False)}, passes_for(settings), name="fake"
     )
-    clip = make_clip(tmp_path / "a.mp4", width=w, height=h, n=22, fps=FPS, draw=draw)
+    clip = make_clip(tmp_path / "a.mp4", width=w, height=h, n=n, fps=FPS, draw=draw)
     process_video(clip.path, tmp_path / "o.mp4", settings, detector=det)
     frames, _ = read_frames(tmp_path / "o.mp4")
     seen = 0
     for i, src in enumerate(clip.frames):
         for box in magenta_boxes(src):
             seen += 1
-            assert covered(frames[i], box) >= 0.95, f"{edge}: frame {i}: square {box} not covered"
-    assert seen >= 12
+            assert covered(frames[i], box) >= 0.95, f"{label}frame {i}: square {box} not covered"
+    assert seen >= min_seen
