@@ -65,10 +65,13 @@ def test_region_outside_frame_and_other_file_refused(tmp_path, fixed_detector):
 
 def test_video_plan_then_render_equals_one_shot(tmp_path):
     clip = make_clip(tmp_path / "c.mp4", width=96, height=64, n=36, draw=moving_square())
-    process_video(clip.path, tmp_path / "one.mp4", S, detector=MagentaDetector())
-    plan = make_plan(clip.path, S, detector=MagentaDetector())
+    # Lossless (crf 0): x264's lossy output differs a little from run to run on a loaded machine
+    # (the same frames in, a few edge pixels across the dark threshold out), which made this flaky.
+    lossless = dataclasses.replace(S, crf=0)
+    process_video(clip.path, tmp_path / "one.mp4", lossless, detector=MagentaDetector())
+    plan = make_plan(clip.path, lossless, detector=MagentaDetector())
     assert plan.input.is_video and plan.input.frame_count == 36 and plan.box_count > 0
-    render_plan(clip.path, plan, tmp_path / "two.mp4", S)
+    render_plan(clip.path, plan, tmp_path / "two.mp4", lossless)
     one, _ = read_frames(tmp_path / "one.mp4")
     two, _ = read_frames(tmp_path / "two.mp4")
     assert len(one) == len(two) == 36
