@@ -418,3 +418,28 @@ def test_moved_frame_region_stays_in_frames_with_all_its_keyframes(tmp_path: Pat
         moved = load_plan(pf).regions[0]
         assert (moved.unit, moved.start, moved.end) == ("frame", 2, 15), body
         assert [k.at for k in moved.keyframes] == [2, 8, 15] and moved.keyframes[1].box == tuple(body["box"]), body
+
+
+def test_photo_plan_with_text_boxes_shown_and_rejectable(tmp_path: Path) -> None:
+    # A version 2 plan (a text box beside the face): the page gets each box's kind to draw it in its
+    # colour, and a text box is rejected like a face box.
+    from unseen.plan import build_plan, describe_input, save_plan
+    from unseen.settings import Settings
+    from unseen.types import Faces, Regions
+
+    src = photo(tmp_path / "a.png")
+    info = describe_input(src, kind="image", width=320, height=240)
+    face = Faces(np.array([[10, 10, 40, 50]], np.float32), np.array([0.9], np.float32))
+    text = Regions("text", Faces(np.array([[100, 100, 180, 120]], np.float32), np.array([0.7], np.float32)))
+    plan = build_plan(info, Settings(cover="text"), "test", [(0, None, face)], others=[(0, None, text)])
+    save_plan(plan, tmp_path / "a.png.plan.json")
+    c = client([src])
+    fid = first_id(c)
+    doc = c.get(f"/api/files/{fid}/plan").json()["plan"]
+    assert doc["version"] == 2 and [b.get("kind") for b in doc["frames"][0]["boxes"]] == [None, "text"]
+    r = c.post(f"/api/files/{fid}/boxes", json={"frame": 0, "box": 1, "rejected": True, "by": "me"})
+    assert r.status_code == 200, r.text
+    saved = load_plan(tmp_path / "a.png.plan.json")
+    assert saved.frames[0].boxes[1].rejected is not None and saved.frames[0].boxes[1].kind == "text"
+    assert saved.regions_for(0)[0].kind == "text" and len(saved.regions_for(0)[0]) == 0
+    assert "kind-text" in (Path(__file__).parents[1] / "src/unseen/review/static/review.css").read_text()

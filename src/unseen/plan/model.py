@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ..types import Faces, Origin
+from ..types import Faces, Origin, Regions
 
 # Origin <-> the name a plan file uses for it. DILATED is written "held": it is a detection held
 # on (and grown) over frames around the ones where it was seen.
@@ -25,6 +25,11 @@ ORIGIN_NAMES = {
     Origin.MANUAL: "manual",
 }
 ORIGINS_BY_NAME = {name: origin for origin, name in ORIGIN_NAMES.items()}
+
+# What a box may be besides a face (``--cover``'s other kinds, in CoverKind order). A face box has
+# no "kind" in the file; the others say theirs (plan version 2).
+FACE_KIND = "faces"
+OTHER_KINDS = ("people", "text", "plates")
 
 
 class FlagKind(enum.Enum):
@@ -97,10 +102,15 @@ class PlanBox:
     origin: Origin
     track: int = -1  # -1: not tracked
     rejected: Rejection | None = None
+    kind: str = FACE_KIND  # or one of OTHER_KINDS: covered as that kind is (as found, not grown)
 
     @property
     def box(self) -> tuple[float, float, float, float]:
         return (self.x1, self.y1, self.x2, self.y2)
+
+    @property
+    def is_face(self) -> bool:
+        return self.kind == FACE_KIND
 
 
 @dataclass(frozen=True)
@@ -170,7 +180,7 @@ class Plan:
     frames: tuple[FrameBoxes, ...] = ()  # frames with boxes, by increasing index
     regions: tuple[Region, ...] = ()
     flags: tuple[Flag, ...] = ()  # by risk, highest first
-    version: int = 1
+    version: int = 1  # as loaded; the writer writes the oldest version that holds the plan
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_index", {f.index: f for f in self.frames})
@@ -198,7 +208,7 @@ class Plan:
         tracks: list[int] = []
         if entry is not None:
             for b in entry.boxes:
-                if b.rejected is None:
+                if b.rejected is None and b.is_face:
                     boxes.append(b.box)
                     scores.append(b.score)
                     origins.append(int(b.origin))
@@ -222,6 +232,45 @@ class Plan:
             np.asarray(origins, np.uint8),
             np.asarray(tracks, np.int64),
         )
+
+    def regions_for(self, index: int) -> tuple[Regions, ...]:
+        """The other kinds' boxes to cover in frame ``index`` (people, text, plates; not rejected),
+        one :class:`Regions` per kind the plan has boxes of anywhere, in OTHER_KINDS order."""
+        entry = self.frame(index)
+        out = []
+        for kind in self.box_kinds:
+            boxes = [] if entry is None else [b for b in entry.boxes if b.kind == kind and b.rejected is None]
+            faces = Faces(
+                np.asarray([b.box for b in boxes], np.float32).reshape(-1, 4),
+                np.asarray([b.score for b in boxes], np.float32),
+                np.asarray([int(b.origin) for b in boxes], np.uint8),
+                np.asarray([b.track for b in boxes], np.int64),
+            )
+            out.append(Regions(kind, faces))
+        return tuple(out)
+
+    @property
+    def box_kinds(self) -> tuple[str, ...]:
+        """The kinds other than faces the plan has boxes of, in OTHER_KINDS order."""
+        seen = {b.kind for f in self.frames for b in f.boxes if not b.is_face}
+        return tuple(k for k in OTHER_KINDS if k in seen)
+
+    @property
+    def planned_kinds(self) -> tuple[str, ...]:
+        """The kinds other than faces this plan answers for: those it has boxes of, and those its
+        producer's ``cover`` setting asked for (looked for, and none found, is an answer too)."""
+        asked: tuple[str, ...] = ()
+        cover = self.producer.settings.get("cover")
+        if isinstance(cover, str):
+            from ..errors import ConfigError
+            from ..settings import cover_kinds
+
+            try:
+                asked = cover_kinds(cover)
+            except ConfigError:  # a hand-edited setting; the boxes still count
+                asked = ()
+        have = set(asked) | set(self.box_kinds)
+        return tuple(k for k in OTHER_KINDS if k in have)
 
     @property
     def box_count(self) -> int:

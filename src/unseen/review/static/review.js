@@ -94,8 +94,8 @@
     const now = frameNow();
     const fr = p.frames.find((f) => f.index === now.index);
     if (fr) fr.boxes.forEach((b, k) => {
-      const d = el("div", "box" + (b.rejected ? " rejected" : ""));
-      d.title = b.origin + " score " + b.score.toFixed(2) + (b.rejected ? " - rejected by " + b.by + " at " + b.at + " (click to restore)" : " (click to reject)");
+      const d = el("div", "box" + (b.kind ? " kind-" + b.kind : "") + (b.rejected ? " rejected" : ""));
+      d.title = (b.kind || "face") + ", " + b.origin + " score " + b.score.toFixed(2) + (b.rejected ? " - rejected by " + b.by + " at " + b.at + " (click to restore)" : " (click to reject)");
       d.dataset.box = k; place(d, b.box);
       d.addEventListener("mousedown", (e) => e.stopPropagation());
       d.addEventListener("click", (e) => { e.stopPropagation(); decide(now.index, k, !b.rejected); });

@@ -1,0 +1,90 @@
+"""Other ``--cover`` kinds in plans (version 2): a photo's plan holds its people/text/plates boxes
+with their kind; rendering covers them from the plan without detecting; a rejected one is left; a
+version 1 plan still loads and is still written as version 1; a video plan with other kinds is
+refused with one line. Region detectors here are real detectors of a simple kind (green patches
+stand for text); faces are magenta squares (see video_factory)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from unseen.detect import kinds
+from unseen.errors import ConfigError, CorruptInput
+from unseen.pipeline.plan_run import make_plan, render_plan, write_plan
+from unseen.plan import Rejection, load_plan, plan_from_bytes, save_plan
+from unseen.settings import Settings
+
+from .plan_cases import image_doc, to_bytes
+from .test_cover_kinds import GreenRegions, _photo
+from .video_factory import MagentaDetector, covered, make_clip
+
+TEXT = Settings(cover="text")
+
+
+@pytest.fixture
+def green(monkeypatch):
+    det = GreenRegions()
+    monkeypatch.setitem(kinds.BUILDERS, "text", lambda settings: det)
+    return det
+
+
+def test_photo_plan_holds_text_boxes_and_renders_them_without_detecting(tmp_path, green):
+    face, text = _photo(tmp_path / "p.png")
+    plan, where = write_plan(tmp_path / "p.png", settings=TEXT, detector=MagentaDetector(), thorough=False)
+    doc = json.loads(where.read_text())
+    assert doc["version"] == 2
+    boxes = doc["frames"][0]["boxes"]
+    assert [b.get("kind") for b in boxes] == [None, "text"] and boxes[1]["origin"] == "detected"
+    assert not any(f["box"] == boxes[1]["box"] for f in doc["flags"] if "box" in f)  # flags are for faces
+    loaded = load_plan(where, media_path=tmp_path / "p.png")
+    assert loaded == plan and loaded.planned_kinds == ("text",) and len(loaded.faces_for(0)) == 1
+    calls = green.calls
+    for settings, name in ((TEXT, "o.png"), (Settings(), "faces_only.png")):  # the plan says text: covered
+        report = render_plan(tmp_path / "p.png", where, tmp_path / name, settings)
+        out = np.asarray(Image.open(tmp_path / name).convert("RGB"))
+        assert covered(out, face) == 1.0 and covered(out, text) == 1.0, name
+        assert report.details.covered == {"faces": 1, "text": 1} and report.details.region_detectors == ["plan (text)"]
+    assert green.calls == calls  # rendered from the plan: the text detector did not run again
+
+
+def test_rejected_text_box_is_left_and_recorded(tmp_path, green):
+    face, text = _photo(tmp_path / "p.png")
+    plan = make_plan(tmp_path / "p.png", TEXT, detector=MagentaDetector(), thorough=False)
+    f0 = plan.frames[0]
+    boxes = tuple(dataclasses.replace(b, rejected=Rejection("t", "now")) if not b.is_face else b for b in f0.boxes)
+    plan = dataclasses.replace(plan, frames=(dataclasses.replace(f0, boxes=boxes),))
+    save_plan(plan, tmp_path / "p.png.plan.json")
+    report = render_plan(tmp_path / "p.png", tmp_path / "p.png.plan.json", tmp_path / "o.png", TEXT)
+    out = np.asarray(Image.open(tmp_path / "o.png").convert("RGB"))
+    assert covered(out, face) == 1.0 and covered(out, text) == 0.0 and report.details.plan_rejected == 1
+
+
+def test_a_faces_only_plan_is_still_version_1_and_kind_needs_version_2(tmp_path, green):
+    _photo(tmp_path / "p.png")
+    _, where = write_plan(tmp_path / "p.png", settings=Settings(), detector=MagentaDetector(), thorough=False)
+    assert json.loads(where.read_text())["version"] == 1  # readable by an unseen that reads version 1
+    doc = image_doc()
+    doc["frames"][0]["boxes"][0]["kind"] = "text"
+    with pytest.raises(CorruptInput, match="field 'kind' needs plan version 2"):
+        plan_from_bytes(to_bytes(doc), "plan.json")
+    doc["version"] = 2
+    assert plan_from_bytes(to_bytes(doc), "plan.json").frames[0].boxes[0].kind == "text"
+    for bad in ("faces", "cars", 3):
+        doc["frames"][0]["boxes"][0]["kind"] = bad
+        with pytest.raises(CorruptInput, match="kind: must be one of people, plates, text"):
+            plan_from_bytes(to_bytes(doc), "plan.json")
+
+
+def test_video_plan_with_other_kinds_is_refused_with_one_line(tmp_path, green):
+    clip = make_clip(tmp_path / "c.mp4", width=64, height=48, n=6)
+    with pytest.raises(ConfigError, match="a video's plan holds faces and manual regions only"):
+        make_plan(clip.path, TEXT, detector=MagentaDetector())
+    plan = make_plan(clip.path, Settings(), detector=MagentaDetector())
+    with pytest.raises(ConfigError, match="run the video without a plan"):
+        render_plan(clip.path, plan, tmp_path / "o.mp4", TEXT)
+    assert not (tmp_path / "o.mp4").exists()
