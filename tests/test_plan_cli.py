@@ -182,3 +182,12 @@ def test_save_plan_for_a_folder_mirrors_beside_the_outputs(tmp_path, fixed_detec
     code, _, err = run(str(d), "--plan", str(o), "-o", str(tmp_path / "again"))  # the saved plans render the folder
     assert code == 0, err
     assert np.array_equal(np.asarray(Image.open(o / "a.png")), np.asarray(Image.open(tmp_path / "again" / "a.png")))
+
+
+def test_plan_several_inputs_with_a_folder_mirror_under_its_name(tmp_path, fixed_detector):
+    d = _folder(tmp_path)
+    src = _png(tmp_path / "p.png", seed=3)
+    code, _, err = run("plan", str(d), str(src), "-o", str(tmp_path / "P"), "--no-thorough")
+    assert code == 0, err
+    assert (tmp_path / "P" / "d" / "a.png.plan.json").exists() and (tmp_path / "P" / "d" / "sub" / "b.png.plan.json").exists()
+    assert (tmp_path / "P" / "p.png.plan.json").exists()
