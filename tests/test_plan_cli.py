@@ -189,5 +189,6 @@ def test_plan_several_inputs_with_a_folder_mirror_under_its_name(tmp_path, fixed
     src = _png(tmp_path / "p.png", seed=3)
     code, _, err = run("plan", str(d), str(src), "-o", str(tmp_path / "P"), "--no-thorough")
     assert code == 0, err
-    assert (tmp_path / "P" / "d" / "a.png.plan.json").exists() and (tmp_path / "P" / "d" / "sub" / "b.png.plan.json").exists()
-    assert (tmp_path / "P" / "p.png.plan.json").exists()
+    p = tmp_path / "P"
+    assert (p / "d" / "a.png.plan.json").exists() and (p / "d" / "sub" / "b.png.plan.json").exists()
+    assert (p / "p.png.plan.json").exists()
