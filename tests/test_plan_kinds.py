@@ -88,3 +88,20 @@ def test_video_plan_with_other_kinds_is_refused_with_one_line(tmp_path, green):
     with pytest.raises(ConfigError, match="run the video without a plan"):
         render_plan(clip.path, plan, tmp_path / "o.mp4", TEXT)
     assert not (tmp_path / "o.mp4").exists()
+
+
+def test_build_plan_takes_other_kinds_per_video_frame_for_the_video_side():
+    # The interface the video pipeline can fill (per-frame Regions with track ids): merged into the
+    # frames after the faces, frames kept in order, round-tripped by the loader; faces_for ignores them.
+    from unseen.plan import InputInfo, build_plan
+    from unseen.plan.encode import dumps
+    from unseen.types import Faces, Regions
+
+    info = InputInfo("c.mp4", 10, "0" * 64, "video", 64, 48, 10, (1, 10), 10.0, 1.0)
+    face = Faces(np.array([[1, 1, 9, 9]], np.float32), np.array([0.9], np.float32))
+    plate = Regions("plates", Faces(np.array([[20, 20, 40, 30]], np.float32), track_ids=np.array([4])))
+    plan = build_plan(info, Settings(cover="plates"), "t", [(2, 0.2, face)], others=[(5, 0.5, plate), (2, 0.2, plate)])
+    assert [f.index for f in plan.frames] == [2, 5] and plan.version == 2 and plan.box_kinds == ("plates",)
+    assert [b.kind for b in plan.frames[0].boxes] == ["faces", "plates"] and plan.frames[1].boxes[0].track == 4
+    assert len(plan.faces_for(5)) == 0 and len(plan.regions_for(5)[0]) == 1 and len(plan.regions_for(7)[0]) == 0
+    assert plan_from_bytes(dumps(plan).encode(), "plan.json") == plan
