@@ -105,3 +105,24 @@ def test_build_plan_takes_other_kinds_per_video_frame_for_the_video_side():
     assert [b.kind for b in plan.frames[0].boxes] == ["faces", "plates"] and plan.frames[1].boxes[0].track == 4
     assert len(plan.faces_for(5)) == 0 and len(plan.regions_for(5)[0]) == 1 and len(plan.regions_for(7)[0]) == 0
     assert plan_from_bytes(dumps(plan).encode(), "plan.json") == plan
+
+
+def test_looked_for_and_none_found_is_answered_only_by_a_version_2_plan(tmp_path, green):
+    # A plan made with --cover text that found no text is version 2 and answers for text: a render
+    # does not detect it again. A version 1 plan with the same producer settings (as the one-shot
+    # --cover text --save-plan wrote before plans held text) recorded no text: its render detects it.
+    face, text = _photo(tmp_path / "p.png")
+    plan = make_plan(tmp_path / "p.png", TEXT, detector=MagentaDetector(), thorough=False)
+    f0 = plan.frames[0]
+    none_found = dataclasses.replace(plan, frames=(dataclasses.replace(f0, boxes=f0.boxes[:1]),))
+    assert none_found.version == 2 and none_found.planned_kinds == ("text",) and none_found.box_kinds == ()
+    calls = green.calls
+    render_plan(tmp_path / "p.png", none_found, tmp_path / "o2.png", TEXT)
+    assert green.calls == calls  # answered by the plan: not detected
+    save_plan(dataclasses.replace(none_found, version=1), tmp_path / "p.png.plan.json")
+    assert json.loads((tmp_path / "p.png.plan.json").read_text())["version"] == 1  # saved again: still 1
+    old = load_plan(tmp_path / "p.png.plan.json", media_path=tmp_path / "p.png")
+    assert old.version == 1 and old.asked_kinds == ("text",) and old.planned_kinds == ()
+    report = render_plan(tmp_path / "p.png", old, tmp_path / "o1.png", TEXT)
+    out = np.asarray(Image.open(tmp_path / "o1.png").convert("RGB"))
+    assert green.calls == calls + 1 and covered(out, text) == 1.0 and report.details.region_detectors == ["green"]

@@ -12,7 +12,7 @@ from ..settings import Settings
 from ..types import Faces, Origin, Regions
 from .encode import plan_to_json, written_version
 from .flags import FlagEvidence, FlagOptions, compute_flags
-from .model import FACE_KIND, OTHER_KINDS, FrameBoxes, InputInfo, Plan, PlanBox, Producer, Region
+from .model import FACE_KIND, KINDS_VERSION, OTHER_KINDS, FrameBoxes, InputInfo, Plan, PlanBox, Producer, Region
 from .validate import PlanFieldError, plan_from_json
 
 
@@ -95,7 +95,8 @@ def build_plan(
                 else dataclasses.replace(old, boxes=old.boxes + tuple(boxes))
             )
         plan = dataclasses.replace(plan, frames=tuple(merged[i] for i in sorted(merged)))
-        plan = dataclasses.replace(plan, version=written_version(plan))
+    # Version 2 when the other kinds were looked for (recorded, found or not; Plan.planned_kinds).
+    plan = dataclasses.replace(plan, version=max(written_version(plan), KINDS_VERSION if plan.asked_kinds else 1))
     try:
         plan_from_json(plan_to_json(plan))
     except PlanFieldError as exc:

@@ -85,8 +85,10 @@ def _flag(f: Flag) -> dict[str, Any]:
 
 
 def written_version(plan: Plan) -> int:
-    """The version a plan is written as: the oldest that holds it (so a plan without boxes of other
-    kinds stays readable by an unseen that reads version 1), never older than it was loaded as."""
+    """The version a plan is written as: the oldest that holds it, never older than it was made or
+    loaded as (``build_plan`` makes a plan version 2 when its producer asked for other kinds, found
+    or not). A loaded version 1 plan stays version 1 unless boxes of other kinds were added: its
+    producer's ``cover`` never becomes an answer for kinds it did not record."""
     return max(plan.version, limits.KINDS_VERSION if plan.box_kinds else 1)
 
 

@@ -30,6 +30,7 @@ ORIGINS_BY_NAME = {name: origin for origin, name in ORIGIN_NAMES.items()}
 # no "kind" in the file; the others say theirs (plan version 2).
 FACE_KIND = "faces"
 OTHER_KINDS = ("people", "text", "plates")
+KINDS_VERSION = 2  # = limits.KINDS_VERSION: the first plan version that records them
 
 
 class FlagKind(enum.Enum):
@@ -251,25 +252,35 @@ class Plan:
 
     @property
     def box_kinds(self) -> tuple[str, ...]:
-        """The kinds other than faces the plan has boxes of, in OTHER_KINDS order."""
-        seen = {b.kind for f in self.frames for b in f.boxes if not b.is_face}
-        return tuple(k for k in OTHER_KINDS if k in seen)
+        """The kinds other than faces the plan has boxes of, in OTHER_KINDS order (computed once)."""
+        cached = self.__dict__.get("_box_kinds")
+        if cached is None:
+            seen = {b.kind for f in self.frames for b in f.boxes if not b.is_face}
+            cached = tuple(k for k in OTHER_KINDS if k in seen)
+            object.__setattr__(self, "_box_kinds", cached)
+        return cached  # type: ignore[no-any-return]
+
+    @property
+    def asked_kinds(self) -> tuple[str, ...]:
+        """The kinds other than faces its producer's ``cover`` setting names (none if unreadable)."""
+        cover = self.producer.settings.get("cover")
+        if not isinstance(cover, str):
+            return ()
+        from ..errors import ConfigError
+        from ..settings import cover_kinds
+
+        try:
+            return tuple(k for k in cover_kinds(cover) if k in OTHER_KINDS)
+        except ConfigError:  # a hand-edited setting; the boxes still count
+            return ()
 
     @property
     def planned_kinds(self) -> tuple[str, ...]:
-        """The kinds other than faces this plan answers for: those it has boxes of, and those its
-        producer's ``cover`` setting asked for (looked for, and none found, is an answer too)."""
-        asked: tuple[str, ...] = ()
-        cover = self.producer.settings.get("cover")
-        if isinstance(cover, str):
-            from ..errors import ConfigError
-            from ..settings import cover_kinds
-
-            try:
-                asked = cover_kinds(cover)
-            except ConfigError:  # a hand-edited setting; the boxes still count
-                asked = ()
-        have = set(asked) | set(self.box_kinds)
+        """The kinds other than faces this plan answers for: those it has boxes of, and, in a plan of
+        version 2 or later (made by an unseen that records them), those its producer asked for:
+        looked for and none found is an answer too. A version 1 plan made with ``--cover text``
+        recorded no text, so its text is not answered for (a render detects it)."""
+        have = set(self.box_kinds) | (set(self.asked_kinds) if self.version >= KINDS_VERSION else set())
         return tuple(k for k in OTHER_KINDS if k in have)
 
     @property
