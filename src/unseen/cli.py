@@ -306,7 +306,12 @@ def _run_with_plan(ns: argparse.Namespace, settings: Settings, out: IO[str], err
         runner = render_runner(plan_lookup(inputs, Path(ns.plan)), regions)
     else:
         runner = one_shot_runner(regions, save_plans=ns.save_plan)
-    total = process_paths(inputs, Path(ns.output) if ns.output else None, settings, runner=runner)
+    bars = _ProgressBars(err) if not ns.quiet and not ns.json and err.isatty() else None
+    try:
+        total = process_paths(inputs, Path(ns.output) if ns.output else None, settings, progress=bars, runner=runner)
+    finally:
+        if bars is not None:
+            bars.close()
     if ns.json:
         json.dump([r.to_dict() for r in total.files], out, indent=2)
         out.write("\n")
