@@ -88,3 +88,107 @@ def test_bad_plans_are_one_line_input_errors_and_write_nothing(tmp_path, fixed_d
     assert not (tmp_path / "o.png").exists()
     code, _, err = run(str(src), "--region", "1,2,3", "-o", str(tmp_path / "o.png"))
     assert code == ExitStatus.USAGE and not (tmp_path / "o.png").exists()
+
+
+def _folder(tmp_path):
+    d = tmp_path / "d"
+    (d / "sub").mkdir(parents=True)
+    _png(d / "a.png")
+    _png(d / "sub" / "b.png", seed=1)
+    (d / "notes.txt").write_text("not media")
+    _png(d / "old.unseen.png", seed=2)  # an earlier output: not planned again (as the batch skips it)
+    return d
+
+
+def test_plan_folder_beside_each_file_then_mirrored(tmp_path, fixed_detector):
+    d = _folder(tmp_path)
+    code, out, err = run("plan", str(d), "--no-thorough")
+    assert code == 0, err
+    assert (d / "a.png.plan.json").exists() and (d / "sub" / "b.png.plan.json").exists()
+    assert not (d / "old.unseen.png.plan.json").exists() and not (d / "notes.txt.plan.json").exists()
+    assert "2 of 2 plan(s) written" in out and "skipped: " in out and "notes.txt" in out
+    code, out, err = run("plan", str(d), "--no-thorough")  # plans are not replaced silently
+    assert code == ExitStatus.OUTPUT and err.count("plan file exists") == 2 and "0 of 2" in out
+    code, _, err = run("plan", str(d), "-o", str(tmp_path / "P"), "--no-thorough")
+    assert code == 0, err
+    assert (tmp_path / "P" / "a.png.plan.json").exists() and (tmp_path / "P" / "sub" / "b.png.plan.json").exists()
+    assert "a.png.plan.json" not in {p.name for p in (tmp_path / "P").iterdir() if p.is_dir()}
+
+
+def test_plan_folder_one_bad_file_fails_the_run_not_the_others(tmp_path, fixed_detector):
+    d = tmp_path / "d"
+    d.mkdir()
+    _png(d / "good.png")
+    (d / "bad.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 40)  # a PNG signature, then nothing usable
+    code, out, err = run("plan", str(d), "--no-thorough")
+    assert code == ExitStatus.INPUT, err
+    assert (d / "good.png.plan.json").exists() and not (d / "bad.png.plan.json").exists()
+    assert err.count("\n") == 1 and "bad.png" in err and "1 FAILED" in out
+
+
+def test_region_with_a_folder_is_refused(tmp_path, fixed_detector):
+    d = _folder(tmp_path)
+    for argv in (["plan", str(d)], [str(d)], [str(d), "--plan", str(d)]):
+        code, _, err = run(*argv, "--region", "1,1,20,20")
+        assert code == ExitStatus.USAGE and "per file" in err and err.count("\n") == 1, (argv, err)
+    assert not list(d.rglob("*.plan.json")) and not (tmp_path / "d.unseen").exists()
+
+
+def test_render_a_folder_from_plans_beside_or_mirrored(tmp_path, fixed_detector):
+    d = _folder(tmp_path)
+    (d / "old.unseen.png").unlink()
+    assert run("plan", str(d), "--no-thorough")[0] == 0
+    pf = d / "a.png.plan.json"
+    doc = json.loads(pf.read_text())
+    doc["frames"][0]["boxes"][0].update(rejected=True, by="test", at="2026-12-02")
+    pf.write_text(json.dumps(doc))
+    code, out, err = run(str(d), "--plan", str(d))  # plans beside each file
+    assert code == 0, err
+    a = np.asarray(Image.open(tmp_path / "d.unseen" / "a.png"))
+    b = np.asarray(Image.open(tmp_path / "d.unseen" / "sub" / "b.png"))
+    assert np.array_equal(a[45, 40], np.asarray(Image.open(d / "a.png"))[45, 40])  # rejected: left as it was
+    assert b[45, 40].max() == 0 and "1 rejected box(es) left uncovered" in out
+    # Mirrored plans (unseen plan DIR -o P); a file without its plan fails, the others are rendered.
+    assert run("plan", str(d), "-o", str(tmp_path / "P"), "--no-thorough")[0] == 0
+    (tmp_path / "P" / "sub" / "b.png.plan.json").unlink()
+    code, out, err = run(str(d), "--plan", str(tmp_path / "P"), "-o", str(tmp_path / "O"))
+    assert code == ExitStatus.INPUT and "no plan" in err and err.count("\n") == 1, err
+    assert (tmp_path / "O" / "a.png").exists() and not (tmp_path / "O" / "sub" / "b.png").exists()
+    code, _, err = run(str(d), "--plan", str(pf))
+    assert code == ExitStatus.USAGE and "folder of its plans" in err
+
+
+def test_save_plan_goes_beside_the_output(tmp_path, fixed_detector):
+    src = _png(tmp_path / "p.png")
+    (tmp_path / "out").mkdir()
+    code, _, err = run(str(src), "-o", str(tmp_path / "out" / "o.png"), "--save-plan")
+    assert code == 0, err
+    assert (tmp_path / "out" / "p.png.plan.json").exists() and not (tmp_path / "p.png.plan.json").exists()
+    # An existing plan is refused before anything is written (as an existing output is).
+    code, _, err = run(str(src), "-o", str(tmp_path / "out" / "o2.png"), "--save-plan")
+    assert code == ExitStatus.OUTPUT and "plan file exists" in err and not (tmp_path / "out" / "o2.png").exists()
+    code, _, err = run(str(src), "-o", str(tmp_path / "out" / "o2.png"), "--save-plan", "--overwrite")
+    assert code == 0 and (tmp_path / "out" / "o2.png").exists(), err
+
+
+def test_save_plan_for_a_folder_mirrors_beside_the_outputs(tmp_path, fixed_detector):
+    d = _folder(tmp_path)
+    (d / "old.unseen.png").unlink()  # with -o (below) it would be rendered too, and it has no plan
+    code, _, err = run(str(d), "--save-plan")
+    assert code == 0, err
+    o = tmp_path / "d.unseen"
+    assert (o / "a.png").exists() and (o / "a.png.plan.json").exists() and (o / "sub" / "b.png.plan.json").exists()
+    assert not list(d.rglob("*.plan.json"))
+    code, _, err = run(str(d), "--plan", str(o), "-o", str(tmp_path / "again"))  # the saved plans render the folder
+    assert code == 0, err
+    assert np.array_equal(np.asarray(Image.open(o / "a.png")), np.asarray(Image.open(tmp_path / "again" / "a.png")))
+
+
+def test_plan_several_inputs_with_a_folder_mirror_under_its_name(tmp_path, fixed_detector):
+    d = _folder(tmp_path)
+    src = _png(tmp_path / "p.png", seed=3)
+    code, _, err = run("plan", str(d), str(src), "-o", str(tmp_path / "P"), "--no-thorough")
+    assert code == 0, err
+    p = tmp_path / "P"
+    assert (p / "d" / "a.png.plan.json").exists() and (p / "d" / "sub" / "b.png.plan.json").exists()
+    assert (p / "p.png.plan.json").exists()

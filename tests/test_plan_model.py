@@ -192,7 +192,7 @@ def test_schema_file_ships_beside_the_package():
     from unseen.plan import SCHEMA_PATH
 
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema" and schema["properties"]["version"]["const"] == 1
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema" and schema["properties"]["version"]["enum"] == [1, 2]
 
 
 def test_builder_refuses_manual_boxes_in_frames():

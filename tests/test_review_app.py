@@ -370,3 +370,76 @@ def test_video_plan_made_on_open_and_rendered_with_a_timed_region(tmp_path: Path
     outside = [covered(f, box) for f, t in zip(frames, times, strict=True) if t < 0.2 or t > 0.7]
     assert inside and min(inside) > 0.95
     assert outside and max(outside) < 0.5
+
+
+def test_moved_video_region_adds_a_keyframe_and_keeps_the_others(tmp_path: Path) -> None:
+    # Moving a region at time t (the page sends the box, t and the frame index; no span) makes the
+    # box its keyframe at t: the other keyframes and the span stay. It used to need the page's
+    # start/end fields, which moved the span and dropped the keyframes outside it.
+    v = _video_with_plan(tmp_path)
+    c = client([v])
+    fid = c.get("/api/files").json()["files"][0]["id"]
+    r = c.post(f"/api/files/{fid}/regions", json={"box": [10, 10, 20, 20], "start": 0.2, "end": 1.8, "at": 0.2})
+    assert r.status_code == 200, r.text
+    for box, at in (([30, 10, 40, 20], 1.8), ([20, 20, 30, 30], 1.0)):
+        r = c.put(f"/api/files/{fid}/regions/0", json={"box": box, "at": at, "frame": round(at * 10)})
+        assert r.status_code == 200, r.text
+    region = load_plan(tmp_path / "clip.mp4.plan.json").regions[0]
+    assert (region.unit, region.start, region.end) == ("time", 0.2, 1.8)
+    assert [k.at for k in region.keyframes] == [0.2, 1.0, 1.8]
+    assert region.box_at(0.6) == (15, 15, 25, 25) and region.box_at(1.4) == (25, 15, 35, 25)
+    # A move within half a frame of a keyframe replaces it (the player's time is not exact).
+    r = c.put(f"/api/files/{fid}/regions/0", json={"box": [22, 20, 32, 30], "at": 1.02, "frame": 10})
+    region = load_plan(tmp_path / "clip.mp4.plan.json").regions[0]
+    assert [k.at for k in region.keyframes] == [0.2, 1.02, 1.8] and region.keyframes[1].box == (22, 20, 32, 30)
+    r = c.put(f"/api/files/{fid}/regions/0", json={"box": [22, 20, 32, 30], "at": 1.95})  # outside its span
+    assert r.status_code == 400 and len(load_plan(tmp_path / "clip.mp4.plan.json").regions[0].keyframes) == 3
+
+
+def test_moved_frame_region_stays_in_frames_with_all_its_keyframes(tmp_path: Path) -> None:
+    import dataclasses
+
+    from unseen.plan import Keyframe, Region, save_plan
+
+    v = _video_with_plan(tmp_path)
+    pf = tmp_path / "clip.mp4.plan.json"
+    region = Region("frame", 2, 15, (Keyframe(2, (0, 0, 10, 10)), Keyframe(15, (30, 0, 40, 10))))
+    save_plan(dataclasses.replace(load_plan(pf), regions=(region,)), pf, overwrite=True)
+    c = client([v])
+    fid = c.get("/api/files").json()["files"][0]["id"]
+    # Both the page's body (no span) and one with the span in seconds (as the page used to send).
+    bodies = [
+        {"box": [10, 20, 20, 30], "at": 0.8, "frame": 8},
+        {"box": [12, 20, 22, 30], "start": 0.2, "end": 1.5, "at": 0.8},
+    ]
+    for body in bodies:
+        r = c.put(f"/api/files/{fid}/regions/0", json=body)
+        assert r.status_code == 200, r.text
+        moved = load_plan(pf).regions[0]
+        assert (moved.unit, moved.start, moved.end) == ("frame", 2, 15), body
+        assert [k.at for k in moved.keyframes] == [2, 8, 15] and moved.keyframes[1].box == tuple(body["box"]), body
+
+
+def test_photo_plan_with_text_boxes_shown_and_rejectable(tmp_path: Path) -> None:
+    # A version 2 plan (a text box beside the face): the page gets each box's kind to draw it in its
+    # colour, and a text box is rejected like a face box.
+    from unseen.plan import build_plan, describe_input, save_plan
+    from unseen.settings import Settings
+    from unseen.types import Faces, Regions
+
+    src = photo(tmp_path / "a.png")
+    info = describe_input(src, kind="image", width=320, height=240)
+    face = Faces(np.array([[10, 10, 40, 50]], np.float32), np.array([0.9], np.float32))
+    text = Regions("text", Faces(np.array([[100, 100, 180, 120]], np.float32), np.array([0.7], np.float32)))
+    plan = build_plan(info, Settings(cover="text"), "test", [(0, None, face)], others=[(0, None, text)])
+    save_plan(plan, tmp_path / "a.png.plan.json")
+    c = client([src])
+    fid = first_id(c)
+    doc = c.get(f"/api/files/{fid}/plan").json()["plan"]
+    assert doc["version"] == 2 and [b.get("kind") for b in doc["frames"][0]["boxes"]] == [None, "text"]
+    r = c.post(f"/api/files/{fid}/boxes", json={"frame": 0, "box": 1, "rejected": True, "by": "me"})
+    assert r.status_code == 200, r.text
+    saved = load_plan(tmp_path / "a.png.plan.json")
+    assert saved.frames[0].boxes[1].rejected is not None and saved.frames[0].boxes[1].kind == "text"
+    assert saved.regions_for(0)[0].kind == "text" and len(saved.regions_for(0)[0]) == 0
+    assert "kind-text" in (Path(__file__).parents[1] / "src/unseen/review/static/review.css").read_text()

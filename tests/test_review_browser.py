@@ -125,3 +125,54 @@ def test_draw_region_render_covers_it(tmp_path: Path) -> None:
         server.should_exit = True
         thread.join(10)
         shutil.rmtree(profile, ignore_errors=True)
+
+
+@needs_chromium
+def test_moving_a_video_region_at_a_moment_adds_a_keyframe(tmp_path: Path) -> None:
+    # A region keyed at 0.2 s and 1.8 s; the page is seeked to 1.0 s and the region dragged 20 px
+    # right: the plan gets a third keyframe at ~1.0 s and keeps the other two and the span.
+    import dataclasses
+
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    from unseen.pipeline.plan_run import make_plan
+    from unseen.plan import Keyframe, Region, save_plan
+
+    from .video_factory import MagentaDetector, make_clip, plain
+
+    media = tmp_path / "media"
+    media.mkdir()
+    clip = make_clip(media / "clip.mp4", width=160, height=120, n=20, fps=10, draw=plain)
+    region = Region("time", 0.2, 1.8, (Keyframe(0.2, (20, 20, 60, 60)), Keyframe(1.8, (20, 20, 60, 60))))
+    plan = make_plan(clip.path, detector=MagentaDetector())
+    save_plan(dataclasses.replace(plan, regions=(region,)), media / "clip.mp4.plan.json")
+    server, url, thread = start_server([media], None)
+    profile = tempfile.mkdtemp(prefix="unseen-chromium-")
+    driver = browser(profile)
+    try:
+        driver.get(url)
+        wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, ".card"))[0].click()
+        ready = "const m = document.getElementById('media'); return m && m.readyState >= 1"
+        wait_for(lambda: driver.execute_script(ready))
+        driver.execute_script("const m = document.getElementById('media'); m.pause(); m.currentTime = 1.0;")
+        at_one = "return Math.abs(document.getElementById('media').currentTime - 1.0) < 0.06"
+        wait_for(lambda: driver.execute_script(at_one))
+        driver.execute_script("document.getElementById('media').dispatchEvent(new Event('timeupdate'))")
+        div = wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, ".region[data-region]"))[0]
+        drag = ActionChains(driver).move_to_element(div).click_and_hold()
+        drag.move_by_offset(10, 0).move_by_offset(10, 0).release().perform()
+
+        def keyed() -> list[float]:
+            keys = load_plan(media / "clip.mp4.plan.json").regions[0].keyframes
+            return [k.at for k in keys] if len(keys) == 3 else []
+
+        ats = wait_for(keyed, 20)
+        moved = load_plan(media / "clip.mp4.plan.json").regions[0]
+        assert (moved.start, moved.end) == (0.2, 1.8) and ats[0] == 0.2 and ats[2] == 1.8 and abs(ats[1] - 1.0) < 0.06
+        assert abs(moved.keyframes[1].box[0] - 40) <= 3 and moved.keyframes[0].box == (20, 20, 60, 60), moved
+    finally:
+        driver.quit()
+        server.should_exit = True
+        thread.join(10)
+        shutil.rmtree(profile, ignore_errors=True)

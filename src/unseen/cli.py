@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import warnings
 from collections.abc import Callable, Sequence
@@ -135,8 +134,15 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument("--json", action="store_true", help="print a machine-readable report on stdout")
     out.add_argument("-q", "--quiet", action="store_true", help="no progress bar, only errors and the summary")
     plan = p.add_argument_group("plan (docs/PLAN.md)")
-    plan.add_argument("--plan", metavar="FILE", help="render INPUT from this plan file, without detecting")
-    plan.add_argument("--save-plan", action="store_true", help="also write NAME.plan.json beside each input")
+    plan.add_argument(
+        "--plan",
+        metavar="PATH",
+        help="render INPUT from this plan file, without detecting; a folder INPUT: the folder of its plans, "
+        "mirrored (the input folder itself for plans beside each file)",
+    )
+    plan.add_argument(
+        "--save-plan", action="store_true", help="also write NAME.EXT.plan.json beside each output (not replaced)"
+    )
     _region_argument(plan)
     _add_settings_options(groups)
     return p
@@ -153,8 +159,10 @@ def _region_argument(g: Any) -> None:
 
 
 def _plan_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("inputs", nargs="+", metavar="INPUT", help="photo or video")
-    p.add_argument("-o", "--output", metavar="DIR", help="write the plans under DIR (default: beside each input)")
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="photo, video or folder")
+    p.add_argument(
+        "-o", "--output", metavar="DIR", help="write the plans under DIR, mirrored (default: beside each file)"
+    )
     p.add_argument("--config", metavar="FILE", help="JSON file of settings (command-line options win)")
     p.add_argument("--json", action="store_true", help="print the plans' paths and flag counts as JSON")
     p.add_argument("--no-thorough", action="store_true", help="photos: skip the thorough check (no missed-face flags)")
@@ -246,74 +254,76 @@ def _regions(ns: argparse.Namespace) -> list[Any]:
 
 
 def _run_plan(ns: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
-    from .pipeline.plan_run import plan_path_for, write_plan
+    from .pipeline.plan_batch import write_plans
 
     settings = settings_from_args(ns)
     regions = _regions(ns)
     inputs = [Path(i) for i in ns.inputs]
-    for src in inputs:
-        if src.is_dir():
-            raise ConfigError(f"{printable(str(src))}: unseen plan takes files, not folders")
-    root = Path(os.path.commonpath([str(i.parent.resolve()) for i in inputs])) if ns.output else None
-    done = []
-    for src in inputs:
-        target = plan_path_for(src, ns.output, root=root)
-        if ns.output:
-            target.parent.mkdir(parents=True, exist_ok=True)
-        plan, where_ = write_plan(src, target, settings, regions=regions, thorough=not ns.no_thorough)
-        done.append({"input": str(src), "plan": str(where_), "boxes": plan.box_count, "flags": len(plan.flags)})
+    batch = write_plans(
+        inputs, Path(ns.output) if ns.output else None, settings, regions=regions, thorough=not ns.no_thorough
+    )
+    done: list[dict[str, Any]] = []
+    for o in batch.outcomes:
+        if o.error is not None:
+            print(f"unseen: error: {o.error.message}", file=err)
+            done.append({"input": str(o.input), "plan": None, "error": o.error.message})
+            continue
+        done.append({"input": str(o.input), "plan": str(o.plan), "boxes": o.boxes, "flags": o.flags})
         if not ns.json:
             print(
-                f"{printable(str(src))} -> {printable(str(where_))}: {plan.box_count} box(es), "
-                f"{len(plan.flags)} review flag(s)",
+                f"{printable(str(o.input))} -> {printable(str(o.plan))}: {o.boxes} box(es), {o.flags} review flag(s)",
                 file=out,
             )
+    summary_to = err if ns.json else out
+    for s in batch.skipped:
+        print(f"skipped: {printable(s)}", file=summary_to)
+    n, bad = len(batch.outcomes), len(batch.failed)
+    line = f"{n - bad} of {n} plan(s) written"
+    if bad:
+        line += f"; {bad} FAILED: no plan written for them"
+    if batch.skipped:
+        line += f"; {len(batch.skipped)} skipped"
+    print(line, file=summary_to)
     if ns.json:
         json.dump(done, out, indent=2)
         out.write("\n")
-    return 0
+    return int(batch.exit_status)
 
 
-def _run_with_plan(ns: argparse.Namespace, settings: Settings, out: IO[str]) -> int:
-    """--plan, --region or --save-plan: detect once into a plan (or load one), render from it."""
-    from .pipeline.plan_run import make_plan, plan_path_for, render_plan, with_regions
-    from .plan import load_plan, save_plan
+def _run_with_plan(ns: argparse.Namespace, settings: Settings, out: IO[str], err: IO[str]) -> int:
+    """--plan, --region or --save-plan: detect once into a plan (or load one), render from it; files
+    and folders go through the main batch (pipeline/plan_batch.py says where plans are found/saved)."""
+    from .pipeline.batch import process_paths
+    from .pipeline.plan_batch import REGION_FOLDER, one_shot_runner, plan_lookup, render_runner
 
     regions = _regions(ns)
     inputs = [Path(i) for i in ns.inputs]
-    if ns.plan and len(inputs) != 1:
-        raise ConfigError("--plan renders one INPUT; give one input per plan")
-    if ns.output and len(inputs) != 1:
-        raise ConfigError("--region/--save-plan with several inputs write beside each input; drop -o")
-    reports = []
-    for src in inputs:
-        if src.is_dir():
-            raise ConfigError(f"{printable(str(src))}: --plan/--region/--save-plan take files, not folders")
-        if ns.plan:
-            plan = with_regions(load_plan(ns.plan, media_path=src), regions)
-        else:
-            plan = make_plan(src, settings, regions=regions, thorough=False)
-        report = render_plan(src, plan, ns.output, settings)
+    if regions and any(i.is_dir() for i in inputs):
+        raise ConfigError(REGION_FOLDER)
+    if ns.plan:
         if ns.save_plan:
-            save_plan(plan, plan_path_for(src), overwrite=settings.overwrite)
-        reports.append(report)
-        if not ns.json:
-            line = _file_line(report)
-            d = report.details
-            if isinstance(d, (ImageDetails, VideoDetails)):
-                line += f"; {d.plan_rejected} rejected box(es) left uncovered; {d.manual_regions} manual region(s)"
-            print(line, file=out)
+            raise ConfigError("--save-plan with --plan: the plan is already saved; drop --save-plan")
+        runner = render_runner(plan_lookup(inputs, Path(ns.plan)), regions)
+    else:
+        runner = one_shot_runner(regions, save_plans=ns.save_plan)
+    bars = _ProgressBars(err) if not ns.quiet and not ns.json and err.isatty() else None
+    try:
+        total = process_paths(inputs, Path(ns.output) if ns.output else None, settings, progress=bars, runner=runner)
+    finally:
+        if bars is not None:
+            bars.close()
     if ns.json:
-        json.dump([r.to_dict() for r in reports], out, indent=2)
+        json.dump([r.to_dict() for r in total.files], out, indent=2)
         out.write("\n")
-    return 0
+    _print_summary(total, settings, out if not ns.json else err, err, quiet=ns.quiet, plans=True)
+    return int(total.exit_status)
 
 
 def _run(argv: list[str], out: IO[str], err: IO[str]) -> int:
     ns = build_parser().parse_args(argv)
     settings = settings_from_args(ns)
     if ns.plan or ns.region or ns.save_plan:
-        return _run_with_plan(ns, settings, out)
+        return _run_with_plan(ns, settings, out, err)
     from .pipeline.batch import process_paths
 
     bars = _ProgressBars(err) if not ns.quiet and not ns.json and err.isatty() else None
@@ -373,7 +383,7 @@ class _ProgressBars:
             self._files = None
 
 
-def _file_line(f: FileReport) -> str:
+def _file_line(f: FileReport, *, plans: bool = False) -> str:
     """One succeeded file: what was covered, in its own unit, and what metadata was removed."""
     line = f"{printable(f.input)} -> {printable(str(f.output))}: "
     d = f.details
@@ -384,6 +394,8 @@ def _file_line(f: FileReport) -> str:
         )
     else:
         line += f"{f.faces} faces covered"
+    if plans and isinstance(d, (ImageDetails, VideoDetails)):
+        line += f"; {d.plan_rejected} rejected box(es) left uncovered; {d.manual_regions} manual region(s)"
     if f.metadata_removed:
         line += f"; removed: {', '.join(f.metadata_removed)}"
     return line
@@ -400,11 +412,13 @@ def _totals(batch: BatchReport) -> str:
     return "; ".join(parts)
 
 
-def _print_summary(batch: BatchReport, settings: Settings, out: IO[str], err: IO[str], *, quiet: bool) -> None:
+def _print_summary(
+    batch: BatchReport, settings: Settings, out: IO[str], err: IO[str], *, quiet: bool, plans: bool = False
+) -> None:
     for f in batch.failed:
         print(f"unseen: error: {f.error}", file=err)
     for f in [] if quiet else batch.succeeded:  # -q: errors and the summary below only
-        print(_file_line(f), file=out)
+        print(_file_line(f, plans=plans), file=out)
         for w in f.warnings:
             print(f"  warning: {w}", file=out)
     for s in [] if quiet else batch.skipped:

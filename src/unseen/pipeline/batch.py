@@ -42,6 +42,11 @@ if TYPE_CHECKING:
 
 DIR_SUFFIX = ".unseen"
 
+# How one file is processed: (input, output or None, settings, detector, frame progress) -> its
+# report, never raising (``one_file.guarded``). The default is ``one_file.run_one`` (detect and
+# cover); ``plan_batch`` passes runners that render from plans.
+Runner = Callable[[Path, Path | None, Settings, FaceDetector | None, FrameProgress | None], FileReport]
+
 
 def default_output_dir(src_dir: Path) -> Path:
     """``photos/`` -> ``photos.unseen/`` beside it."""
@@ -158,6 +163,7 @@ def _run_jobs(
     settings: Settings,
     detector: FaceDetector | None,
     progress: ProgressCallback | None,
+    runner: Runner | None = None,
 ) -> None:
     from .manifest import Manifest, resumable
 
@@ -209,7 +215,7 @@ def _run_jobs(
         finished(index, planned[index])
 
     workers = min(settings.n_workers, len(runnable))
-    if (settings.engine == "ray" and runnable) or workers > 1:
+    if runner is None and ((settings.engine == "ray" and runnable) or workers > 1):
         for index in planned:  # reported first: the engines finish files in their own order
             report_planned(index)
         if settings.engine == "ray":
@@ -232,7 +238,8 @@ def _run_jobs(
                 src = jobs[index].src
                 if progress is not None:
                     progress(FileStarted(src, kind_of(src), index, len(jobs)))
-                finished(index, run_one(src, jobs[index].dst, settings, detector, _frames_of(src, progress)))
+                run = runner or run_one
+                finished(index, run(src, jobs[index].dst, settings, detector, _frames_of(src, progress)))
     batch.files.extend(reports[i] for i in range(len(jobs)))
 
 
@@ -321,12 +328,14 @@ def process_paths(
     *,
     detector: FaceDetector | None = None,
     progress: ProgressCallback | None = None,
+    runner: Runner | None = None,
 ) -> BatchReport:
     """Anonymize several files and folders into one report.
 
     With one input, ``output`` is its output file or folder. With several, ``output`` (when given)
     must be a folder (created if missing): a file goes into it under the name its kind gives it, a
-    folder ``DIR`` into ``output/DIR``. Without it, each output goes beside its input."""
+    folder ``DIR`` into ``output/DIR``. Without it, each output goes beside its input. ``runner``
+    replaces how each file is processed (rendering from plans); it runs in this process, in order."""
     if not inputs:
         raise ConfigError("no input given")
     several = len(inputs) > 1
@@ -344,7 +353,7 @@ def process_paths(
         if output is not None and several and src.is_dir():
             dst = output / src.name
         jobs.extend(_plan(src, dst, batch))
-    _run_jobs(jobs, batch, settings, detector, progress)
+    _run_jobs(jobs, batch, settings, detector, progress, runner)
     return batch
 
 

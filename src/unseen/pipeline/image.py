@@ -37,7 +37,9 @@ def process_image(
     ``region_detectors``: one per kind in ``settings.extra_kinds`` (built from the settings when
     None; none by default). They look at the picture before any cover and paint after the faces.
     With ``plan`` (already checked against ``src``), its boxes and regions are covered and no face
-    detection runs (the other kinds are still detected: they only add)."""
+    detection runs; the other kinds it answers for (``Plan.planned_kinds``: its boxes of them, and
+    the kinds its producer asked for) are covered from it too, and kinds asked for now that it does
+    not answer for are detected (they only add)."""
     started = time.perf_counter()
     dst = dst if dst is not None else default_photo_output(src)
     try:
@@ -61,9 +63,15 @@ def process_image(
                 detector = detector_for(settings)
             faces = detect_views(detector, shown)
             detector_name = detector.name
+        planned = plan.planned_kinds if plan is not None else ()
         if region_detectors is None:
-            region_detectors = region_detectors_for(settings)
-        found = [regions_in_views(d, shown) for d in region_detectors]
+            # The kinds a plan answers for are covered from it; the others are detected (they only add).
+            wanted = [k for k in settings.extra_kinds if k not in planned]
+            region_detectors = region_detectors_for(settings.replace(cover=",".join(["faces", *wanted])))
+        detectors_run = [d for d in region_detectors if d.kind not in planned]
+        found = [regions_in_views(d, shown) for d in detectors_run]
+        if plan is not None:
+            found = [*plan.regions_for(0), *found]
         regions = apply_cover(pixels, faces, settings)
         covered = {"faces": len(regions)}
         for extra in found:
@@ -103,7 +111,7 @@ def process_image(
             views=[v.name for v in shown],
             detector=detector_name,
             covered=covered,
-            region_detectors=[d.name for d in region_detectors],
+            region_detectors=[f"plan ({k})" for k in planned] + [d.name for d in detectors_run],
             plan_rejected=plan.rejected_count if plan is not None else 0,
             manual_regions=len(plan.regions) if plan is not None else 0,
         ),

@@ -4,6 +4,7 @@ runs in-process, in a local worker (`workers.py`) or on a Ray actor (`ray_engine
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from ..detect import FaceDetector
@@ -48,8 +49,14 @@ def process_file(
 def run_one(
     src: Path, dst: Path | None, settings: Settings, detector: FaceDetector | None, progress: FrameProgress | None
 ) -> FileReport:
+    return guarded(src, lambda: process_file(src, dst, settings, detector=detector, progress=progress))
+
+
+def guarded(src: Path, work: Callable[[], FileReport]) -> FileReport:
+    """``work()``'s report, or a failed report for ``src`` whatever it raised: one file's failure is
+    recorded, never let through to stop a batch."""
     try:
-        return process_file(src, dst, settings, detector=detector, progress=progress)
+        return work()
     except UnseenError as err:
         return FileReport(input=str(src), kind=kind_of(src)).fail(err.with_path(src))
     except (MemoryError, RecursionError) as exc:

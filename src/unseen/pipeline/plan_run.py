@@ -81,14 +81,21 @@ def _photo_plan(
         max_metadata=settings.max_metadata_mb << 20,
         allow_damaged=settings.allow_damaged,
     )
+    from ..detect.alpha_views import regions_in_views
+    from ..detect.kinds import region_detectors_for
+
     det = detector or detector_for(settings)
-    faces = detect_views(det, views(loaded.pixels.copy()))
+    shown = views(loaded.pixels.copy())
+    faces = detect_views(det, shown)
+    # The other kinds (--cover people/text/plates) as boxes of their kind: rendering covers them
+    # from the plan without detecting (a silhouette's mask is not kept: its box is covered).
+    others = [(0, None, regions_in_views(d, shown)) for d in region_detectors_for(settings)]
     h, w = loaded.pixels.shape[:2]
     info = describe_input(src, kind="image", width=w, height=h)
     evidence = FlagEvidence(
         threshold=_threshold(settings), thorough=_thorough(settings, loaded.pixels) if thorough else ()
     )
-    return build_plan(info, settings, det.name, [(0, None, faces)], regions=regions, evidence=evidence)
+    return build_plan(info, settings, det.name, [(0, None, faces)], regions=regions, evidence=evidence, others=others)
 
 
 def _thorough(settings: Settings, pixels: np.ndarray) -> tuple[tuple[int, Faces], ...]:
@@ -109,6 +116,7 @@ def _video_plan(
 ) -> Plan:
     from .video import scan_video
 
+    _refuse_video_kinds(settings)
     info, record, det = scan_video(src, settings, detector=detector, progress=progress)
     frames = len(record.frames)
     tb = (info.time_base.numerator, info.time_base.denominator)
@@ -125,6 +133,18 @@ def _video_plan(
     cheap = frozenset(record.cheap_only) if record.cheap_only else None
     evidence = FlagEvidence(threshold=_threshold(settings), cut_frames=tuple(record.cuts), cheap_only_frames=cheap)
     return build_plan(pinfo, settings, det.name, record.frames, regions=regions, evidence=evidence)
+
+
+def _refuse_video_kinds(settings: Settings) -> None:
+    """A video plan holds faces and manual regions only (people, text and plates on video are
+    tracked by the video pipeline, not recorded in plans yet): refuse rather than leave them out."""
+    if settings.extra_kinds:
+        from ..errors import ConfigError
+
+        raise ConfigError(
+            f"--cover {settings.cover}: a video's plan holds faces and manual regions only (people, text and "
+            "plates are planned for photos); run the video without a plan to cover them"
+        )
 
 
 def write_plan(
@@ -185,6 +205,7 @@ def render_plan(
     if plan.input.is_video:
         from .video import process_video
 
+        _refuse_video_kinds(settings)
         return process_video(src, dst, settings, progress=progress, plan=plan)
     from .image import process_image
 

@@ -9,10 +9,10 @@ from typing import Any
 
 from ..errors import CorruptInput, LimitExceeded
 from ..settings import Settings
-from ..types import Faces, Origin
-from .encode import plan_to_json
+from ..types import Faces, Origin, Regions
+from .encode import plan_to_json, written_version
 from .flags import FlagEvidence, FlagOptions, compute_flags
-from .model import FrameBoxes, InputInfo, Plan, PlanBox, Producer, Region
+from .model import FACE_KIND, KINDS_VERSION, OTHER_KINDS, FrameBoxes, InputInfo, Plan, PlanBox, Producer, Region
 from .validate import PlanFieldError, plan_from_json
 
 
@@ -33,7 +33,7 @@ def _outward(x1: float, y1: float, x2: float, y2: float) -> tuple[float, float, 
     return a, b, max(c, a + 0.01), max(d, b + 0.01)
 
 
-def _boxes(faces: Faces, where: str) -> tuple[PlanBox, ...]:
+def _boxes(faces: Faces, where: str, kind: str = FACE_KIND) -> tuple[PlanBox, ...]:
     out = []
     for box, score, origin, tid in zip(
         faces.boxes.tolist(), faces.scores.tolist(), faces.origin.tolist(), faces.track_ids.tolist(), strict=True
@@ -42,7 +42,7 @@ def _boxes(faces: Faces, where: str) -> tuple[PlanBox, ...]:
         if o == Origin.MANUAL:
             raise ValueError(f"{where}: manual boxes belong in the plan's regions, not in its frames")
         s = min(max(round(float(score), 4), 0.0), 1.0)
-        out.append(PlanBox(*_outward(*box), s, o, int(tid)))
+        out.append(PlanBox(*_outward(*box), s, o, int(tid), None, kind))
     return tuple(out)
 
 
@@ -56,12 +56,17 @@ def build_plan(
     evidence: FlagEvidence | None = None,
     options: FlagOptions | None = None,
     unseen_version: str = "",
+    others: Iterable[tuple[int, float | None, Regions]] = (),
 ) -> Plan:
     """The plan of one input from its per-frame faces ``(index, time or None, Faces)`` (a photo:
     one entry, index 0), with the manual ``regions`` and the review flags computed from the boxes
     and ``evidence``. Every box is kept (rounded outward to 0.01 px); frames without boxes are
     left out. The result is checked by the loader's rules: a region outside the frame, or sizes
-    beyond the limits, raise CorruptInput / LimitExceeded naming the input and the field."""
+    beyond the limits, raise CorruptInput / LimitExceeded naming the input and the field.
+
+    ``others``: boxes of the other kinds (people, text, plates) per frame ``(index, time, Regions)``,
+    kept after the frame's faces with their kind (plan version 2). The review flags are computed on
+    the faces alone (a text box is not a tiny face)."""
     if not unseen_version:
         from ..version import __version__
 
@@ -73,6 +78,25 @@ def build_plan(
             entries.append(FrameBoxes(int(index), _boxes(faces, f"frame {index}"), t))
     plan = Plan(info, Producer(detector, json_settings(settings), unseen_version), tuple(entries), tuple(regions))
     plan = dataclasses.replace(plan, flags=compute_flags(plan, evidence or FlagEvidence(), options))
+    extra: dict[int, tuple[float | None, list[PlanBox]]] = {}
+    for index, time, found in others:
+        if found.kind not in OTHER_KINDS:
+            raise ValueError(f"frame {index}: {found.kind!r} is not a kind a plan holds besides faces")
+        if len(found):
+            t = None if time is None else round(float(time), 6)
+            extra.setdefault(int(index), (t, []))[1].extend(_boxes(found.boxes, f"frame {index}", found.kind))
+    if extra:
+        merged = {f.index: f for f in plan.frames}
+        for index, (t, boxes) in extra.items():
+            old = merged.get(index)
+            merged[index] = (
+                FrameBoxes(index, tuple(boxes), t)
+                if old is None
+                else dataclasses.replace(old, boxes=old.boxes + tuple(boxes))
+            )
+        plan = dataclasses.replace(plan, frames=tuple(merged[i] for i in sorted(merged)))
+    # Version 2 when the other kinds were looked for (recorded, found or not; Plan.planned_kinds).
+    plan = dataclasses.replace(plan, version=max(written_version(plan), KINDS_VERSION if plan.asked_kinds else 1))
     try:
         plan_from_json(plan_to_json(plan))
     except PlanFieldError as exc:

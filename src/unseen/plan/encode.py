@@ -39,6 +39,8 @@ def _producer(p: Producer) -> dict[str, Any]:
 
 def _box(b: PlanBox) -> dict[str, Any]:
     d: dict[str, Any] = {"box": list(b.box), "score": b.score, "origin": ORIGIN_NAMES[b.origin], "track": b.track}
+    if not b.is_face:
+        d["kind"] = b.kind
     if b.rejected is not None:
         d.update(rejected=True, by=b.rejected.by, at=b.rejected.at)
         if b.rejected.why:
@@ -82,10 +84,18 @@ def _flag(f: Flag) -> dict[str, Any]:
     return d
 
 
+def written_version(plan: Plan) -> int:
+    """The version a plan is written as: the oldest that holds it, never older than it was made or
+    loaded as (``build_plan`` makes a plan version 2 when its producer asked for other kinds, found
+    or not). A loaded version 1 plan stays version 1 unless boxes of other kinds were added: its
+    producer's ``cover`` never becomes an answer for kinds it did not record."""
+    return max(plan.version, limits.KINDS_VERSION if plan.box_kinds else 1)
+
+
 def plan_to_json(plan: Plan) -> dict[str, Any]:
     return {
         "format": limits.FORMAT,
-        "version": plan.version,
+        "version": written_version(plan),
         "input": _input(plan.input),
         "producer": _producer(plan.producer),
         "frames": [_frame(f) for f in plan.frames],

@@ -144,7 +144,7 @@ def save_plan(plan: Plan, path: str | Path, *, overwrite: bool = False) -> None:
     data = text.encode("utf-8")
     plan_from_bytes(data, final)  # refuse to write what load_plan would refuse
     if final.exists() and not overwrite:
-        raise OutputExists("plan file exists (pass overwrite to replace it)", path=final)
+        raise OutputExists("plan file exists (use --overwrite, or overwrite=True, to replace it)", path=final)
     if not final.parent.is_dir():
         raise OutputNotWritable("output folder does not exist", path=final.parent)
     with staged_output(final, overwrite=overwrite) as tmp:  # it syncs the data before the rename

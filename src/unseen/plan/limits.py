@@ -10,7 +10,8 @@ GB of memory (docs/PLAN.md has the measured figures).
 from __future__ import annotations
 
 FORMAT = "unseen-plan"  # the value of the top-level "format" field
-VERSIONS = (1,)  # the plan versions this loader reads
+VERSIONS = (1, 2)  # the plan versions this loader reads (2: boxes of other kinds, "kind")
+KINDS_VERSION = 2  # the first version whose boxes may say "kind" (people, text, plates): model.KINDS_VERSION
 
 MAX_PLAN_BYTES = 1 << 30  # 1 GiB: a plan file's size, checked before it is read
 MAX_DEPTH = 16  # nesting of objects and arrays (a version 1 plan needs 6), checked before parsing

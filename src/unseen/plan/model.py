@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ..types import Faces, Origin
+from ..types import Faces, Origin, Regions
 
 # Origin <-> the name a plan file uses for it. DILATED is written "held": it is a detection held
 # on (and grown) over frames around the ones where it was seen.
@@ -25,6 +25,12 @@ ORIGIN_NAMES = {
     Origin.MANUAL: "manual",
 }
 ORIGINS_BY_NAME = {name: origin for origin, name in ORIGIN_NAMES.items()}
+
+# What a box may be besides a face (``--cover``'s other kinds, in CoverKind order). A face box has
+# no "kind" in the file; the others say theirs (plan version 2).
+FACE_KIND = "faces"
+OTHER_KINDS = ("people", "text", "plates")
+KINDS_VERSION = 2  # = limits.KINDS_VERSION: the first plan version that records them
 
 
 class FlagKind(enum.Enum):
@@ -97,10 +103,15 @@ class PlanBox:
     origin: Origin
     track: int = -1  # -1: not tracked
     rejected: Rejection | None = None
+    kind: str = FACE_KIND  # or one of OTHER_KINDS: covered as that kind is (as found, not grown)
 
     @property
     def box(self) -> tuple[float, float, float, float]:
         return (self.x1, self.y1, self.x2, self.y2)
+
+    @property
+    def is_face(self) -> bool:
+        return self.kind == FACE_KIND
 
 
 @dataclass(frozen=True)
@@ -170,7 +181,7 @@ class Plan:
     frames: tuple[FrameBoxes, ...] = ()  # frames with boxes, by increasing index
     regions: tuple[Region, ...] = ()
     flags: tuple[Flag, ...] = ()  # by risk, highest first
-    version: int = 1
+    version: int = 1  # as loaded; the writer writes the oldest version that holds the plan
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_index", {f.index: f for f in self.frames})
@@ -198,7 +209,7 @@ class Plan:
         tracks: list[int] = []
         if entry is not None:
             for b in entry.boxes:
-                if b.rejected is None:
+                if b.rejected is None and b.is_face:
                     boxes.append(b.box)
                     scores.append(b.score)
                     origins.append(int(b.origin))
@@ -222,6 +233,55 @@ class Plan:
             np.asarray(origins, np.uint8),
             np.asarray(tracks, np.int64),
         )
+
+    def regions_for(self, index: int) -> tuple[Regions, ...]:
+        """The other kinds' boxes to cover in frame ``index`` (people, text, plates; not rejected),
+        one :class:`Regions` per kind the plan has boxes of anywhere, in OTHER_KINDS order."""
+        entry = self.frame(index)
+        out = []
+        for kind in self.box_kinds:
+            boxes = [] if entry is None else [b for b in entry.boxes if b.kind == kind and b.rejected is None]
+            faces = Faces(
+                np.asarray([b.box for b in boxes], np.float32).reshape(-1, 4),
+                np.asarray([b.score for b in boxes], np.float32),
+                np.asarray([int(b.origin) for b in boxes], np.uint8),
+                np.asarray([b.track for b in boxes], np.int64),
+            )
+            out.append(Regions(kind, faces))
+        return tuple(out)
+
+    @property
+    def box_kinds(self) -> tuple[str, ...]:
+        """The kinds other than faces the plan has boxes of, in OTHER_KINDS order (computed once)."""
+        cached = self.__dict__.get("_box_kinds")
+        if cached is None:
+            seen = {b.kind for f in self.frames for b in f.boxes if not b.is_face}
+            cached = tuple(k for k in OTHER_KINDS if k in seen)
+            object.__setattr__(self, "_box_kinds", cached)
+        return cached  # type: ignore[no-any-return]
+
+    @property
+    def asked_kinds(self) -> tuple[str, ...]:
+        """The kinds other than faces its producer's ``cover`` setting names (none if unreadable)."""
+        cover = self.producer.settings.get("cover")
+        if not isinstance(cover, str):
+            return ()
+        from ..errors import ConfigError
+        from ..settings import cover_kinds
+
+        try:
+            return tuple(k for k in cover_kinds(cover) if k in OTHER_KINDS)
+        except ConfigError:  # a hand-edited setting; the boxes still count
+            return ()
+
+    @property
+    def planned_kinds(self) -> tuple[str, ...]:
+        """The kinds other than faces this plan answers for: those it has boxes of, and, in a plan of
+        version 2 or later (made by an unseen that records them), those its producer asked for:
+        looked for and none found is an answer too. A version 1 plan made with ``--cover text``
+        recorded no text, so its text is not answered for (a render detects it)."""
+        have = set(self.box_kinds) | (set(self.asked_kinds) if self.version >= KINDS_VERSION else set())
+        return tuple(k for k in OTHER_KINDS if k in have)
 
     @property
     def box_count(self) -> int:

@@ -15,7 +15,9 @@ from typing import Any, TypeVar
 from ..types import Origin
 from . import limits
 from .model import (
+    FACE_KIND,
     ORIGINS_BY_NAME,
+    OTHER_KINDS,
     Flag,
     FlagKind,
     FrameBoxes,
@@ -264,16 +266,24 @@ def _plain_box(b: Any, width: int, height: int) -> PlanBox | None:
     return PlanBox(float(x1), float(y1), float(x2), float(y2), float(score), _FRAME_ORIGINS[origin], track)
 
 
-def _frame_box(raw: Any, where: str, info: InputInfo) -> PlanBox:
-    b = _obj(raw, where, ("box", "score", "origin", "track"), ("rejected", "by", "at", "why"))
+_KINDS = {k: k for k in OTHER_KINDS}
+
+
+def _frame_box(raw: Any, where: str, info: InputInfo, version: int) -> PlanBox:
+    if version < limits.KINDS_VERSION and isinstance(raw, dict) and "kind" in raw:
+        need = limits.KINDS_VERSION
+        raise PlanFieldError(where, f"field 'kind' needs plan version {need} (this plan is version {version})")
+    optional = ("rejected", "by", "at", "why") + (("kind",) if version >= limits.KINDS_VERSION else ())
+    b = _obj(raw, where, ("box", "score", "origin", "track"), optional)
     x1, y1, x2, y2 = _box(b["box"], _join(where, "box"), info.width, info.height, margin=True)
     score = _num(b["score"], _join(where, "score"), 0.0, 1.0)
     origin = _choice(b["origin"], _join(where, "origin"), _FRAME_ORIGINS)
     track = _int(b["track"], _join(where, "track"), -1, limits.MAX_INTEGER)
-    return PlanBox(x1, y1, x2, y2, score, origin, track, _rejection(b, where))
+    kind = _choice(b["kind"], _join(where, "kind"), _KINDS) if "kind" in b else FACE_KIND
+    return PlanBox(x1, y1, x2, y2, score, origin, track, _rejection(b, where), kind)
 
 
-def _frames(value: Any, info: InputInfo) -> tuple[FrameBoxes, ...]:
+def _frames(value: Any, info: InputInfo, version: int = 1) -> tuple[FrameBoxes, ...]:
     frames = _list(value, "frames", limits.MAX_FRAME_COUNT, "MAX_FRAME_COUNT")
     last_index = (info.frame_count - 1) if info.frame_count is not None else 0
     out = []
@@ -308,7 +318,7 @@ def _frames(value: Any, info: InputInfo) -> tuple[FrameBoxes, ...]:
         boxes = []
         for j, rb in enumerate(boxes_raw):
             box = _plain_box(rb, info.width, info.height)
-            boxes.append(box if box is not None else _frame_box(rb, _join(bw, j), info))
+            boxes.append(box if box is not None else _frame_box(rb, _join(bw, j), info, version))
         out.append(FrameBoxes(index, tuple(boxes), time))
     return tuple(out)
 
@@ -416,10 +426,16 @@ def plan_from_json(doc: Any) -> Plan:
     if isinstance(version, bool) or not isinstance(version, int) or version not in limits.VERSIONS:
         known = ", ".join(str(v) for v in limits.VERSIONS)
         shown = version if isinstance(version, (int, float)) and not isinstance(version, bool) else _kind(version)
-        raise PlanFieldError("version", f"unknown plan version {shown} (this unseen reads version {known})")
+        what = "versions" if len(limits.VERSIONS) > 1 else "version"
+        raise PlanFieldError("version", f"unknown plan version {shown} (this unseen reads {what} {known})")
     d = _obj(doc, "", ("format", "version", "input", "producer", "frames", "regions", "flags"))
     info = _input(d["input"])
     producer = _producer(d["producer"])
     return Plan(
-        info, producer, _frames(d["frames"], info), _regions(d["regions"], info), _flags(d["flags"], info), version
+        info,
+        producer,
+        _frames(d["frames"], info, version),
+        _regions(d["regions"], info),
+        _flags(d["flags"], info),
+        version,
     )

@@ -102,17 +102,46 @@ def _region(body: Any, plan: Plan) -> Region:
     return Region("time", start, end, (Keyframe(at, box),), note)
 
 
-def _moved(old: Region, new: Region) -> Region:
-    """A video region moved at one time: the new keyframe joins the others (one at the same time is
-    replaced); a photo's region is simply replaced."""
-    if new.unit != "time" or old.unit != "time":
-        return new
-    key = new.keyframes[0]
-    keys = sorted(
-        [k for k in old.keyframes if abs(k.at - key.at) > 1e-6 and new.start <= k.at <= new.end] + [key],
-        key=lambda k: k.at,
-    )
-    return dataclasses.replace(new, keyframes=tuple(keys))
+def _moved(old: Region, body: Any, plan: Plan) -> Region:
+    """A region moved (or resized) at one moment: the box becomes the keyframe at that moment (one
+    already there, within half a frame, is replaced) and every other keyframe is kept, in the
+    region's own unit (a region counted in frames stays in frames). ``start``/``end`` (seconds) are
+    optional: absent, the region keeps its span; given, they set it, and keyframes outside it go.
+    A photo's region is simply replaced."""
+    if not isinstance(body, dict):
+        raise BadRequest("expected a JSON object")
+    box = _box(body.get("box"), plan)
+    if plan.input.kind == "image":
+        new = _region(body, plan)
+        return new if "note" in body else dataclasses.replace(new, note=old.note)
+    fps = plan.input.fps or 25.0
+    at = _number(body.get("at"), "at")
+    frame = body.get("frame")
+    if old.unit == "frame":
+        key_at: float = float(round(_number(frame, "frame") if frame is not None else at * fps))
+        tolerance = 0.5
+        start, end = old.start, old.end
+        if "start" in body or "end" in body:
+            start = float(round(_number(body.get("start", old.start / fps), "start") * fps))
+            end = float(round(_number(body.get("end", old.end / fps), "end") * fps))
+        last = (plan.input.frame_count or 1) - 1
+        bounds_ok = 0 <= start <= end <= last
+    else:
+        key_at, tolerance = at, 0.5 / fps
+        start = _number(body.get("start", old.start), "start")
+        end = _number(body.get("end", old.end), "end")
+        duration = plan.input.duration
+        bounds_ok = 0 <= start <= end and (duration is None or end <= duration + 1e-6)
+    if not bounds_ok:
+        raise BadRequest("start and end must lie within the video, start <= end")
+    if not start <= key_at <= end:
+        raise BadRequest("the keyframe time must lie between the region's start and end")
+    note = body.get("note", old.note)
+    if not isinstance(note, str) or len(note) > 500:
+        raise BadRequest("note must be text (500 characters at most)")
+    kept = [k for k in old.keyframes if abs(k.at - key_at) > tolerance and start <= k.at <= end]
+    keys = sorted([*kept, Keyframe(key_at, box)], key=lambda k: k.at)
+    return Region(old.unit, start, end, tuple(keys), note)
 
 
 def _index(value: str, count: int, what: str) -> int:
@@ -184,7 +213,7 @@ def build_app(review: Review, *, token: str, hosts: set[str]) -> Guard:
         def change(plan: Plan) -> Plan:
             i = _index(request.path_params["i"], len(plan.regions), "region")
             regions = list(plan.regions)
-            regions[i] = _moved(regions[i], _region(body, plan))
+            regions[i] = _moved(regions[i], body, plan)
             return dataclasses.replace(plan, regions=tuple(regions))
 
         return plan_json(f, review.edit(f, change))

@@ -94,8 +94,8 @@
     const now = frameNow();
     const fr = p.frames.find((f) => f.index === now.index);
     if (fr) fr.boxes.forEach((b, k) => {
-      const d = el("div", "box" + (b.rejected ? " rejected" : ""));
-      d.title = b.origin + " score " + b.score.toFixed(2) + (b.rejected ? " - rejected by " + b.by + " at " + b.at + " (click to restore)" : " (click to reject)");
+      const d = el("div", "box" + (b.kind ? " kind-" + b.kind : "") + (b.rejected ? " rejected" : ""));
+      d.title = (b.kind || "face") + ", " + b.origin + " score " + b.score.toFixed(2) + (b.rejected ? " - rejected by " + b.by + " at " + b.at + " (click to restore)" : " (click to reject)");
       d.dataset.box = k; place(d, b.box);
       d.addEventListener("mousedown", (e) => e.stopPropagation());
       d.addEventListener("click", (e) => { e.stopPropagation(); decide(now.index, k, !b.rejected); });
@@ -153,6 +153,14 @@
     if (!(s <= t)) s = t; if (!(e >= t)) e = t;
     return { box: b, start: s, end: Math.min(e, current.plan.input.duration || e), at: t };
   }
+  // A moved or resized region: the box becomes its keyframe at this moment; its span and its other
+  // keyframes stay as they are (the start/end fields are for new regions).
+  function movedBody(box) {
+    const b = box.map((v) => Math.round(v * 100) / 100);
+    if (current.plan.input.kind !== "video") return { box: b };
+    const now = frameNow();
+    return { box: b, at: now.time, frame: now.index };
+  }
   async function save(promise, what) {
     try { current = await promise; say(what + " saved to the plan"); } catch (err) { say("refused: " + err.message); }
     draw();
@@ -190,7 +198,7 @@
         const w = m[2] - m[0], h = m[3] - m[1];
         const x1 = Math.max(0, Math.min(p.width - w, m[0])), y1 = Math.max(0, Math.min(p.height - h, m[1]));
         const box = d.mode === "move" ? [x1, y1, x1 + w, y1 + h] : [m[0], m[1], Math.min(p.width, m[2]), Math.min(p.height, m[3])];
-        save(api("/api/files/" + id + "/regions/" + d.i, { method: "PUT", body: regionBody(box) }), "region");
+        save(api("/api/files/" + id + "/regions/" + d.i, { method: "PUT", body: movedBody(box) }), "region");
       }
     });
     $("back").addEventListener("click", showGallery);
