@@ -46,6 +46,7 @@ from ..plan.model import Plan
 from ..scrub.container import Expected, removed_metadata, verify_video
 from ..settings import Settings
 from ..track import ShotCutDetector, TemporalCover
+from ..track.kinds import KindTracks
 from ..types import Faces, Regions
 from .commit import check_output_target, staged_output
 from .paths import default_output
@@ -111,6 +112,9 @@ class PlanRecord:
     frames: list[tuple[int, float, Faces]] = field(default_factory=list)
     cuts: list[int] = field(default_factory=list)
     cheap_only: set[int] = field(default_factory=set)
+    # Kinds beyond faces (people, text, plates): frame index -> kind -> final boxes after tracking
+    # (detected, interpolated and held, with track ids), for the frames with any.
+    kinds: dict[int, dict[str, Faces]] = field(default_factory=dict)
 
 
 # --- the run -------------------------------------------------------------------------------
@@ -163,9 +167,22 @@ class _Run:
         self.record = record
         self.cover = FrameCover(info, settings, writer.pix_fmt, self.covers) if writer is not None else None
         # Kinds beyond faces (--cover people/text/plates): found on each frame's upright picture,
-        # kept by frame index until the frame leaves the face tracker, painted over the faces.
+        # tracked per kind with the face tracker's holds and gap limit (so a frame's kinds are final
+        # when its faces are), kept by frame index until then, painted over the faces.
         self.region_detectors = list(region_detectors)
-        self.extra: dict[int, list[Regions]] = {}
+        self.kind_tracks = (
+            KindTracks(
+                [d.kind for d in self.region_detectors],
+                self.temporal.hold_before,
+                self.temporal.hold_after,
+                self.temporal.max_gap,
+                frame=(info.width, info.height),
+            )
+            if self.region_detectors and source is None and covers is None
+            else None
+        )
+        self.extra: dict[int, dict[str, Regions]] = {}
+        self.kind_detections: dict[str, int] = {d.kind: 0 for d in self.region_detectors}
 
     # --- the reader and writer threads ------------------------------------------------------
     def _read(self) -> None:
@@ -252,8 +269,12 @@ class _Run:
         if not isinstance(found, Faces):
             raise PipelineError(f"detector {self._detector_name} returned {type(found).__name__}, not Faces")
         faces = boxes_to_stored(found, p.k, info.width, info.height).clipped(info.width, info.height)
-        if self.region_detectors and p.view is not None:
-            self.extra[df.index] = [self._stored(d.detect(p.view), p.k) for d in self.region_detectors]
+        if self.kind_tracks is not None:
+            view = p.view
+            regions = [self._stored(d.detect(view), p.k) for d in self.region_detectors] if view is not None else []
+            for r in regions:
+                self.kind_detections[r.kind] += len(r)
+            self.extra.update(self.kind_tracks.push(df.index, df.time, regions, cut=p.cut))
         p.view = None  # the picture is no longer needed
         self.detections += len(faces)
         self._emit(self.temporal.push(df, df.time, faces, cut=p.cut))
@@ -271,15 +292,26 @@ class _Run:
 
     def _emit(self, ready: list[tuple[DecodedFrame, Faces]]) -> None:
         for df, faces in ready:
+            extra = self._kinds_at(df)
             if self.record is not None:
                 self.record.frames.append((df.index, df.time, faces))
+                if any(len(r) for r in extra):
+                    self.record.kinds[df.index] = {r.kind: r.boxes for r in extra}
             if self.cover is None:
                 continue
             frame = self.cover.cover(df.frame, faces)
-            extra = self.extra.pop(df.index, [])
             if any(len(r) or r.mask is not None for r in extra):
                 frame = self.cover.cover_regions(frame, extra)
             self.shared.put(self.q_out, (frame, df.pts, where(df.index, df.time)))
+
+    def _kinds_at(self, df: DecodedFrame) -> list[Regions]:
+        """The frame's final regions of the kinds beyond faces, in the detectors' order."""
+        if self.kind_tracks is None:
+            return []
+        regions = self.extra.pop(df.index, None)
+        if regions is None:  # pragma: no cover - the kind trackers let every frame go with the faces
+            raise PipelineError("the kinds' tracker has not let this frame go", where=where(df.index, df.time))
+        return [regions[k] for k in self.kind_tracks.kinds]
 
     @property
     def _detector_name(self) -> str:
@@ -332,6 +364,8 @@ class _Run:
             if batch:
                 self._run_batch(batch)
             self.position = "at the end of the video"
+            if self.kind_tracks is not None:
+                self.extra.update(self.kind_tracks.flush())
             self._emit(self.temporal.flush())
             shared.put(self.q_out, END)
         except BaseException as exc:
@@ -489,6 +523,10 @@ def process_video(
         ),
         detector=detector.name if detector is not None else f"plan ({plan.producer.detector})" if plan else "",
         kind_frames_covered=dict(covers.kind_frames),
+        kind_frames_interpolated=dict(covers.kind_interpolated),
+        kind_frames_held=dict(covers.kind_held),
+        kind_tracks={k: len(v) for k, v in covers.kind_track_ids.items()},
+        kind_detections=dict(run.kind_detections),
         region_detectors=[d.name for d in run.region_detectors],
         plan_rejected=plan.rejected_count if plan is not None else 0,
         manual_regions=len(plan.regions) if plan is not None else 0,

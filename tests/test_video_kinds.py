@@ -1,0 +1,192 @@
+"""Kinds beyond faces on video are tracked and held like faces: a person or a sign the detector misses
+on some frames between two frames where it was found (or just before the first, after the last) is
+still covered, and tracking only ever adds cover.
+
+The region detectors here are real :class:`RegionDetector` implementations of a simple kind (a green
+patch stands for a line of text, a cyan bar for a person) that also miss chosen frames by call
+number: doubles of the detector, run through the real video pipeline and tracker.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from unseen.cover.kinds import box_regions, cover_regions
+from unseen.pipeline.video import process_video
+from unseen.settings import Settings
+from unseen.track.kinds import KindTracks
+from unseen.types import Faces, Origin, Regions
+
+from .video_factory import GREEN, MagentaDetector, background, covered, magenta_boxes, make_clip, read_frames
+
+CYAN = (0, 255, 255)
+
+
+class SkippingRegions:
+    """A region detector of ``kind`` that finds patches of ``colour`` (grown by 2 px) and finds
+    nothing on the calls (frames, in order) in ``miss``."""
+
+    def __init__(self, kind: str, colour: tuple[int, int, int], miss: set[int] | None = None):
+        self.kind = kind
+        self.name = f"{kind}-patches"
+        self.colour = colour
+        self.miss = miss or set()
+        self.calls = 0
+
+    def detect(self, image: np.ndarray) -> Regions:
+        i = self.calls
+        self.calls += 1
+        h, w = image.shape[:2]
+        if i in self.miss:
+            return Regions.empty(self.kind)
+        boxes = magenta_boxes(image, self.colour)
+        if len(boxes):
+            boxes = boxes + np.array([-2, -2, 2, 2], np.float32)
+        return Regions(self.kind, Faces(boxes).clipped(w, h))
+
+
+def _sign_and_person(i: int, t: float, w: int, h: int) -> np.ndarray:
+    """A sign (green, still) and a person (cyan, walking right 1 px a frame); no face."""
+    img = background(w, h)
+    img[6:14, 40:70] = GREEN
+    img[20:60, 8 + i : 20 + i] = CYAN
+    return img
+
+
+def _run(tmp_path, detectors, n=30, draw=_sign_and_person, **settings):
+    clip = make_clip(tmp_path / "in.mp4", width=96, height=64, n=n, draw=draw)
+    kinds = ",".join(d.kind for d in detectors)
+    report = process_video(
+        clip.path,
+        tmp_path / "out.mp4",
+        Settings(cover=kinds, **settings),
+        detector=MagentaDetector(),
+        region_detectors=detectors,
+    )
+    frames, _ = read_frames(tmp_path / "out.mp4")
+    assert len(frames) == n
+    return clip, frames, report
+
+
+def test_a_sign_and_a_person_missed_on_some_frames_are_still_covered(tmp_path):
+    # Missed between sightings (filled), and on the first and last frames (held).
+    text_miss = {0, 1, 9, 10, 11, 12, 20, 28, 29}
+    people_miss = {0, 1, 2, 13, 14, 15, 16, 26, 27, 28, 29}
+    text = SkippingRegions("text", GREEN, text_miss)
+    people = SkippingRegions("people", CYAN, people_miss)
+    clip, frames, report = _run(tmp_path, [text, people])
+    for i, (src, out) in enumerate(zip(clip.frames, frames, strict=True)):
+        for colour, name in ((GREEN, "sign"), (CYAN, "person")):
+            for box in magenta_boxes(src, colour):
+                assert covered(out, box) >= 0.95, f"frame {i}: the {name} is visible"
+    d = report.details
+    assert d.kind_frames_covered == {"text": 30, "people": 30}  # one tracked region of each on every frame
+    assert d.kind_tracks == {"text": 1, "people": 1}
+    assert d.kind_detections == {"text": 30 - len(text_miss), "people": 30 - len(people_miss)}
+    assert d.kind_frames_interpolated == {"text": 5, "people": 4}  # the misses between two sightings
+    assert d.kind_frames_held == {"text": 4, "people": 7}  # the misses before the first / after the last
+
+
+def test_tracking_only_adds_to_what_each_frame_detects(tmp_path):
+    # The per-frame mask with tracking contains the per-frame-detection mask: every box the detector
+    # found on a frame is covered on that frame, whatever the tracker adds around it. (An invariant:
+    # per-frame detection alone passes it too.)
+    text = SkippingRegions("text", GREEN, {4, 5, 17})
+    people = SkippingRegions("people", CYAN, {3, 8, 9, 22})
+    clip, frames, _ = _run(tmp_path, [text, people])
+    decoded, _ = read_frames(clip.path)  # what the pipeline's detectors saw
+    for i, (src, out) in enumerate(zip(decoded, frames, strict=True)):
+        probe_t = SkippingRegions("text", GREEN)
+        probe_p = SkippingRegions("people", CYAN)
+        for d in (probe_t, probe_p):
+            if (d.kind == "text" and i in text.miss) or (d.kind == "people" and i in people.miss):
+                continue
+            for box in d.detect(src).boxes.boxes:
+                assert covered(out, box) >= 0.95, f"frame {i}: a detected {d.kind} region is not covered"
+
+
+def test_a_shot_cut_ends_the_tracks_of_other_kinds(tmp_path):
+    # A sign on the first shot only; the second shot (a different picture) starts at frame 15. The
+    # sign's hold after must stop at the cut: its place in the second shot stays uncovered.
+    def draw(i, t, w, h):
+        if i < 15:
+            img = background(w, h)
+            img[6:14, 40:70] = GREEN
+            return img
+        img = np.full((h, w, 3), 220, np.uint8)
+        img[:, : w // 2] = (20, 20, 200)
+        return img
+
+    text = SkippingRegions("text", GREEN)
+    clip, frames, report = _run(tmp_path, [text], n=24, draw=draw)
+    assert report.details.shot_cuts == 1
+    for i in range(15):
+        assert covered(frames[i], np.array([40, 6, 70, 14])) >= 0.95, f"frame {i}: the sign is visible"
+    for i in range(15, 24):
+        assert covered(frames[i], np.array([40, 6, 70, 14])) == 0.0, f"frame {i}: held across the cut"
+
+
+def _boxes(*rows, origin=Origin.DETECTED):
+    return Faces(np.asarray(rows, np.float32).reshape(-1, 4), origin=np.full(len(rows), origin, np.uint8))
+
+
+def test_kind_tracks_keep_every_detected_box_and_fill_between():
+    rng = np.random.default_rng(3)
+    tracks = KindTracks(["people", "text"], 0.3, 0.3, frame=(200, 100))
+    pushed: dict[int, dict[str, np.ndarray]] = {}
+    out: dict[int, dict[str, Regions]] = {}
+    for i in range(40):
+        found = []
+        for kind in ("people", "text"):
+            if rng.random() < 0.3:
+                continue  # missed on this frame
+            x = 10 + 2 * i + (0 if kind == "people" else 80)
+            b = _boxes([x, 20, x + 20 + rng.integers(0, 3), 80])
+            pushed.setdefault(i, {})[kind] = b.boxes
+            found.append(Regions(kind, b))
+        out.update(tracks.push(i, i / 10, found))
+    out.update(tracks.flush())
+    assert sorted(out) == list(range(40)) and len(tracks) == 0
+    for i, kinds in pushed.items():
+        for kind, boxes in kinds.items():
+            got = out[i][kind].boxes
+            # the detected box is in the output unchanged, as detected
+            assert any(np.array_equal(b, boxes[0]) for b in got.boxes[got.origin == Origin.DETECTED])
+            # and the pixels it covers are covered (the tracked mask contains the detected one)
+            x1, y1, x2, y2 = box_regions(Faces(boxes), 200, 100)[0]
+            white = np.full((100, 200, 3), 255, np.uint8)
+            cover_regions(white, out[i][kind], Settings(cover="faces," + kind))
+            assert (white[y1:y2, x1:x2] == 0).all()
+    # a frame between two sightings of a kind is filled for that kind
+    for kind in ("people", "text"):
+        seen = sorted(i for i in pushed if kind in pushed[i])
+        for i in range(seen[0], seen[-1] + 1):
+            assert len(out[i][kind]), f"{kind} frame {i} has no box between sightings"
+
+
+def test_a_silhouette_mask_is_kept_and_the_missed_frames_get_boxes():
+    # --people silhouette: a frame where the person is detected is painted by its mask only (the
+    # tracker's held boxes of that person do not turn it into a box); a frame where it was missed
+    # gets the tracked boxes (no mask stands for it there).
+    w, h = 60, 40
+    tracks = KindTracks(["people"], 0.2, 0.2, frame=(w, h))
+    out: dict[int, dict[str, Regions]] = {}
+    for i in range(10):
+        mask = np.zeros((h, w), bool)
+        if i == 5:
+            found = [Regions("people", Faces.empty(), mask)]  # missed
+        else:
+            mask[10:30, 10 + i : 16 + i] = True
+            found = [Regions("people", _boxes([8 + i, 8, 18 + i, 32]), mask)]
+        out.update(tracks.push(i, i / 10, found))
+    out.update(tracks.flush())
+    settings = Settings(cover="people", people="silhouette")
+    for i in range(10):
+        canvas = np.full((h, w, 3), 255, np.uint8)
+        cover_regions(canvas, out[i]["people"], settings)
+        painted = (canvas == 0).all(axis=2)
+        if i == 5:
+            assert painted[10:30, 15:21].all(), "the missed frame is not covered"
+            assert out[i]["people"].mask is not None and not out[i]["people"].mask.any()
+        else:
+            assert np.array_equal(painted, out[i]["people"].mask), f"frame {i}: silhouette lost to boxes"
