@@ -85,6 +85,7 @@ def test_a_sign_and_a_person_missed_on_some_frames_are_still_covered(tmp_path):
     assert d.kind_detections == {"text": 30 - len(text_miss), "people": 30 - len(people_miss)}
     assert d.kind_frames_interpolated == {"text": 5, "people": 4}  # the misses between two sightings
     assert d.kind_frames_held == {"text": 4, "people": 7}  # the misses before the first / after the last
+    assert d.kind_detect_frames == 30 and d.kinds_stride == 0.0  # the default: every frame
 
 
 def test_tracking_only_adds_to_what_each_frame_detects(tmp_path):
@@ -103,6 +104,23 @@ def test_tracking_only_adds_to_what_each_frame_detects(tmp_path):
                 continue
             for box in d.detect(src).boxes.boxes:
                 assert covered(out, box) >= 0.95, f"frame {i}: a detected {d.kind} region is not covered"
+
+
+def test_on_a_kinds_stride_every_frame_between_runs_is_covered(tmp_path):
+    # --kinds-stride 0.2: the detectors run on every 6th frame of 30 fps (0, 6, ..., 24); the tracks
+    # link those sightings, fill the frames between and hold a stride past the last (frames 25-29).
+    text = SkippingRegions("text", GREEN)
+    people = SkippingRegions("people", CYAN)
+    clip, frames, report = _run(tmp_path, [text, people], kinds_stride=0.2, hold_before=0.1, hold_after=0.1)
+    assert text.calls == people.calls == 5
+    for i, (src, out) in enumerate(zip(clip.frames, frames, strict=True)):
+        for colour, name in ((GREEN, "sign"), (CYAN, "person")):
+            for box in magenta_boxes(src, colour):
+                assert covered(out, box) >= 0.95, f"frame {i}: the {name} is visible"
+    d = report.details
+    assert d.kind_detect_frames == 5 and d.kinds_stride == 0.2
+    assert d.hold_seconds[0] >= 0.2 and d.hold_seconds[1] >= 0.2  # held at least a stride (asked 0.1)
+    assert d.kind_frames_covered == {"text": 30, "people": 30}
 
 
 def test_a_shot_cut_ends_the_tracks_of_other_kinds(tmp_path):

@@ -156,6 +156,8 @@ class VideoDetails:
     kind_frames_held: dict[str, int] = field(default_factory=dict)
     kind_tracks: dict[str, int] = field(default_factory=dict)
     kind_detections: dict[str, int] = field(default_factory=dict)  # the kinds' detector boxes before tracking
+    kind_detect_frames: int = 0  # frames the kinds' detectors ran on (all, without --kinds-stride)
+    kinds_stride: float = 0.0  # --kinds-stride in effect (0: every frame)
     region_detectors: list[str] = field(default_factory=list)
     plan_rejected: int = 0  # boxes the plan rendered from rejected explicitly (not covered)
     manual_regions: int = 0  # manual regions of the plan (or --region) covered

@@ -30,6 +30,8 @@ import numpy as np
 from ..detect.base import FaceDetector, RegionDetector
 from ..detect.cache import detector_for
 from ..detect.kinds import region_detectors_for
+from ..detect.presets import Tier
+from ..detect.schedule import Schedule
 from ..errors import (
     ConfigError,
     CorruptInput,
@@ -155,6 +157,16 @@ class _Run:
         # least one stride long so the frames between thorough sightings stay covered.
         self.schedule = schedule_for(settings, detector) if detector is not None else None
         hold = self.schedule.hold(info.fps) if self.schedule is not None else 0.0
+        # The kinds beyond faces are detected on every frame, or every --kinds-stride seconds (and
+        # after a cut) with their holds made at least one stride long, as the faces' are. Every
+        # tracker of the run shares the holds, so a frame's kinds are final when its faces are.
+        self.kinds_schedule = (
+            Schedule((Tier(settings.kinds_stride, ()),))
+            if settings.kinds_stride > 0 and region_detectors and source is None and covers is None
+            else None
+        )
+        if self.kinds_schedule is not None:
+            hold = max(hold, self.kinds_schedule.hold(info.fps))
         # Boxes reach the tracker in stored-frame pixels: its frame-edge rules use the stored size.
         self.temporal: TemporalCover[DecodedFrame] = TemporalCover(
             max(settings.hold_before, hold), max(settings.hold_after, hold), frame=(info.width, info.height)
@@ -183,6 +195,7 @@ class _Run:
         )
         self.extra: dict[int, dict[str, Regions]] = {}
         self.kind_detections: dict[str, int] = {d.kind: 0 for d in self.region_detectors}
+        self.kind_detect_frames = 0
 
     # --- the reader and writer threads ------------------------------------------------------
     def _read(self) -> None:
@@ -270,8 +283,9 @@ class _Run:
             raise PipelineError(f"detector {self._detector_name} returned {type(found).__name__}, not Faces")
         faces = boxes_to_stored(found, p.k, info.width, info.height).clipped(info.width, info.height)
         if self.kind_tracks is not None:
-            view = p.view
+            view = p.view if self._kinds_due(df.time, p.cut) else None
             regions = [self._stored(d.detect(view), p.k) for d in self.region_detectors] if view is not None else []
+            self.kind_detect_frames += int(view is not None)
             for r in regions:
                 self.kind_detections[r.kind] += len(r)
             self.extra.update(self.kind_tracks.push(df.index, df.time, regions, cut=p.cut))
@@ -303,6 +317,14 @@ class _Run:
             if any(len(r) or r.mask is not None for r in extra):
                 frame = self.cover.cover_regions(frame, extra)
             self.shared.put(self.q_out, (frame, df.pts, where(df.index, df.time)))
+
+    def _kinds_due(self, time: float, cut: bool) -> bool:
+        """Whether the kinds' detectors run on this frame (every frame without a stride)."""
+        if self.kinds_schedule is None:
+            return True
+        before = self.kinds_schedule.runs[0]
+        self.kinds_schedule.passes_at(time, cut)
+        return self.kinds_schedule.runs[0] != before
 
     def _kinds_at(self, df: DecodedFrame) -> list[Regions]:
         """The frame's final regions of the kinds beyond faces, in the detectors' order."""
@@ -527,6 +549,8 @@ def process_video(
         kind_frames_held=dict(covers.kind_held),
         kind_tracks={k: len(v) for k, v in covers.kind_track_ids.items()},
         kind_detections=dict(run.kind_detections),
+        kind_detect_frames=run.kind_detect_frames,
+        kinds_stride=run.kinds_schedule.stride if run.kinds_schedule is not None else 0.0,
         region_detectors=[d.name for d in run.region_detectors],
         plan_rejected=plan.rejected_count if plan is not None else 0,
         manual_regions=len(plan.regions) if plan is not None else 0,
