@@ -10,6 +10,9 @@ detector found it (what per-frame detection alone covered: the cover before this
 sighting (misses the detector made while the person was in view) and "held" before the first or
 after the last. Tracking's own cost: the recorded detections replayed through a fresh
 :class:`KindTracks` with the run's holds and cuts (the replay must give the pipeline's boxes).
+Whether a ``--kinds-stride`` is safe: the recorded detections kept only on the frames that stride's
+schedule runs the detector on, replayed with its holds, and every box the every-frame run detected
+checked against the strided cover of its frame (``--strides``).
 
     PYTHONPATH=src OMP_NUM_THREADS=1 python benchmarks/kinds_tracking.py [--clip PATH] [--seconds 4]
 """
@@ -25,7 +28,10 @@ from pathlib import Path
 import av
 import numpy as np
 
+from unseen.cover.kinds import box_regions
 from unseen.detect.kinds import region_detectors_for
+from unseen.detect.presets import Tier
+from unseen.detect.schedule import Schedule
 from unseen.pipeline.video import PlanRecord, process_video
 from unseen.settings import Settings
 from unseen.track.kinds import KindTracks
@@ -72,6 +78,7 @@ def main() -> None:
     ap.add_argument("--clip", type=Path, default=DATA / "short_hamilton_clip.mp4")
     ap.add_argument("--seconds", type=float, default=4.0)
     ap.add_argument("--cover", default="people")
+    ap.add_argument("--strides", type=lambda v: [float(x) for x in v.split(",") if x], default=[0.1, 0.2, 0.5, 1.0])
     args = ap.parse_args()
     settings = Settings(cover=args.cover, threads=1)
     with tempfile.TemporaryDirectory() as tmp:
@@ -157,6 +164,48 @@ def main() -> None:
             if kind in record.kinds[i]
         )
         print(f"tracking {kind}: {cost * 1000 / n:.2f} CPU-ms per frame (replay matches the run: {same})")
+
+        # Is a stride safe? The same detections, kept only on the frames a --kinds-stride schedule
+        # would run the detector on, replayed with the holds that stride gets; every box the
+        # every-frame run detected is then checked against the strided run's cover of its frame.
+        for stride in args.strides:
+            print(strided(det.found, times, cuts, kind, stride, d.hold_seconds, (d.width, d.height)))
+
+
+def strided(found, times, cuts, kind, stride, holds, frame):  # type: ignore[no-untyped-def]
+    schedule = Schedule((Tier(stride, ()),))
+    fps = (len(times) - 1) / max(times[-1] - times[0], 1e-9)
+    hold = max(schedule.hold(fps), *holds)
+    tracks = KindTracks([kind], hold, hold, frame=frame)
+    out: dict[int, dict[str, Regions]] = {}
+    ran = 0
+    for i, r in enumerate(found):
+        before = schedule.runs[0]
+        schedule.passes_at(times[i], i in cuts)
+        due = schedule.runs[0] != before
+        ran += due
+        out.update(tracks.push(i, times[i], [r] if due else [], cut=i in cuts))
+    out.update(tracks.flush())
+    w, h = frame
+    boxes = missed = 0
+    area_every = area_strided = 0
+    for i, r in enumerate(found):
+        every = np.zeros((h, w), bool)
+        for x1, y1, x2, y2 in box_regions(r.boxes, w, h):
+            every[y1:y2, x1:x2] = True
+        cover = np.zeros((h, w), bool)
+        for x1, y1, x2, y2 in box_regions(out[i][kind].boxes, w, h):
+            cover[y1:y2, x1:x2] = True
+        for x1, y1, x2, y2 in box_regions(r.boxes, w, h):
+            boxes += 1
+            missed += int(cover[y1:y2, x1:x2].mean() < 0.99)
+        area_every += int(every.sum())
+        area_strided += int(cover.sum())
+    return (
+        f"stride {stride:g} s: detector on {ran}/{len(found)} frames; of the {boxes} boxes the every-frame run "
+        f"detected, {missed} are < 99 % inside the strided cover of their frame; cover area "
+        f"{area_strided / max(area_every, 1):.2f}x the every-frame detections'"
+    )
 
 
 if __name__ == "__main__":
