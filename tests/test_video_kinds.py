@@ -9,9 +9,12 @@ number: doubles of the detector, run through the real video pipeline and tracker
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
+import pytest
 
 from unseen.cover.kinds import box_regions, cover_regions
+from unseen.errors import ConfigError
 from unseen.pipeline.video import process_video
 from unseen.settings import Settings
 from unseen.track.kinds import KindTracks
@@ -208,3 +211,70 @@ def test_a_silhouette_mask_is_kept_and_the_missed_frames_get_boxes():
             assert out[i]["people"].mask is not None and not out[i]["people"].mask.any()
         else:
             assert np.array_equal(painted, out[i]["people"].mask), f"frame {i}: silhouette lost to boxes"
+
+
+class FlaggedRegions(SkippingRegions):
+    """As :class:`SkippingRegions`, but misses the frames that carry a white flag in their top-left
+    corner (by content, not call number: a segmented run decodes some frames twice)."""
+
+    def detect(self, image: np.ndarray) -> Regions:
+        if image[0:4, 0:4].mean() > 200:
+            self.calls += 1
+            return Regions.empty(self.kind)
+        return super().detect(image)
+
+
+FLAGGED = {0, 1, 14, 15, 16, 31, 44, 45, 46, 47, 59, 74, 75, 88, 89}  # around the 0.5 s keyframes too
+
+
+def _flagged(i: int, t: float, w: int, h: int) -> np.ndarray:
+    img = background(w, h)
+    img[6:14, 40:70] = GREEN
+    x = 8 + (i * 60) // 90
+    img[20:60, x : x + 12] = CYAN
+    if i in FLAGGED:
+        img[0:4, 0:4] = 255
+    return img
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_segmented_run_tracks_the_other_kinds_and_covers_at_least_one_process(tmp_path, workers):
+    clip = make_clip(tmp_path / "in.mp4", width=96, height=64, n=90, fps=30, draw=_flagged, gop=15)
+
+    def run(dst, **kw):
+        dets = [FlaggedRegions("text", GREEN), FlaggedRegions("people", CYAN)]
+        s = Settings(cover="text,people", **kw)
+        return process_video(clip.path, dst, s, detector=MagentaDetector(), region_detectors=dets)
+
+    one = run(tmp_path / "one.mp4")
+    seg = run(tmp_path / "seg.mp4", segment_seconds=1.0, segment_workers=workers)
+    a, _ = read_frames(tmp_path / "one.mp4")
+    b, _ = read_frames(tmp_path / "seg.mp4")
+    assert len(a) == len(b) == 90
+    kernel = np.ones((3, 3), np.uint8)
+    for i, (src, fa, fb) in enumerate(zip(clip.frames, a, b, strict=True)):
+        for colour, name in ((GREEN, "sign"), (CYAN, "person")):
+            for box in magenta_boxes(src, colour):
+                assert covered(fb, box) >= 0.95, f"frame {i}: the {name} is visible in the segmented run"
+        ma, mb = np.all(fa < 40, axis=2), np.all(fb < 40, axis=2)
+        grown = cv2.dilate(mb.astype(np.uint8), kernel).astype(bool)  # codec ringing at region edges
+        assert not np.any(ma & ~grown), f"frame {i}: covered by one process, not by the segmented run"
+    # Counted once per frame, by the segment that owns it: the one-process counts.
+    for key in ("kind_frames_covered", "kind_detections", "kind_detect_frames"):
+        assert getattr(seg.details, key) == getattr(one.details, key), key
+    assert one.details.kind_frames_covered == {"text": 90, "people": 90}
+    assert one.details.kind_detections == {"text": 90 - len(FLAGGED), "people": 90 - len(FLAGGED)}
+
+
+def test_segments_refuse_silhouettes_rather_than_leave_them_as_boxes(tmp_path):
+    clip = make_clip(tmp_path / "in.mp4", n=6)
+    out = tmp_path / "out.mp4"
+    with pytest.raises(ConfigError, match="silhouette"):
+        process_video(
+            clip.path,
+            out,
+            Settings(cover="people", people="silhouette", segment_seconds=1),
+            detector=MagentaDetector(),
+            region_detectors=[SkippingRegions("people", CYAN)],
+        )
+    assert not out.exists()

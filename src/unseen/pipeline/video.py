@@ -30,8 +30,6 @@ import numpy as np
 from ..detect.base import FaceDetector, RegionDetector
 from ..detect.cache import detector_for
 from ..detect.kinds import region_detectors_for
-from ..detect.presets import Tier
-from ..detect.schedule import Schedule
 from ..errors import (
     ConfigError,
     CorruptInput,
@@ -55,7 +53,7 @@ from .paths import default_output
 from .report import FileReport, MediaKind, VideoCounters, VideoDetails
 from .segments import SegmentCovers, segment_covers
 from .video_cover import FrameCover
-from .video_detect import BatchedDetection, Pending, schedule_for
+from .video_detect import BatchedDetection, Pending, holds_for, kinds_due, kinds_schedule_for, schedule_for
 from .video_threads import END, QUEUE_FRAMES, Shared, Worker, join_all
 from .video_window import LookaheadLimit
 
@@ -156,20 +154,14 @@ class _Run:
         # Cheap passes on every frame, the preset's thorough ones on a stride; the holds are made at
         # least one stride long so the frames between thorough sightings stay covered.
         self.schedule = schedule_for(settings, detector) if detector is not None else None
-        hold = self.schedule.hold(info.fps) if self.schedule is not None else 0.0
         # The kinds beyond faces are detected on every frame, or every --kinds-stride seconds (and
-        # after a cut) with their holds made at least one stride long, as the faces' are. Every
-        # tracker of the run shares the holds, so a frame's kinds are final when its faces are.
-        self.kinds_schedule = (
-            Schedule((Tier(settings.kinds_stride, ()),))
-            if settings.kinds_stride > 0 and region_detectors and source is None and covers is None
-            else None
-        )
-        if self.kinds_schedule is not None:
-            hold = max(hold, self.kinds_schedule.hold(info.fps))
+        # after a cut) with the holds made at least one stride long, as for the faces' schedule.
+        # Every tracker of the run shares the holds, so a frame's kinds are final when its faces are.
+        self.kinds_schedule = kinds_schedule_for(settings, len(region_detectors) if source is None else 0)
+        hold_before, hold_after = holds_for(settings, info.fps, self.schedule, self.kinds_schedule)
         # Boxes reach the tracker in stored-frame pixels: its frame-edge rules use the stored size.
         self.temporal: TemporalCover[DecodedFrame] = TemporalCover(
-            max(settings.hold_before, hold), max(settings.hold_after, hold), frame=(info.width, info.height)
+            hold_before, hold_after, frame=(info.width, info.height)
         )
         self.window = LookaheadLimit(settings)
         # With ``source`` the plan's boxes are covered and nothing is detected; with ``record`` the
@@ -245,6 +237,11 @@ class _Run:
         painted = VideoCounters()
         self.cover.counters = painted
         frame = self.cover.cover(df.frame, self.covers_known.at(df.pts))
+        kinds = self.covers_known.kinds_at(df.pts)
+        if any(len(r) for r in kinds):  # the kinds beyond faces, painted over the faces
+            frame = self.cover.cover_regions(frame, kinds)
+            for r in self.covers_known.kinds_at(df.pts, owned=True):
+                self.covers.covered_kind(r, self.info.width, self.info.height)
         self.shared.put(self.q_out, (frame, df.pts, where(df.index, df.time)))
         if painted.frames_covered:
             counted = VideoCounters()
@@ -283,7 +280,7 @@ class _Run:
             raise PipelineError(f"detector {self._detector_name} returned {type(found).__name__}, not Faces")
         faces = boxes_to_stored(found, p.k, info.width, info.height).clipped(info.width, info.height)
         if self.kind_tracks is not None:
-            view = p.view if self._kinds_due(df.time, p.cut) else None
+            view = p.view if kinds_due(self.kinds_schedule, df.time, p.cut) else None
             regions = [self._stored(d.detect(view), p.k) for d in self.region_detectors] if view is not None else []
             self.kind_detect_frames += int(view is not None)
             for r in regions:
@@ -317,14 +314,6 @@ class _Run:
             if any(len(r) or r.mask is not None for r in extra):
                 frame = self.cover.cover_regions(frame, extra)
             self.shared.put(self.q_out, (frame, df.pts, where(df.index, df.time)))
-
-    def _kinds_due(self, time: float, cut: bool) -> bool:
-        """Whether the kinds' detectors run on this frame (every frame without a stride)."""
-        if self.kinds_schedule is None:
-            return True
-        before = self.kinds_schedule.runs[0]
-        self.kinds_schedule.passes_at(time, cut)
-        return self.kinds_schedule.runs[0] != before
 
     def _kinds_at(self, df: DecodedFrame) -> list[Regions]:
         """The frame's final regions of the kinds beyond faces, in the detectors' order."""
@@ -442,9 +431,16 @@ def process_video(
     info = probe_video(src, max_pixels=settings.max_pixels)
     if region_detectors is None:
         region_detectors = region_detectors_for(settings)
-    if region_detectors and settings.segment_seconds > 0:
-        # Segments carry face covers only; refuse rather than leave the other kinds uncovered.
-        raise ConfigError("--segment-seconds covers faces only: it cannot be combined with --cover " + settings.cover)
+    if (
+        region_detectors
+        and settings.segment_seconds > 0
+        and settings.people == "silhouette"
+        and "people" in {d.kind for d in region_detectors}
+    ):
+        # Segments carry boxes; a silhouette mask per frame is too big to send between processes.
+        raise ConfigError(
+            "--segment-seconds carries people as boxes, not silhouettes: use --people box, or no --segment-seconds"
+        )
     if region_detectors and plan is not None:
         # A plan holds face boxes and manual regions only; refuse rather than leave the other kinds uncovered.
         raise ConfigError(
@@ -456,7 +452,9 @@ def process_video(
     if settings.segment_seconds > 0 and plan is None and record is None:
         # Detection and tracking per segment in worker processes; then the one writer pass below.
         try:
-            segmented = segment_covers(info, settings, detector=detector)
+            segmented = segment_covers(
+                info, settings, detector=detector, region_detectors=list(region_detectors) if region_detectors else None
+            )
         except UnseenError as exc:
             raise _as_unseen(exc, src, "before the first frame") from exc
     if detector is None and plan is None:
@@ -548,8 +546,8 @@ def process_video(
         kind_frames_interpolated=dict(covers.kind_interpolated),
         kind_frames_held=dict(covers.kind_held),
         kind_tracks={k: len(v) for k, v in covers.kind_track_ids.items()},
-        kind_detections=dict(run.kind_detections),
-        kind_detect_frames=run.kind_detect_frames,
+        kind_detections=dict(run.kind_detections) if segmented is None else dict(segmented.kind_detections),
+        kind_detect_frames=run.kind_detect_frames if segmented is None else segmented.kind_detect_frames,
         kinds_stride=run.kinds_schedule.stride if run.kinds_schedule is not None else 0.0,
         region_detectors=[d.name for d in run.region_detectors],
         plan_rejected=plan.rejected_count if plan is not None else 0,
