@@ -78,7 +78,9 @@ def main() -> None:
     ap.add_argument("--clip", type=Path, default=DATA / "short_hamilton_clip.mp4")
     ap.add_argument("--seconds", type=float, default=4.0)
     ap.add_argument("--cover", default="people")
-    ap.add_argument("--strides", type=lambda v: [float(x) for x in v.split(",") if x], default=[0.1, 0.2, 0.5, 1.0])
+    ap.add_argument(
+        "--strides", type=lambda v: [float(x) for x in v.split(",") if x], default=[0.0, 0.1, 0.2, 0.5, 1.0]
+    )
     args = ap.parse_args()
     settings = Settings(cover=args.cover, threads=1)
     with tempfile.TemporaryDirectory() as tmp:
@@ -188,6 +190,7 @@ def strided(found, times, cuts, kind, stride, holds, frame):  # type: ignore[no-
     out.update(tracks.flush())
     w, h = frame
     boxes = missed = 0
+    where: list[str] = []
     area_every = area_strided = 0
     for i, r in enumerate(found):
         every = np.zeros((h, w), bool)
@@ -198,13 +201,18 @@ def strided(found, times, cuts, kind, stride, holds, frame):  # type: ignore[no-
             cover[y1:y2, x1:x2] = True
         for x1, y1, x2, y2 in box_regions(r.boxes, w, h):
             boxes += 1
-            missed += int(cover[y1:y2, x1:x2].mean() < 0.99)
+            share = float(cover[y1:y2, x1:x2].mean())
+            if share < 0.99:
+                missed += 1
+                if len(where) < 4:
+                    where.append(f"frame {i} {x2 - x1}x{y2 - y1} px {share:.0%} covered")
         area_every += int(every.sum())
         area_strided += int(cover.sum())
     return (
         f"stride {stride:g} s: detector on {ran}/{len(found)} frames; of the {boxes} boxes the every-frame run "
         f"detected, {missed} are < 99 % inside the strided cover of their frame; cover area "
         f"{area_strided / max(area_every, 1):.2f}x the every-frame detections'"
+        + (f" ({'; '.join(where)})" if where else "")
     )
 
 

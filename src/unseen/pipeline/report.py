@@ -12,6 +12,10 @@ What is counted, and under which name:
   (``frames_covered``), the distinct tracked faces covered (``tracks``), the detector's boxes
   before tracking (``detections``: frames the tracker filled are not in it, a false detection is)
   and the cover rectangles painted (``regions_covered``: every held copy of a face counts);
+* a video's kinds beyond faces (``--cover people,text,plates``), per kind: tracked regions covered
+  summed over frames (``kind_frames_covered``), of which filled (``kind_frames_interpolated``) or
+  held (``kind_frames_held``) on frames where the detector missed them, distinct tracks
+  (``kind_tracks``) and the detector's boxes before tracking (``kind_detections``);
 * a batch keeps photo faces and video face-frames apart (:attr:`BatchReport.photo_faces`,
   :attr:`BatchReport.video_face_frames`): they are different units and are never added.
 """
@@ -75,7 +79,8 @@ class VideoCounters:
     track_ids: set[int] = field(default_factory=set)
     # Kinds beyond faces, per kind: tracked regions covered summed over frames (one person on 120
     # frames: 120), those of them covered on a frame where the detector missed them (filled between
-    # two sightings, or held before the first or after the last), and the distinct tracks covered.
+    # two sightings; else held: before the first, after the last, across a gap too long to fill), and
+    # the distinct tracks covered.
     kind_frames: dict[str, int] = field(default_factory=dict)
     kind_interpolated: dict[str, int] = field(default_factory=dict)
     kind_held: dict[str, int] = field(default_factory=dict)
