@@ -278,3 +278,25 @@ def test_segments_refuse_silhouettes_rather_than_leave_them_as_boxes(tmp_path):
             region_detectors=[SkippingRegions("people", CYAN)],
         )
     assert not out.exists()
+
+
+def test_a_recorded_run_keeps_each_frames_kinds_after_tracking_for_a_plan(tmp_path):
+    # PlanRecord.kinds: frame index -> kind -> the final boxes after tracking (what a plan stores).
+    from unseen.pipeline.video import PlanRecord
+
+    clip = make_clip(tmp_path / "in.mp4", width=96, height=64, n=20, draw=_sign_and_person)
+    record = PlanRecord()
+    process_video(
+        clip.path,
+        tmp_path / "out.mp4",
+        Settings(cover="text"),
+        detector=MagentaDetector(),
+        region_detectors=[SkippingRegions("text", GREEN, {7, 8})],
+        record=record,
+    )
+    assert sorted(record.kinds) == list(range(20))
+    for i in (7, 8):
+        boxes = record.kinds[i]["text"]
+        assert Origin.DETECTED not in boxes.origin and Origin.INTERPOLATED in boxes.origin
+        assert set(boxes.track_ids.tolist()) == {0}
+    assert Origin.DETECTED in record.kinds[6]["text"].origin
