@@ -152,11 +152,19 @@ def test_cli_help_names_cover_and_refuses_unknown_kind(tmp_path, capsys):
     assert list(details["covered"]) == ["faces"] and details["region_detectors"] == []  # no text model ran
 
 
-def test_segmented_video_refuses_other_kinds_rather_than_leave_them_uncovered(tmp_path):
-    # Segments carry face covers only: --segment-seconds with --cover text must fail closed.
-    src = tmp_path / "in.mp4"
-    make_clip(src)
-    out = tmp_path / "out.mp4"
-    with pytest.raises(ConfigError, match="segment-seconds"):
-        process_video(src, out, Settings(cover="faces,text", segment_seconds=1))
-    assert not out.exists()
+def test_segmented_video_covers_other_kinds_too(tmp_path):
+    # Segments carry the other kinds' covers (they were refused before; see test_video_kinds.py).
+    def draw(i, t, w, h):
+        img = background(w, h)
+        img[34:42, 30:58] = GREEN
+        return img
+
+    clip = make_clip(tmp_path / "v.mp4", width=64, height=48, n=45, draw=draw, gop=15)
+    out = tmp_path / "o.mp4"
+    s = Settings(cover="faces,text", segment_seconds=1, segment_workers=1)
+    report = process_video(clip.path, out, s, detector=MagentaDetector(), region_detectors=[GreenRegions()])
+    frames, _ = read_frames(out)
+    assert len(frames) == 45
+    for i, f in enumerate(frames):
+        assert covered(f, np.array([30, 34, 58, 42])) >= 0.95, f"frame {i}: text visible"
+    assert report.details.kind_frames_covered == {"text": 45}

@@ -71,7 +71,9 @@ VIDEO_KEYS = {"frames", "regions_covered", "shot_cuts", "width", "height", "rota
               "container", "streams_kept", "audio_kept", "damage", "lookahead_frames", "hold_seconds",
               "detect_stride", "thorough_frames", "detector"}
 VIDEO_NEW_KEYS = {"frames_covered", "face_frames_covered", "tracks", "detections", "fps", "duration",
-                  "kind_frames_covered", "region_detectors", "plan_rejected", "manual_regions"}
+                  "kind_frames_covered", "region_detectors", "plan_rejected", "manual_regions",
+                  "kind_frames_interpolated", "kind_frames_held", "kind_tracks", "kind_detections",
+                  "kind_detect_frames", "kinds_stride"}  # kinds tracked
 BATCH_KEYS = {"files", "skipped", "failed", "exit_status"}
 
 

@@ -368,6 +368,14 @@ class Settings:
         bounds=Range(0.0, 2.0),
         auto=(-1.0, "auto"),
     )
+    kinds_stride: float = _opt(
+        0.0,
+        "seconds between runs of the --cover people/text/plates detectors on a video (a shot cut runs "
+        "them at once); their regions are tracked, gap-filled and held at least one stride between "
+        "runs; 0 = every frame (the default: recall first)",
+        group="video",
+        bounds=Range(0.0, 1.0),
+    )
     audio: bool = _opt(
         True, "keep audio streams", group="video", off_help="drop audio streams (voices can identify people)"
     )

@@ -3,7 +3,9 @@
 Painted after the faces, on top, so they only ever add cover. Boxes are rounded outwards (a box
 edge inside a pixel covers that pixel) and clipped; a region's own detector has already grown it to
 its margin. With a mask (silhouettes), ``solid`` paints the mask's pixels; mosaic and blur paint
-the boxes (a mosaic of a silhouette would leave its outline).
+the boxes (a mosaic of a silhouette would leave its outline). On video, tracking adds boxes to a
+frame (gap filled, held) for regions its own detection missed; the mask stands only for the regions
+detected on that frame, so those added boxes are painted as boxes beside it (:func:`beyond_mask`).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..settings import Settings
-from ..types import Faces, Regions
+from ..types import Faces, Origin, Regions
 from . import looks
 
 
@@ -28,6 +30,15 @@ def box_regions(boxes: Faces, width: int, height: int) -> np.ndarray:
     return out[(out[:, 2] > out[:, 0]) & (out[:, 3] > out[:, 1])]
 
 
+def beyond_mask(boxes: Faces) -> Faces:
+    """The boxes a frame's mask does not stand for: those of tracks (and untracked boxes) not
+    detected on this frame, i.e. added by tracking."""
+    detected = boxes.origin == Origin.DETECTED
+    seen = set(boxes.track_ids[detected & (boxes.track_ids >= 0)].tolist())
+    keep = ~detected & ((boxes.track_ids < 0) | ~np.isin(boxes.track_ids, list(seen)))
+    return boxes[np.nonzero(keep)[0]]
+
+
 def cover_regions(frame: np.ndarray, regions: Regions, settings: Settings) -> np.ndarray:
     """Cover ``regions`` on ``frame`` (``(H, W, 3|4)`` uint8) in place; returns the boxes painted."""
     h, w = frame.shape[:2]
@@ -38,6 +49,9 @@ def cover_regions(frame: np.ndarray, regions: Regions, settings: Settings) -> np
         frame[regions.mask, :3] = np.asarray(settings.fill, np.uint8)
         if frame.shape[2] == 4:
             frame[regions.mask, 3] = 255
+        added = box_regions(beyond_mask(regions.boxes), w, h)
+        if len(added):
+            looks.solid(frame, added, settings.fill)
     elif settings.mode == "solid":
         looks.solid(frame, boxes, settings.fill)
     elif settings.mode == "mosaic":
@@ -49,4 +63,4 @@ def cover_regions(frame: np.ndarray, regions: Regions, settings: Settings) -> np
     return boxes
 
 
-__all__ = ["box_regions", "cover_regions"]
+__all__ = ["beyond_mask", "box_regions", "cover_regions"]

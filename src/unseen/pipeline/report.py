@@ -12,6 +12,10 @@ What is counted, and under which name:
   (``frames_covered``), the distinct tracked faces covered (``tracks``), the detector's boxes
   before tracking (``detections``: frames the tracker filled are not in it, a false detection is)
   and the cover rectangles painted (``regions_covered``: every held copy of a face counts);
+* a video's kinds beyond faces (``--cover people,text,plates``), per kind: tracked regions covered
+  summed over frames (``kind_frames_covered``), of which filled (``kind_frames_interpolated``) or
+  held (``kind_frames_held``) on frames where the detector missed them, distinct tracks
+  (``kind_tracks``) and the detector's boxes before tracking (``kind_detections``);
 * a batch keeps photo faces and video face-frames apart (:attr:`BatchReport.photo_faces`,
   :attr:`BatchReport.video_face_frames`): they are different units and are never added.
 """
@@ -25,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ExitStatus, UnseenError
-from ..types import Faces
+from ..types import Faces, Origin, Regions
 
 
 class MediaKind(str, Enum):
@@ -73,11 +77,37 @@ class VideoCounters:
     face_frames_covered: int = 0
     regions_covered: int = 0
     track_ids: set[int] = field(default_factory=set)
-    kind_frames: dict[str, int] = field(default_factory=dict)  # kinds beyond faces: regions painted, over frames
+    # Kinds beyond faces, per kind: tracked regions covered summed over frames (one person on 120
+    # frames: 120), those of them covered on a frame where the detector missed them (filled between
+    # two sightings; else held: before the first, after the last, across a gap too long to fill), and
+    # the distinct tracks covered.
+    kind_frames: dict[str, int] = field(default_factory=dict)
+    kind_interpolated: dict[str, int] = field(default_factory=dict)
+    kind_held: dict[str, int] = field(default_factory=dict)
+    kind_track_ids: dict[str, set[int]] = field(default_factory=dict)
 
-    def covered_kind(self, kind: str, painted: int) -> None:
-        """``painted`` regions of ``kind`` (people, text, plates) covered on one frame."""
-        self.kind_frames[kind] = self.kind_frames.get(kind, 0) + painted
+    def covered_kind(self, regions: Regions, width: int, height: int) -> None:
+        """One frame's final ``regions`` of one kind (people, text, plates), after they are painted."""
+        boxes = regions.boxes.clipped(width, height)  # a held box wholly outside the frame covers nothing
+        if not len(boxes):
+            return
+        kind = regions.kind
+        ids = boxes.track_ids
+        tracked = np.unique(ids[ids >= 0])
+        n = len(tracked) + int(np.count_nonzero(ids < 0))  # an untracked box: one region
+        interpolated = held = 0
+        for i in tracked:
+            origins = boxes.origin[ids == i]
+            if Origin.DETECTED in origins:
+                continue
+            if Origin.INTERPOLATED in origins:
+                interpolated += 1
+            else:
+                held += 1
+        self.kind_frames[kind] = self.kind_frames.get(kind, 0) + n
+        self.kind_interpolated[kind] = self.kind_interpolated.get(kind, 0) + interpolated
+        self.kind_held[kind] = self.kind_held.get(kind, 0) + held
+        self.kind_track_ids.setdefault(kind, set()).update(int(i) for i in tracked)
 
     @property
     def tracks(self) -> int:
@@ -122,8 +152,17 @@ class VideoDetails:
     detect_stride: float
     thorough_frames: int  # frames the preset's own (thorough) passes ran on; all without a schedule
     detector: str
-    # Kinds beyond faces (--cover): regions painted summed over frames, and their detectors.
+    # Kinds beyond faces (--cover), per kind: tracked regions covered summed over frames (one person
+    # on 120 frames: 120); of those, the ones the detector missed on that frame, filled between two
+    # sightings (interpolated) or held before the first / after the last (held); distinct tracks
+    # covered; the detector's boxes before tracking; and the kinds' detectors.
     kind_frames_covered: dict[str, int] = field(default_factory=dict)
+    kind_frames_interpolated: dict[str, int] = field(default_factory=dict)
+    kind_frames_held: dict[str, int] = field(default_factory=dict)
+    kind_tracks: dict[str, int] = field(default_factory=dict)
+    kind_detections: dict[str, int] = field(default_factory=dict)  # the kinds' detector boxes before tracking
+    kind_detect_frames: int = 0  # frames the kinds' detectors ran on (all, without --kinds-stride)
+    kinds_stride: float = 0.0  # --kinds-stride in effect (0: every frame)
     region_detectors: list[str] = field(default_factory=list)
     plan_rejected: int = 0  # boxes the plan rendered from rejected explicitly (not covered)
     manual_regions: int = 0  # manual regions of the plan (or --region) covered

@@ -20,9 +20,15 @@ The stages, each a plain function of picklable arguments (a unit of work for any
    before the segment to that much after it, detects on the frames the schedule names, tracks with
    the one-process cuts and returns every decoded frame's final boxes. The overlap is at least the
    holds + the gap-fill limit + the stride (+ a second of context for velocities), so the tracker
-   sees all the evidence that reaches a frame the segment owns.
+   sees all the evidence that reaches a frame the segment owns. The kinds beyond faces (``--cover
+   people,text,plates``) are detected and tracked the same way, on their own schedule
+   (``--kinds-stride``), and their final boxes come back beside the faces'.
 4. :func:`join_covers`: for each frame the union of the boxes of every segment that decoded it
-   (boxes are only added: a frame in an overlap gets both segments' covers).
+   (boxes are only added: a frame in an overlap gets both segments' covers), per kind.
+
+Silhouettes (``--people silhouette``) are not carried: a mask per frame is too big to send between
+processes, and its boxes do not contain it; :func:`unseen.pipeline.video.process_video` refuses them
+with segments.
 
 Any segment failing fails the video (no output; the message names the file and the segment's time).
 """
@@ -43,8 +49,9 @@ import av
 import av.error
 import numpy as np
 
-from ..detect.base import FaceDetector
+from ..detect.base import FaceDetector, RegionDetector
 from ..detect.cache import detector_for
+from ..detect.kinds import region_detectors_for
 from ..detect.schedule import stride_for
 from ..errors import CorruptInput, PipelineError, UnseenError
 from ..geometry.rotation import boxes_to_stored, upright
@@ -52,9 +59,10 @@ from ..media.video_reader import DecodedFrame, VideoInfo, _open, probe_video
 from ..media.video_writer import to_rgb
 from ..settings import Settings
 from ..track import ShotCutDetector, TemporalCover
+from ..track.kinds import KindTracks
 from ..track.temporal import MAX_GAP
-from ..types import Faces
-from .video_detect import BatchedDetection, Pending, schedule_for
+from ..types import Faces, Regions
+from .video_detect import BatchedDetection, Pending, holds_for, kinds_due, kinds_schedule_for, schedule_for
 
 TRACK_ID_SPAN = 1_000_000  # track ids of segment k start at k * this (ids stay distinct per segment)
 CONTEXT = 1.0  # seconds of overlap beyond holds + gap + stride: context for velocities and links
@@ -99,6 +107,11 @@ class SegmentResult:
     detections: int  # detector boxes on the frames it owns
     thorough_frames: int  # owned frames the preset's own passes ran on
     lookahead_frames: int
+    # Kinds beyond faces: pts -> kind -> final boxes (frames with any), detector boxes on the frames
+    # it owns per kind, and the owned frames the kinds' detectors ran on.
+    kinds: dict[int, dict[str, Faces]] = dataclasses.field(default_factory=dict)
+    kind_detections: dict[str, int] = dataclasses.field(default_factory=dict)
+    kind_detect_frames: int = 0
 
 
 @dataclass
@@ -114,6 +127,11 @@ class SegmentCovers:
     hold: tuple[float, float]
     stride: float
     segments: int
+    kinds: tuple[str, ...] = ()  # the kinds beyond faces, in the region detectors' order
+    kind_faces: dict[int, dict[str, Faces]] = dataclasses.field(default_factory=dict)  # painted (union)
+    kind_owned: dict[int, dict[str, Faces]] = dataclasses.field(default_factory=dict)  # counted
+    kind_detections: dict[str, int] = dataclasses.field(default_factory=dict)
+    kind_detect_frames: int = 0
 
     def at(self, pts: int) -> Faces:
         return self.faces.get(pts, Faces.empty())
@@ -121,11 +139,17 @@ class SegmentCovers:
     def owned_at(self, pts: int) -> Faces:
         return self.owned.get(pts, Faces.empty())
 
+    def kinds_at(self, pts: int, owned: bool = False) -> list[Regions]:
+        """The frame's regions of each kind beyond faces (painted: every segment's; ``owned``: the
+        owning segment's, for the counts)."""
+        got = (self.kind_owned if owned else self.kind_faces).get(pts, {})
+        return [Regions(k, got[k]) if k in got else Regions.empty(k) for k in self.kinds]
+
 
 # --- boundaries ------------------------------------------------------------------------------
 def overlap_seconds(settings: Settings, fps: float) -> float:
     """Seconds each segment is decoded beyond its own frames, on each side."""
-    stride = max(stride_for(settings), 0.0)
+    stride = max(stride_for(settings), settings.kinds_stride if settings.extra_kinds else 0.0, 0.0)
     schedule_hold = stride + (1.0 / fps if fps > 0 and stride > 0 else 0.0)
     hold = max(settings.hold_before, settings.hold_after, schedule_hold)
     return hold + MAX_GAP + stride + CONTEXT
@@ -262,47 +286,79 @@ def detect_segment(
     seg: Segment,
     marks: list[FrameMark],
     detector: FaceDetector | None = None,
+    region_detectors: list[RegionDetector] | None = None,
 ) -> SegmentResult:
     """Detect and track over ``seg``'s decode range; the final boxes of every decoded frame."""
 
     def run() -> SegmentResult:
         info = probe_video(Path(src), max_pixels=settings.max_pixels)
         det = detector if detector is not None else detector_for(settings)
+        regs = region_detectors if region_detectors is not None else region_detectors_for(settings)
         schedule = schedule_for(settings, det)
-        hold = schedule.hold(info.fps) if schedule is not None else 0.0
-        temporal: TemporalCover[int] = TemporalCover(
-            max(settings.hold_before, hold), max(settings.hold_after, hold), frame=(info.width, info.height)
-        )
+        kinds_schedule = kinds_schedule_for(settings, len(regs))
+        hold_before, hold_after = holds_for(settings, info.fps, schedule, kinds_schedule)
+        frame_size = (info.width, info.height)
+        temporal: TemporalCover[int] = TemporalCover(hold_before, hold_after, frame=frame_size)
+        kind_tracks = KindTracks([r.kind for r in regs], hold_before, hold_after, frame=frame_size) if regs else None
         detection = BatchedDetection(det)
         by_pts = {m.pts: m for m in marks}
         lo = marks[0].pts if seg.seek is None else seg.seek
         # The schedule is replayed from the first frame: the passes each frame gets are the
         # one-process run's (its state depends on every earlier time and cut).
         passes: dict[int, Any] = {}
+        kinds_run: set[int] = set()  # the frames the kinds' detectors run on (also replayed)
         for m in marks:
             if seg.stop is not None and m.pts >= seg.stop:
                 break
             if schedule is not None:
                 passes[m.pts] = schedule.passes_at(m.time, m.cut)
+            if kinds_due(kinds_schedule, m.time, m.cut):
+                kinds_run.add(m.pts)
         faces: dict[int, Faces] = {}
+        kinds: dict[int, dict[str, Faces]] = {}
         detections = 0
+        kind_detections = {r.kind: 0 for r in regs}
+        kind_detect_frames = 0
         offset = seg.index * TRACK_ID_SPAN
+
+        def offset_ids(f: Faces) -> Faces:
+            return Faces(f.boxes, f.scores, f.origin, np.where(f.track_ids >= 0, f.track_ids + offset, f.track_ids))
 
         def emit(ready: list[tuple[int, Faces]]) -> None:
             for pts, f in ready:
                 if len(f):
-                    ids = np.where(f.track_ids >= 0, f.track_ids + offset, f.track_ids)
-                    faces[pts] = Faces(f.boxes, f.scores, f.origin, ids)
+                    faces[pts] = offset_ids(f)
+
+        def emit_kinds(ready: list[tuple[int, dict[str, Regions]]]) -> None:
+            for pts, by_kind in ready:
+                got = {k: offset_ids(r.boxes) for k, r in by_kind.items() if len(r)}
+                if got:
+                    kinds[pts] = got
+
+        def stored(r: Regions, k: int) -> Regions:
+            # Boxes only: a mask is not carried between processes (silhouettes are refused).
+            b = boxes_to_stored(r.boxes, k, info.width, info.height).clipped(info.width, info.height)
+            return Regions(r.kind, b)
 
         batch: list[Pending] = []
 
         def run_batch() -> None:
             nonlocal detections
+            nonlocal kind_detect_frames
             for p, found in zip(batch, detection.detect(batch), strict=True):
                 df_pts, df_time = p.df.pts, p.df.time
                 found = boxes_to_stored(found, p.k, info.width, info.height).clipped(info.width, info.height)
                 if seg.owns(df_pts):
                     detections += len(found)
+                if kind_tracks is not None:
+                    view = p.view if df_pts in kinds_run else None
+                    regions = [stored(r.detect(view), p.k) for r in regs] if view is not None else []
+                    if seg.owns(df_pts):
+                        kind_detect_frames += int(view is not None)
+                        for r in regions:
+                            kind_detections[r.kind] += len(r)
+                    emit_kinds(kind_tracks.push(df_pts, df_time, regions, cut=p.cut))
+                p.view = None
                 emit(temporal.push(df_pts, df_time, found, cut=p.cut))
             batch.clear()
 
@@ -325,11 +381,22 @@ def detect_segment(
                 run_batch()
         if batch:
             run_batch()
+        if kind_tracks is not None:
+            emit_kinds(kind_tracks.flush())
         emit(temporal.flush())
         owned_thorough = 0
         if schedule is not None:
             owned_thorough = sum(1 for m in marks if seg.owns(m.pts) and _is_thorough(passes.get(m.pts), schedule))
-        return SegmentResult(seg.index, faces, detections, owned_thorough, temporal.max_buffered)
+        return SegmentResult(
+            seg.index,
+            faces,
+            detections,
+            owned_thorough,
+            temporal.max_buffered,
+            kinds,
+            kind_detections,
+            kind_detect_frames,
+        )
 
     return _guarded(seg, src, run)
 
@@ -345,18 +412,30 @@ def join_covers(
     segments: list[Segment],
     marks: list[FrameMark],
     results: list[SegmentResult],
+    kinds: tuple[str, ...] = (),
 ) -> SegmentCovers:
-    """Every frame's boxes: the union over the segments that decoded it (only adds boxes)."""
+    """Every frame's boxes: the union over the segments that decoded it (only adds boxes), per kind."""
     parts: dict[int, list[Faces]] = {}
     owned: dict[int, Faces] = {}
+    kind_parts: dict[int, dict[str, list[Faces]]] = {}
+    kind_owned: dict[int, dict[str, Faces]] = {}
+    kind_detections: dict[str, int] = {k: 0 for k in kinds}
     for r in sorted(results, key=lambda r: r.index):
         seg = segments[r.index]
         for pts, f in r.faces.items():
             parts.setdefault(int(pts), []).append(f)
             if seg.owns(int(pts)):
                 owned[int(pts)] = f
+        for pts, by_kind in r.kinds.items():
+            for k, f in by_kind.items():
+                kind_parts.setdefault(int(pts), {}).setdefault(k, []).append(f)
+            if seg.owns(int(pts)):
+                kind_owned[int(pts)] = by_kind
+        for k, n in r.kind_detections.items():
+            kind_detections[k] = kind_detections.get(k, 0) + n
     stride = max(stride_for(settings), 0.0)
-    hold = stride + 1.0 / info.fps if stride > 0 and info.fps > 0 else 0.0
+    kinds_schedule = kinds_schedule_for(settings, len(kinds))
+    hold = holds_for(settings, info.fps, kinds_schedule)  # and at least the faces' stride, below
     return SegmentCovers(
         faces={pts: Faces.merge(p) for pts, p in parts.items()},
         owned=owned,
@@ -364,10 +443,19 @@ def join_covers(
         detections=sum(r.detections for r in results),
         thorough_frames=sum(r.thorough_frames for r in results) if stride > 0 else len(marks),
         lookahead_frames=max((r.lookahead_frames for r in results), default=0),
-        hold=(max(settings.hold_before, hold), max(settings.hold_after, hold)),
+        hold=(max(hold[0], _stride_hold(stride, info.fps)), max(hold[1], _stride_hold(stride, info.fps))),
         stride=stride,
         segments=len(results),
+        kinds=kinds,
+        kind_faces={pts: {k: Faces.merge(p) for k, p in by.items()} for pts, by in kind_parts.items()},
+        kind_owned=kind_owned,
+        kind_detections=kind_detections,
+        kind_detect_frames=sum(r.kind_detect_frames for r in results),
     )
+
+
+def _stride_hold(stride: float, fps: float) -> float:
+    return stride + 1.0 / fps if stride > 0 and fps > 0 else 0.0
 
 
 def _picklable(obj: object) -> bool:
@@ -397,33 +485,48 @@ def segment_covers(
     settings: Settings,
     *,
     detector: FaceDetector | None = None,
+    region_detectors: list[RegionDetector] | None = None,
 ) -> SegmentCovers:
-    """Stages 1-4 for one video. With ``detector`` given (or one worker) they run in this process."""
+    """Stages 1-4 for one video. With ``detector`` given (or one worker) they run in this process;
+    so do ``region_detectors`` (else each worker builds the settings' own)."""
     src = str(info.path)
     overlap = overlap_seconds(settings, info.fps)
     segments = plan_segments(info, scan_keyframes(info), settings.segment_seconds, overlap)
     workers = workers_for(settings, len(segments))
     if detector is not None and workers > 1 and not _picklable(detector):
         workers = 1  # a detector that cannot travel to a worker process (an ONNX session) runs here
+    if region_detectors is not None and workers > 1 and not _picklable(region_detectors):
+        workers = 1
+    kinds = tuple(r.kind for r in region_detectors) if region_detectors is not None else settings.extra_kinds
     try:
         if workers == 1:
             sigs = [segment_signatures(src, settings, s) for s in segments]
             marks = frame_marks(info, sigs)
-            results = [detect_segment(src, settings, s, marks, detector) for s in segments]
+            results = [detect_segment(src, settings, s, marks, detector, region_detectors) for s in segments]
         else:
             ws = worker_settings(settings, workers)
             with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
                 sigs = list(pool.map(segment_signatures, [src] * len(segments), [ws] * len(segments), segments))
                 marks = frame_marks(info, sigs)
                 n = len(segments)
-                results = list(pool.map(detect_segment, [src] * n, [ws] * n, segments, [marks] * n, [detector] * n))
+                results = list(
+                    pool.map(
+                        detect_segment,
+                        [src] * n,
+                        [ws] * n,
+                        segments,
+                        [marks] * n,
+                        [detector] * n,
+                        [region_detectors] * n,
+                    )
+                )
     except RuntimeError as exc:  # a segment failed: its one line names the file and the segment
         raise PipelineError(str(exc).split(": ", 1)[1] if str(exc).startswith(src) else str(exc)) from exc
     except UnseenError:
         raise  # found here (timestamps that do not increase): already one line
     except Exception as exc:  # a worker process died (BrokenProcessPool) or could not start
         raise PipelineError(f"a segment worker failed: {type(exc).__name__}: {exc}") from exc
-    return join_covers(settings, info, segments, marks, results)
+    return join_covers(settings, info, segments, marks, results, kinds)
 
 
 __all__ = [

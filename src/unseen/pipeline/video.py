@@ -46,13 +46,14 @@ from ..plan.model import Plan
 from ..scrub.container import Expected, removed_metadata, verify_video
 from ..settings import Settings
 from ..track import ShotCutDetector, TemporalCover
+from ..track.kinds import KindTracks
 from ..types import Faces, Regions
 from .commit import check_output_target, staged_output
 from .paths import default_output
 from .report import FileReport, MediaKind, VideoCounters, VideoDetails
 from .segments import SegmentCovers, segment_covers
 from .video_cover import FrameCover
-from .video_detect import BatchedDetection, Pending, schedule_for
+from .video_detect import BatchedDetection, Pending, holds_for, kinds_due, kinds_schedule_for, schedule_for
 from .video_threads import END, QUEUE_FRAMES, Shared, Worker, join_all
 from .video_window import LookaheadLimit
 
@@ -111,6 +112,9 @@ class PlanRecord:
     frames: list[tuple[int, float, Faces]] = field(default_factory=list)
     cuts: list[int] = field(default_factory=list)
     cheap_only: set[int] = field(default_factory=set)
+    # Kinds beyond faces (people, text, plates): frame index -> kind -> final boxes after tracking
+    # (detected, interpolated and held, with track ids), for the frames with any.
+    kinds: dict[int, dict[str, Faces]] = field(default_factory=dict)
 
 
 # --- the run -------------------------------------------------------------------------------
@@ -150,10 +154,14 @@ class _Run:
         # Cheap passes on every frame, the preset's thorough ones on a stride; the holds are made at
         # least one stride long so the frames between thorough sightings stay covered.
         self.schedule = schedule_for(settings, detector) if detector is not None else None
-        hold = self.schedule.hold(info.fps) if self.schedule is not None else 0.0
+        # The kinds beyond faces are detected on every frame, or every --kinds-stride seconds (and
+        # after a cut) with the holds made at least one stride long, as for the faces' schedule.
+        # Every tracker of the run shares the holds, so a frame's kinds are final when its faces are.
+        self.kinds_schedule = kinds_schedule_for(settings, len(region_detectors) if source is None else 0)
+        hold_before, hold_after = holds_for(settings, info.fps, self.schedule, self.kinds_schedule)
         # Boxes reach the tracker in stored-frame pixels: its frame-edge rules use the stored size.
         self.temporal: TemporalCover[DecodedFrame] = TemporalCover(
-            max(settings.hold_before, hold), max(settings.hold_after, hold), frame=(info.width, info.height)
+            hold_before, hold_after, frame=(info.width, info.height)
         )
         self.window = LookaheadLimit(settings)
         # With ``source`` the plan's boxes are covered and nothing is detected; with ``record`` the
@@ -163,9 +171,23 @@ class _Run:
         self.record = record
         self.cover = FrameCover(info, settings, writer.pix_fmt, self.covers) if writer is not None else None
         # Kinds beyond faces (--cover people/text/plates): found on each frame's upright picture,
-        # kept by frame index until the frame leaves the face tracker, painted over the faces.
+        # tracked per kind with the face tracker's holds and gap limit (so a frame's kinds are final
+        # when its faces are), kept by frame index until then, painted over the faces.
         self.region_detectors = list(region_detectors)
-        self.extra: dict[int, list[Regions]] = {}
+        self.kind_tracks = (
+            KindTracks(
+                [d.kind for d in self.region_detectors],
+                self.temporal.hold_before,
+                self.temporal.hold_after,
+                self.temporal.max_gap,
+                frame=(info.width, info.height),
+            )
+            if self.region_detectors and source is None and covers is None
+            else None
+        )
+        self.extra: dict[int, dict[str, Regions]] = {}
+        self.kind_detections: dict[str, int] = {d.kind: 0 for d in self.region_detectors}
+        self.kind_detect_frames = 0
 
     # --- the reader and writer threads ------------------------------------------------------
     def _read(self) -> None:
@@ -215,6 +237,11 @@ class _Run:
         painted = VideoCounters()
         self.cover.counters = painted
         frame = self.cover.cover(df.frame, self.covers_known.at(df.pts))
+        kinds = self.covers_known.kinds_at(df.pts)
+        if any(len(r) for r in kinds):  # the kinds beyond faces, painted over the faces
+            frame = self.cover.cover_regions(frame, kinds)
+            for r in self.covers_known.kinds_at(df.pts, owned=True):
+                self.covers.covered_kind(r, self.info.width, self.info.height)
         self.shared.put(self.q_out, (frame, df.pts, where(df.index, df.time)))
         if painted.frames_covered:
             counted = VideoCounters()
@@ -252,8 +279,13 @@ class _Run:
         if not isinstance(found, Faces):
             raise PipelineError(f"detector {self._detector_name} returned {type(found).__name__}, not Faces")
         faces = boxes_to_stored(found, p.k, info.width, info.height).clipped(info.width, info.height)
-        if self.region_detectors and p.view is not None:
-            self.extra[df.index] = [self._stored(d.detect(p.view), p.k) for d in self.region_detectors]
+        if self.kind_tracks is not None:
+            view = p.view if kinds_due(self.kinds_schedule, df.time, p.cut) else None
+            regions = [self._stored(d.detect(view), p.k) for d in self.region_detectors] if view is not None else []
+            self.kind_detect_frames += int(view is not None)
+            for r in regions:
+                self.kind_detections[r.kind] += len(r)
+            self.extra.update(self.kind_tracks.push(df.index, df.time, regions, cut=p.cut))
         p.view = None  # the picture is no longer needed
         self.detections += len(faces)
         self._emit(self.temporal.push(df, df.time, faces, cut=p.cut))
@@ -271,15 +303,26 @@ class _Run:
 
     def _emit(self, ready: list[tuple[DecodedFrame, Faces]]) -> None:
         for df, faces in ready:
+            extra = self._kinds_at(df)
             if self.record is not None:
                 self.record.frames.append((df.index, df.time, faces))
+                if any(len(r) for r in extra):
+                    self.record.kinds[df.index] = {r.kind: r.boxes for r in extra}
             if self.cover is None:
                 continue
             frame = self.cover.cover(df.frame, faces)
-            extra = self.extra.pop(df.index, [])
             if any(len(r) or r.mask is not None for r in extra):
                 frame = self.cover.cover_regions(frame, extra)
             self.shared.put(self.q_out, (frame, df.pts, where(df.index, df.time)))
+
+    def _kinds_at(self, df: DecodedFrame) -> list[Regions]:
+        """The frame's final regions of the kinds beyond faces, in the detectors' order."""
+        if self.kind_tracks is None:
+            return []
+        regions = self.extra.pop(df.index, None)
+        if regions is None:  # pragma: no cover - the kind trackers let every frame go with the faces
+            raise PipelineError("the kinds' tracker has not let this frame go", where=where(df.index, df.time))
+        return [regions[k] for k in self.kind_tracks.kinds]
 
     @property
     def _detector_name(self) -> str:
@@ -332,6 +375,8 @@ class _Run:
             if batch:
                 self._run_batch(batch)
             self.position = "at the end of the video"
+            if self.kind_tracks is not None:
+                self.extra.update(self.kind_tracks.flush())
             self._emit(self.temporal.flush())
             shared.put(self.q_out, END)
         except BaseException as exc:
@@ -386,9 +431,16 @@ def process_video(
     info = probe_video(src, max_pixels=settings.max_pixels)
     if region_detectors is None:
         region_detectors = region_detectors_for(settings)
-    if region_detectors and settings.segment_seconds > 0:
-        # Segments carry face covers only; refuse rather than leave the other kinds uncovered.
-        raise ConfigError("--segment-seconds covers faces only: it cannot be combined with --cover " + settings.cover)
+    if (
+        region_detectors
+        and settings.segment_seconds > 0
+        and settings.people == "silhouette"
+        and "people" in {d.kind for d in region_detectors}
+    ):
+        # Segments carry boxes; a silhouette mask per frame is too big to send between processes.
+        raise ConfigError(
+            "--segment-seconds carries people as boxes, not silhouettes: use --people box, or no --segment-seconds"
+        )
     if region_detectors and plan is not None:
         # A plan holds face boxes and manual regions only; refuse rather than leave the other kinds uncovered.
         raise ConfigError(
@@ -400,7 +452,9 @@ def process_video(
     if settings.segment_seconds > 0 and plan is None and record is None:
         # Detection and tracking per segment in worker processes; then the one writer pass below.
         try:
-            segmented = segment_covers(info, settings, detector=detector)
+            segmented = segment_covers(
+                info, settings, detector=detector, region_detectors=list(region_detectors) if region_detectors else None
+            )
         except UnseenError as exc:
             raise _as_unseen(exc, src, "before the first frame") from exc
     if detector is None and plan is None:
@@ -489,6 +543,12 @@ def process_video(
         ),
         detector=detector.name if detector is not None else f"plan ({plan.producer.detector})" if plan else "",
         kind_frames_covered=dict(covers.kind_frames),
+        kind_frames_interpolated=dict(covers.kind_interpolated),
+        kind_frames_held=dict(covers.kind_held),
+        kind_tracks={k: len(v) for k, v in covers.kind_track_ids.items()},
+        kind_detections=dict(run.kind_detections) if segmented is None else dict(segmented.kind_detections),
+        kind_detect_frames=run.kind_detect_frames if segmented is None else segmented.kind_detect_frames,
+        kinds_stride=run.kinds_schedule.stride if run.kinds_schedule is not None else 0.0,
         region_detectors=[d.name for d in run.region_detectors],
         plan_rejected=plan.rejected_count if plan is not None else 0,
         manual_regions=len(plan.regions) if plan is not None else 0,

@@ -72,7 +72,8 @@ class FrameCover:
         info = self.info
         rgb = to_rgb(frame, info)
         for regions in found:
-            self.counters.covered_kind(regions.kind, len(cover_regions(rgb, regions, self.settings)))
+            cover_regions(rgb, regions, self.settings)
+            self.counters.covered_kind(regions, info.width, info.height)
         return from_rgb(rgb, info, self.out_pix_fmt)
 
 

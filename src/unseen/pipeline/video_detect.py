@@ -14,6 +14,7 @@ import numpy as np
 
 from ..detect.base import FaceDetector
 from ..detect.passes import Pass
+from ..detect.presets import Tier
 from ..detect.schedule import Schedule, video_schedule
 from ..errors import PipelineError
 from ..media.video_reader import DecodedFrame
@@ -36,6 +37,28 @@ def schedule_for(settings: Settings, detector: FaceDetector) -> Schedule | None:
     """The video schedule (cheap passes often, the preset's own on a stride) for a detector with
     passes; ``None`` (every pass on every frame) for one without, or at stride 0."""
     return video_schedule(settings, detector.passes) if detector.passes else None
+
+
+def kinds_schedule_for(settings: Settings, kinds: int) -> Schedule | None:
+    """When the detectors of the kinds beyond faces run: every ``kinds_stride`` seconds and after a
+    cut; ``None`` (every frame) at stride 0 or with no such kind."""
+    return Schedule((Tier(settings.kinds_stride, ()),)) if settings.kinds_stride > 0 and kinds else None
+
+
+def kinds_due(schedule: Schedule | None, time: float, cut: bool) -> bool:
+    """Whether the kinds' detectors run on this frame (feed every frame in order)."""
+    if schedule is None:
+        return True
+    before = schedule.runs[0]
+    schedule.passes_at(time, cut)
+    return schedule.runs[0] != before
+
+
+def holds_for(settings: Settings, fps: float, *schedules: Schedule | None) -> tuple[float, float]:
+    """The run's holds (before, after): the settings', made at least one stride of each schedule long
+    (so the frames between a schedule's runs stay covered). Every tracker of a run shares them."""
+    hold = max((s.hold(fps) for s in schedules if s is not None), default=0.0)
+    return max(settings.hold_before, hold), max(settings.hold_after, hold)
 
 
 class BatchedDetection:
@@ -74,4 +97,4 @@ def _view(p: Pending) -> np.ndarray:
     return p.view
 
 
-__all__ = ["BatchedDetection", "Pending", "schedule_for"]
+__all__ = ["BatchedDetection", "Pending", "holds_for", "kinds_due", "kinds_schedule_for", "schedule_for"]
