@@ -1,12 +1,14 @@
 """Person-level linking attack (body colour histograms) and per-person coverage on the real clips.
 
     PYTHONPATH=src OMP_NUM_THREADS=1 python benchmarks/person_reid.py [--clips A.mp4 B.mp4] [--work DIR] [--reuse]
+    PYTHONPATH=src OMP_NUM_THREADS=1 python benchmarks/person_reid.py --photos --clips   # the photo set only
 
 Runs unseen's video pipeline on each clip with faces only (the default), --cover people --people
 box and --people silhouette (fill magenta so covered pixels can be read back), finds person tracks
 on the originals (the identity proxy) and prints two Markdown tables: rank-1 of the histogram
 attacker against chance, and per track the share of its frames whose box is covered. Protocol and
-limits: src/unseen_eval/person_reid.py.
+limits: src/unseen_eval/person_reid.py. ``--photos`` also links across the identity-labelled photo
+set (real identities, leave-one-out, as the face re-ID table does).
 """
 
 from __future__ import annotations
@@ -20,9 +22,10 @@ from pathlib import Path
 
 import numpy as np
 
-from unseen_eval.person_reid import MIN_TRACK, TRACK_THRESHOLD, Result, default_settings, run
+from unseen_eval.person_reid import MIN_TRACK, TRACK_THRESHOLD, PhotoRank1, Result, default_settings, photo_run, run
 
 CLIPS = Path(__file__).resolve().parents[2] / "shared" / "data" / "video"
+IDENTITIES = Path(__file__).resolve().parents[2] / "shared" / "data" / "identities_dev"
 DEFAULT_CLIPS = [CLIPS / "short_hamilton_clip.mp4", CLIPS / "carphone_pristine.mp4"]
 PEOPLE = ("faces (default)", "--cover people --people box", "--cover people --people silhouette")
 
@@ -39,6 +42,20 @@ def rank_table(res: Result) -> str:
             f"{100 * r.rate:.0f}{flag} | {100 * r.interval[0]:.0f}-{100 * r.interval[1]:.0f} |"
         )
     return "\n".join(rows)
+
+
+def photo_table(rows: list[PhotoRank1]) -> str:
+    out = [
+        "| cover | attacker | probes | identities (chance) | rank-1 % | Wilson 95 % | p (one-sided) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        flag = " **!**" if r.above_chance else ""
+        out.append(
+            f"| {r.setting} | {r.attacker} | {r.probes} | {r.identities} ({100 * r.chance:.1f} %) | "
+            f"{100 * r.rate:.0f}{flag} | {100 * r.interval[0]:.0f}-{100 * r.interval[1]:.0f} | {r.p_value:.3f} |"
+        )
+    return "\n".join(out)
 
 
 def coverage_table(res: Result) -> str:
@@ -84,12 +101,32 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--work", type=Path, help="keep the anonymized clips here (default: a temporary folder)")
     ap.add_argument("--reuse", action="store_true", help="reuse outputs already in --work")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument(
+        "--photos",
+        type=Path,
+        nargs="?",
+        const=IDENTITIES,
+        help=f"also (or, with --clips and nothing after it, only) link across an identity-labelled photo set (default {IDENTITIES})",
+    )
     ap.add_argument("--json", type=Path, help="also write every number here")
     args = ap.parse_args(argv)
     missing = [str(c) for c in args.clips if not c.is_file()]
+    if args.photos and not (args.photos / "identities.txt").is_file():
+        missing.append(str(args.photos / "identities.txt"))
     if missing:
         print(f"missing clips: {missing}", file=sys.stderr)
         return 2
+    if args.photos:
+        with tempfile.TemporaryDirectory() as tmp:
+            t0 = time.perf_counter()
+            rows, meta = photo_run(
+                args.photos, default_settings(), Path(tmp), log=lambda s: print(s, file=sys.stderr, flush=True)
+            )
+            print(f"photos: {meta}; {time.perf_counter() - t0:.0f} s wall")
+            print(photo_table(rows))
+            print()
+        if not args.clips:
+            return 0
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         work = args.work or Path(tmp)

@@ -481,6 +481,123 @@ def run(
     return Result(tracks, ranks, cover, sum(f.frames for f in found), seconds, painted)
 
 
+# --------------------------------------------------------------------------------------------
+# photos with real identities (identities_dev): leave-one-out, as the face re-ID table does
+
+
+@dataclass
+class PhotoRank1:
+    setting: str
+    attacker: str
+    probes: int
+    identities: int
+    rate: float
+    interval: tuple[float, float]
+    p_value: float
+
+    @property
+    def chance(self) -> float:
+        return 1 / self.identities
+
+    @property
+    def above_chance(self) -> bool:
+        return self.p_value < 0.05
+
+
+def _scaled_png(src: Path, dst: Path, max_side: int) -> np.ndarray:
+    from PIL import Image, ImageOps
+
+    with Image.open(src) as im:
+        im = ImageOps.exif_transpose(im).convert("RGB")
+        s = max_side / max(im.size)
+        if s < 1:
+            im = im.resize((max(1, round(im.size[0] * s)), max(1, round(im.size[1] * s))), Image.Resampling.LANCZOS)
+        im.save(dst)
+        return np.asarray(im, np.uint8).copy()
+
+
+def photo_run(
+    root: Path,
+    settings: Sequence[CoverSetting],
+    workdir: Path,
+    *,
+    max_side: int = 800,
+    threshold: float = TRACK_THRESHOLD,
+    log=print,
+) -> tuple[list[PhotoRank1], dict[str, int]]:
+    """Body-histogram linking across the photos of ``root/identities.txt`` (real identities).
+
+    The person is the largest person box (score >= ``threshold``) in the scaled original; every
+    photo is a probe once against all the others (nearest photo per identity, ties at random);
+    Wilson 95 % interval and exact one-sided binomial p against chance 1 / identities.
+    """
+    from PIL import Image
+
+    from unseen.detect.people import NanoDetNet, PersonDetector
+    from unseen.pipeline.api import anonymize_image
+    from unseen.settings import Settings
+
+    from .stats import binom_p_above, wilson_interval
+
+    det = PersonDetector(NanoDetNet(), threshold=threshold)
+    items: list[tuple[str, str, Path, np.ndarray]] = []
+    skipped = 0
+    for line in (root / "identities.txt").read_text().splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        rel, ident = line.split()[:2]
+        png = workdir / (Path(rel).stem + ".png")
+        rgb = _scaled_png(root / rel, png, max_side)
+        people = det.people(rgb)
+        if len(people) == 0:
+            skipped += 1
+            continue
+        areas = (people.boxes[:, 2] - people.boxes[:, 0]) * (people.boxes[:, 3] - people.boxes[:, 1])
+        items.append((rel, ident, png, people.boxes[int(np.argmax(areas))].astype(np.float64)))
+    labels = np.array([it[1] for it in items])
+    out: list[PhotoRank1] = []
+    for st in settings:
+        feats: dict[str, list[np.ndarray]] = {a: [] for a in ATTACKERS}
+        for _rel, _, png, box in items:
+            path = png
+            if st.cover is not None:
+                path = workdir / f"{png.stem}.{st.cover}-{st.people}.png"
+                anonymize_image(png, path, Settings(cover=st.cover, people=st.people, fill=PROBE_FILL))
+            with Image.open(path) as im:
+                rgb = np.asarray(im.convert("RGB"), np.uint8)
+            mask = fill_mask(rgb, PROBE_FILL, tol=8)  # a photo is lossless PNG here: the fill is exact
+            c, k = crop(rgb, box), crop(mask, box)
+            feats["all"].append(body_histogram(c))
+            feats["visible"].append(body_histogram(c, ~k))
+            feats["core"].append(body_histogram(c, ~k & core_columns(k.shape)))
+            ring, inside = around(box, rgb.shape)
+            feats["around"].append(body_histogram(crop(rgb, ring), ~crop(mask, ring) & ~inside))
+        log(f"photos, {st.name}: done")
+        for attacker in ATTACKERS:
+            x = np.array(feats[attacker])
+            d = hellinger(x, x)
+            np.fill_diagonal(d, np.inf)
+            ok = np.zeros(len(items))
+            for i in range(len(items)):
+                ids = np.unique(labels[np.arange(len(items)) != i])
+                best = np.array([d[i, labels == c].min() for c in ids])
+                ok[i] = rank1(best[None], labels[i : i + 1], ids)[0]
+            n_id = len(np.unique(labels))
+            k_ok = round(float(ok.sum()))
+            out.append(
+                PhotoRank1(
+                    st.name,
+                    attacker,
+                    len(items),
+                    n_id,
+                    float(ok.mean()),
+                    wilson_interval(k_ok, len(items)),
+                    binom_p_above(k_ok, len(items), 1 / n_id),
+                )
+            )
+    return out, {"photos": len(items), "skipped (no person found)": skipped}
+
+
 __all__ = [
     "PROBE_FILL",
     "TRACK_THRESHOLD",
