@@ -476,8 +476,8 @@ def run(
         for attacker in ATTACKERS:
             ranks.append(score(st.name, attacker, tracks, windows, measures, seed=seed))
         for t in tracks:
-            m = measures[t.key].covered
-            cover.append(Coverage(t.key, st.name, np.array([m[i] for i in t.frames]), np.array(t.detected, bool)))
+            got = measures[t.key].covered
+            cover.append(Coverage(t.key, st.name, np.array([got[i] for i in t.frames]), np.array(t.detected, bool)))
     return Result(tracks, ranks, cover, sum(f.frames for f in found), seconds, painted)
 
 
