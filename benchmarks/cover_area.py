@@ -14,12 +14,12 @@ from pathlib import Path
 
 import numpy as np
 
-from unseen_eval.leak import BLACK, CHANGED, _frames
+from unseen_eval.leak import BLACK, CHANGED, decoded_frames
 
 
 def covered_area(original: Path, output: Path) -> tuple[int, float]:
     shares = []
-    for (a, _, _), (b, _, _) in zip(_frames(original), _frames(output)):
+    for (a, _, _), (b, _, _) in zip(decoded_frames(original), decoded_frames(output)):
         ai, bi = a.astype(np.int16), b.astype(np.int16)
         black = (bi.max(axis=2) <= BLACK) & (ai.max(axis=2) > BLACK)  # dark in the original is not counted
         covered = black | (np.abs(ai - bi).mean(axis=2) >= CHANGED)

@@ -52,3 +52,26 @@ def auc(scores: np.ndarray, positive: np.ndarray) -> float:
         return float("nan")
     ranks = _average_ranks(scores)
     return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def cluster_bootstrap(
+    values: np.ndarray, clusters: np.ndarray, *, n: int = 2000, seed: int = 0, level: float = 0.95
+) -> tuple[float, float]:
+    """Percentile bootstrap interval of the mean of ``values``, resampling whole ``clusters``.
+
+    For scores that come in correlated groups (several queries of one person track): each
+    replicate draws as many clusters as there are, with replacement, and takes the mean of all
+    their values. ``(nan, nan)`` with no values.
+    """
+    values = np.asarray(values, np.float64)
+    clusters = np.asarray(clusters)
+    if values.size == 0:
+        return (float("nan"), float("nan"))
+    keys, inverse = np.unique(clusters, return_inverse=True)
+    sums = np.bincount(inverse, weights=values, minlength=len(keys))
+    counts = np.bincount(inverse, minlength=len(keys)).astype(np.float64)
+    rng = np.random.default_rng(seed)
+    draw = rng.integers(0, len(keys), (n, len(keys)))
+    means = sums[draw].sum(1) / counts[draw].sum(1)
+    a = (1 - level) / 2
+    return (float(np.quantile(means, a)), float(np.quantile(means, 1 - a)))
