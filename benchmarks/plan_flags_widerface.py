@@ -2,7 +2,8 @@
 FACE_COVER rule on the rendered plan), how many does a review flag point at, how many within the
 first K flags, how many flags per photo and how much of the photo they ask a reviewer to look at.
 
-Usage: plan_flags_widerface.py [--photos N] [--cache DIR]
+Usage: plan_flags_widerface.py [--photos N] [--cache DIR] [--option NAME=VALUE ...]
+(--option: a FlagOptions field, e.g. group_link=2, to compare settings on the same detections)
 
 The slow part (the plan's detection, the thorough check's detection, rendering the plan and scoring
 it against the ground truth) is done once per photo and kept in ``--cache`` (one .npz per photo);
@@ -27,7 +28,7 @@ from unseen.detect.cache import detector_for
 from unseen.media.image_io import read_image
 from unseen.pipeline import plan_run
 from unseen.pipeline.plan_run import make_plan, render_plan
-from unseen.plan import FlagEvidence, compute_flags, plan_from_bytes
+from unseen.plan import FlagEvidence, FlagOptions, compute_flags, plan_from_bytes
 from unseen.plan.encode import dumps
 from unseen.settings import Settings
 from unseen.types import Faces
@@ -84,7 +85,9 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--photos", type=int, default=122)
     ap.add_argument("--cache", type=Path, default=None, help="keep the detections here (default: a temporary folder)")
+    ap.add_argument("--option", action="append", default=[], help="a FlagOptions field: NAME=VALUE")
     a = ap.parse_args()
+    options = FlagOptions(**{k: float(v) for k, v in (o.split("=", 1) for o in a.option)})
     s = Settings()
     truth = load(DATA)[: a.photos]
     missed = pointed = flags = 0
@@ -105,7 +108,7 @@ def main() -> None:
             z = np.load(path)
             plan = plan_from_bytes(bytes(z["plan"]), t.name)
             thorough = Faces(z["tboxes"], z["tscores"]) if len(z["tboxes"]) else Faces.empty()
-            fl = compute_flags(plan, _evidence(s, thorough))
+            fl = compute_flags(plan, _evidence(s, thorough), options)
             flags += len(fl)
             kinds.update(f.kind.value for f in fl)
             boxes = [f.box for f in fl]

@@ -42,6 +42,28 @@ def test_near_groups_link_by_gap_relative_to_size():
     assert near_groups(np.zeros((0, 4)), 1.0) == []
 
 
+def test_near_groups_agree_with_a_plain_pairwise_join():
+    def plain(b, link):
+        group = list(range(len(b)))
+        side = np.minimum(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1])
+        for p in range(len(b)):
+            for q in range(p + 1, len(b)):
+                gap = max(b[p, 0] - b[q, 2], b[q, 0] - b[p, 2], b[p, 1] - b[q, 3], b[q, 1] - b[p, 3], 0)
+                if gap <= link * max(side[p], side[q]):
+                    old, new = max(group[p], group[q]), min(group[p], group[q])
+                    group = [new if g == old else g for g in group]
+        return sorted(sorted(k for k in range(len(b)) if group[k] == g) for g in set(group))
+
+    rng = np.random.default_rng(7)
+    for _ in range(100):
+        n = int(rng.integers(1, 25))
+        corner = rng.uniform(0, 200, (n, 2))
+        b = np.round(np.concatenate([corner, corner + rng.uniform(1, 30, (n, 2))], axis=1))
+        b[rng.integers(0, n)] = b[0]  # identical boxes too
+        for link in (0.5, 1.0, 2.0):
+            assert sorted(g.tolist() for g in near_groups(b, link)) == plain(b, link)
+
+
 def test_central_share_counts_the_union_of_regions():
     box = (0, 0, 40, 40)  # central half: 10-30 in both directions
     assert central_share_in(box, np.array([[0, 0, 20, 40], [20, 0, 40, 40]])) == 1.0  # split over two

@@ -16,32 +16,45 @@ def near_groups(boxes: np.ndarray, link: float) -> list[np.ndarray]:
     """``boxes (N, 4)`` grouped by single linkage: two boxes are linked when the gap between them
     (0 when they overlap; the larger of the horizontal and vertical gaps) is at most ``link`` times
     the larger of their short sides. Returns the groups' indices (each sorted), ordered by their
-    first index; every box is in exactly one group."""
+    first index; every box is in exactly one group.
+
+    The links are found once, in (rows, N) blocks, and joined by vectorised label propagation (every
+    link gives both ends' labels the lower of the two, then labels are followed to their end), not a
+    Python step per link; identical boxes are compared once."""
     b = np.asarray(boxes, np.float64).reshape(-1, 4)
-    n = len(b)
-    parent = np.arange(n)
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = int(parent[i])
-        return i
-
-    side = np.minimum(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]).clip(0, None)
+    if not len(b):
+        return []
+    u, back = np.unique(b, axis=0, return_inverse=True)
+    back = back.reshape(-1)
+    n = len(u)
+    side = np.minimum(u[:, 2] - u[:, 0], u[:, 3] - u[:, 1]).clip(0, None)
+    firsts, seconds = [], []
     for lo in range(0, n, _CHUNK):
         hi = min(n, lo + _CHUNK)
-        c = b[lo:hi, None, :]
-        gx = np.maximum(c[..., 0] - b[None, :, 2], b[None, :, 0] - c[..., 2]).clip(0, None)
-        gy = np.maximum(c[..., 1] - b[None, :, 3], b[None, :, 1] - c[..., 3]).clip(0, None)
+        c = u[lo:hi, None, :]
+        gx = np.maximum(c[..., 0] - u[None, :, 2], u[None, :, 0] - c[..., 2]).clip(0, None)
+        gy = np.maximum(c[..., 1] - u[None, :, 3], u[None, :, 1] - c[..., 3]).clip(0, None)
         near = np.maximum(gx, gy) <= link * np.maximum(side[lo:hi, None], side[None, :])
         rows, cols = np.nonzero(near)
-        for i, j in zip((rows + lo).tolist(), cols.tolist(), strict=True):
-            if j > i:
-                ri, rj = find(i), find(j)
-                if ri != rj:
-                    parent[max(ri, rj)] = min(ri, rj)
-    roots = np.array([find(i) for i in range(n)], np.int64)
-    return [np.flatnonzero(roots == r) for r in np.unique(roots)]
+        later = cols > rows + lo
+        firsts.append(rows[later] + lo)
+        seconds.append(cols[later])
+    i, j = np.concatenate(firsts), np.concatenate(seconds)
+    label = np.arange(n)
+    while True:
+        lower = np.minimum(label[i], label[j])
+        new = label.copy()
+        np.minimum.at(new, label[i], lower)
+        np.minimum.at(new, label[j], lower)
+        while not np.array_equal(new[new], new):  # follow each label to its end
+            new = new[new]
+        if np.array_equal(new, label):
+            break
+        label = new
+    per_box = label[back]
+    order = np.argsort(per_box, kind="stable")
+    groups = np.split(order, np.flatnonzero(np.diff(per_box[order])) + 1)
+    return sorted(groups, key=lambda g: int(g[0]))
 
 
 def central_share_in(box: np.ndarray | tuple[float, ...], regions: np.ndarray) -> float:
