@@ -115,20 +115,20 @@ def test_a_thorough_face_inside_the_painted_cover_is_not_a_miss():
 def test_a_crowd_of_tiny_faces_is_one_flag_and_a_sure_lone_tiny_face_none():
     crowd = _row(12, step=14, side=9)
     sure_alone, weak_alone = [[500, 400, 510, 410]], [[40, 40, 48, 48]]
-    scores = [0.9] * 12 + [0.95, 0.3]
+    scores = [0.9] * 12 + [0.95, 0.05]
     plan = build_plan(PHOTO, {}, "d", [(0, None, _faces(crowd + sure_alone + weak_alone, scores))])
     tiny = [f for f in plan.flags if f.kind == FlagKind.TINY_FACE]
     assert len(tiny) == 2  # was one per tiny face: fourteen
     assert tiny[0].box == (100.0, 200.0, 263.0, 209.0) and "a crowd of 12 tiny faces" in tiny[0].message
-    assert tiny[1].box == (40, 40, 48, 48) and "scored only 0.30" in tiny[1].message
+    assert tiny[1].box == (40, 40, 48, 48) and "scored only 0.05" in tiny[1].message
     assert _reloaded(plan).flags == plan.flags
     assert plan.box_count == 14
 
 
 def test_a_tracked_tiny_face_detected_surely_is_not_flagged():
-    frames = [(i, i / 30, _faces([[100, 100, 110, 110], [300, 300, 310, 310]], [0.9, 0.2], [Origin.DETECTED] * 2, [1, 2]))
+    frames = [(i, i / 30, _faces([[100, 100, 110, 110], [300, 300, 310, 310]], [0.3, 0.05], [Origin.DETECTED] * 2, [1, 2]))
               for i in range(30)]
-    plan = build_plan(VIDEO, {}, "d", frames, evidence=FlagEvidence(threshold=0.1))
+    plan = build_plan(VIDEO, {}, "d", frames)  # 0.3 is sure (FlagOptions.tiny_sure 0.1), 0.05 is not
     assert [(f.kind, f.track) for f in plan.flags] == [(FlagKind.TINY_FACE, 2)]
 
 
@@ -139,7 +139,7 @@ def test_within_a_kind_the_flag_that_says_most_comes_first():
     lone = [[10, 10, 30, 30]]
     crowd = _row(5, x0=200, y=400, step=14, side=9)  # five tiny faces in a crowd ...
     pair = [[20, 300, 29, 309], [35, 300, 44, 309]]  # ... and two weakly detected ones, before it by box
-    faces = _faces(covered + crowd + pair, [0.9] * 9 + [0.2, 0.2], [Origin.DETECTED] * 11)
+    faces = _faces(covered + crowd + pair, [0.9] * 9 + [0.05, 0.05], [Origin.DETECTED] * 11)
     thorough = ((0, _faces(lone + between, [0.5, 0.3, 0.3, 0.3])),)
     plan = build_plan(PHOTO, {}, "d", [(0, None, faces)], evidence=FlagEvidence(thorough=thorough))
     assert [(f.kind, f.box) for f in plan.flags] == [

@@ -171,11 +171,11 @@ def test_flags_cover_each_kind_and_are_ordered_by_risk():
 
 
 def test_flags_without_evidence_are_only_those_the_boxes_show():
-    faces = _faces([[1, 1, 9, 9], [50, 50, 100, 100], [200, 5, 210, 12]], [0.3, 0.99, 0.99])
+    faces = _faces([[1, 1, 9, 9], [50, 50, 100, 100], [200, 5, 210, 12]], [0.05, 0.99, 0.99])
     plan = build_plan(PHOTO, {}, "d", [(0, None, faces)])
     # a photo: the weakly detected tiny face is a place to look; the surely detected one says nothing
     assert [(f.kind, f.box) for f in plan.flags] == [(FlagKind.TINY_FACE, (1, 1, 9, 9))]
-    assert plan.flags[0].time is None and "scored only 0.30" in plan.flags[0].message
+    assert plan.flags[0].time is None and "scored only 0.05" in plan.flags[0].message
 
 
 def test_untracked_video_boxes_are_flagged_once_per_frame():
