@@ -125,11 +125,15 @@ def test_a_crowd_of_tiny_faces_is_one_flag_and_a_sure_lone_tiny_face_none():
     assert plan.box_count == 14
 
 
-def test_a_tracked_tiny_face_detected_surely_is_not_flagged():
-    frames = [(i, i / 30, _faces([[100, 100, 110, 110], [300, 300, 310, 310]], [0.3, 0.05], [Origin.DETECTED] * 2, [1, 2]))
-              for i in range(30)]
+def test_a_tracked_tiny_face_detected_surely_is_not_flagged_unless_in_a_crowd():
+    lone_sure, lone_weak = [[100, 100, 110, 110]], [[300, 300, 310, 310]]
+    crowd = _row(4, x0=400, y=50, step=14, side=9)
+    rows = lone_sure + lone_weak + crowd
+    frames = [(i, i / 30, _faces(rows, [0.3, 0.05] + [0.9] * 4, [Origin.DETECTED] * 6, list(range(1, 7)))) for i in range(30)]
     plan = build_plan(VIDEO, {}, "d", frames)  # 0.3 is sure (FlagOptions.tiny_sure 0.1), 0.05 is not
-    assert [(f.kind, f.track) for f in plan.flags] == [(FlagKind.TINY_FACE, 2)]
+    tiny = [f for f in plan.flags if f.kind == FlagKind.TINY_FACE]
+    assert [f.track for f in tiny] == [2, 3, 4, 5, 6]  # not track 1
+    assert "scored only 0.05" in tiny[0].message and all("in a crowd of 4 tiny faces" in f.message for f in tiny[1:])
 
 
 def test_within_a_kind_the_flag_that_says_most_comes_first():

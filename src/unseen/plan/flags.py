@@ -199,9 +199,11 @@ def compute_flags(plan: Plan, evidence: FlagEvidence, options: FlagOptions | Non
     last: dict[int, int] = {}
     sightings: dict[int, list[int]] = {}
     weakest: dict[int, tuple[float, int, tuple[float, float, float, float]]] = {}
-    smallest: dict[int, tuple[float, int, tuple[float, float, float, float], float]] = {}
+    smallest: dict[int, tuple[float, int, tuple[float, float, float, float], int]] = {}  # .., its place in tiny_in
+    weakest_tiny: dict[int, float] = {}
     weak_boxes: dict[int, list[_Seen]] = {}
     tiny_boxes: dict[int, list[_Seen]] = {}
+    tiny_in: dict[int, list[tuple[float, float, float, float]]] = {}  # per frame, tracked or not: for crowds
     # a tiny detection is sure (says nothing alone) from tiny_sure up, and never near the threshold
     near_bar = -1.0 if evidence.threshold is None else evidence.threshold + options.near_margin
     sure = max(options.tiny_sure, near_bar)
@@ -211,22 +213,29 @@ def compute_flags(plan: Plan, evidence: FlagEvidence, options: FlagOptions | Non
             if tid >= 0:
                 first.setdefault(tid, entry)
                 last[tid] = entry.index
-            if b.origin != Origin.DETECTED or b.rejected is not None:
+            if b.origin != Origin.DETECTED:
+                continue
+            if tid >= 0:
+                sightings.setdefault(tid, []).append(entry.index)
+            if b.rejected is not None:  # decided not a face: it marks nothing about faces
                 continue
             side = min(b.x2 - b.x1, b.y2 - b.y1)
             near = b.score < near_bar
             tiny = side < options.tiny_px
+            if tiny:
+                tiny_in.setdefault(entry.index, []).append(b.box)
             if tid < 0:
                 if near:
                     weak_boxes.setdefault(entry.index, []).append((b.score, side, b.box))
                 if tiny:
                     tiny_boxes.setdefault(entry.index, []).append((b.score, side, b.box))
                 continue
-            sightings.setdefault(tid, []).append(entry.index)
             if near and (tid not in weakest or b.score < weakest[tid][0]):
                 weakest[tid] = (b.score, entry.index, b.box)
-            if tiny and b.score < sure and (tid not in smallest or side < smallest[tid][0]):
-                smallest[tid] = (side, entry.index, b.box, b.score)
+            if tiny:
+                weakest_tiny[tid] = min(b.score, weakest_tiny.get(tid, 1.0))
+                if tid not in smallest or side < smallest[tid][0]:
+                    smallest[tid] = (side, entry.index, b.box, len(tiny_in[entry.index]) - 1)
 
     if evidence.cheap_only_frames is not None:
         for tid, seen in sightings.items():
@@ -286,13 +295,26 @@ def compute_flags(plan: Plan, evidence: FlagEvidence, options: FlagOptions | Non
         plan, FlagKind.NEAR_THRESHOLD, weak_boxes, options, lambda g: _near_message(g, threshold)
     )
 
-    for tid, (side, frame, box, score) in smallest.items():
+    crowd_of: dict[int, np.ndarray] = {}  # per frame: the size of each tiny detection's group
+    for tid, (side, frame, box, at) in smallest.items():
+        # a tracked tiny face is flagged (once, at its smallest) when it was ever weakly detected, or
+        # when it is in a crowd of tiny faces there; a sure one alone says nothing
+        if frame not in crowd_of:
+            sizes = np.zeros(len(tiny_in[frame]), np.int64)
+            for g in near_groups(np.asarray(tiny_in[frame], np.float64), options.group_link):
+                sizes[g] = len(g)
+            crowd_of[frame] = sizes
+        crowd = int(crowd_of[frame][at])
+        weak = weakest_tiny[tid] < sure
+        if not weak and crowd < options.crowd:
+            continue
+        why = f"scored only {weakest_tiny[tid]:.2f}" if weak else f"is in a crowd of {crowd} tiny faces"
         flags.append(
             Flag(
                 FlagKind.TINY_FACE,
                 frame,
-                f"track {tid} is {side:.1f} px small, below {options.tiny_px:g} px, and scored only "
-                f"{score:.2f}: tiny faces are the likeliest to be missed",
+                f"track {tid} is {side:.1f} px small, below {options.tiny_px:g} px, and {why}: "
+                "tiny faces are the likeliest to be missed",
                 _t(plan, frame),
                 _r(box),
                 track=tid,
