@@ -108,8 +108,10 @@ def test_a_thorough_face_inside_the_painted_cover_is_not_a_miss():
 
     assert misses(cover_scale=1.3, cover_up=0.1) == [(400, 300, 440, 350)]
     assert misses() == [(115, 96, 155, 146), (400, 300, 440, 350)]  # the boxes as they are: the shifted face is out
-    # an ellipse cover paints less than its rectangle: the shifted face's central half is no longer all in it
-    assert misses(cover_scale=1.3, cover_up=0.1, cover_ellipse=True) == [(115, 96, 155, 146), (400, 300, 440, 350)]
+    # an ellipse cover paints less than its rectangle: the shifted face's central half is no longer all
+    # in it, and two ellipses side by side leave a gap between them
+    assert misses(cover_scale=1.3, cover_up=0.1, cover_ellipse=True) == [
+        (115, 96, 155, 146), (300, 100, 340, 150), (400, 300, 440, 350)]
 
 
 def test_a_crowd_of_tiny_faces_is_one_flag_and_a_sure_lone_tiny_face_none():
@@ -153,3 +155,24 @@ def test_within_a_kind_the_flag_that_says_most_comes_first():
         (FlagKind.TINY_FACE, (20.0, 300.0, 44.0, 309.0)),  # two
     ]
     assert [f.risk for f in plan.flags] == sorted(f.risk for f in plan.flags)  # the kinds' order holds
+
+
+@pytest.mark.parametrize("shape", ["rect", "ellipse"])
+def test_what_the_flags_count_as_covered_the_cover_paints(shape):
+    from unseen.cover import regions_for
+    from unseen.cover.regions import region_mask
+    from unseen.pipeline.plan_run import cover_growth
+    from unseen.plan.flags import _cover_regions
+
+    settings = Settings(shape=shape)
+    scale, up, ellipse = cover_growth(settings)
+    assert (scale, ellipse) == (1.3, shape == "ellipse")
+    rng = np.random.default_rng(3)
+    corner = rng.uniform(20, 500, (40, 2))
+    faces = _faces(np.concatenate([corner, corner + rng.uniform(4, 80, (40, 2))], axis=1))
+    painted = region_mask(regions_for(faces, 640, 480, settings), 640, 480, shape)
+    assumed = _cover_regions(faces, FlagEvidence(cover_scale=scale, cover_up=up, cover_ellipse=ellipse), 640, 480)
+    for x1, y1, x2, y2 in assumed:  # every pixel centre in the frame and a rectangle the flags assume is painted
+        xs = np.arange(max(np.ceil(x1 - 0.5), 0), min(np.floor(x2 - 0.5), 639) + 1).astype(int)
+        ys = np.arange(max(np.ceil(y1 - 0.5), 0), min(np.floor(y2 - 0.5), 479) + 1).astype(int)
+        assert painted[np.ix_(ys, xs)].all()

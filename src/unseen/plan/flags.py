@@ -74,17 +74,24 @@ def _span(boxes: np.ndarray) -> tuple[float, float, float, float]:
     return (float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1]))
 
 
-def _cover_regions(cover: Faces, evidence: FlagEvidence) -> np.ndarray:
+def _cover_regions(cover: Faces, evidence: FlagEvidence, width: int, height: int) -> np.ndarray:
     """Rectangles inside what the cover paints for ``cover``'s boxes: each box grown as the cover
-    grows it; for an ellipse cover the rectangle inscribed in its ellipse (1/sqrt(2) of each side),
-    so a face counted as covered always is."""
+    grows it; for an ellipse cover the rectangle inscribed in its ellipse (1/sqrt(2) of each side,
+    less a pixel), so a face counted as covered always is."""
     if not len(cover):
         return np.zeros((0, 4), np.float64)
     boxes = cover.boxes.astype(np.float64)
     if evidence.cover_scale is None:
         return boxes
     regions = grow(boxes, evidence.cover_scale, up=evidence.cover_up)
-    return grow(regions, 1 / np.sqrt(2)) if evidence.cover_ellipse else regions
+    if not evidence.cover_ellipse:
+        return regions
+    # the ellipse is inscribed in the region as painted (clipped to the frame); the rectangle in it
+    # has its corners on the ellipse: 1 px in, for the pixel grid
+    regions = np.clip(regions, 0, [width, height, width, height])
+    inner = grow(regions, 1 / np.sqrt(2))
+    centre = (inner[:, :2] + inner[:, 2:]) / 2
+    return np.concatenate([np.minimum(inner[:, :2] + 1, centre), np.maximum(inner[:, 2:] - 1, centre)], axis=1)
 
 
 # A flag and how much it says among flags of its kind and frame (larger: listed first).
@@ -98,7 +105,7 @@ def _thorough_flags(plan: Plan, evidence: FlagEvidence, options: FlagOptions) ->
     out: list[_Ranked] = []
     for frame, found in evidence.thorough:
         cover = plan.faces_for(frame)
-        regions = _cover_regions(cover, evidence)
+        regions = _cover_regions(cover, evidence, plan.input.width, plan.input.height)
         missed = [k for k, box in enumerate(found.boxes) if central_share_in(box, regions) < options.covered_share]
         if not missed:
             continue
