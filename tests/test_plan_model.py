@@ -171,18 +171,20 @@ def test_flags_cover_each_kind_and_are_ordered_by_risk():
 
 
 def test_flags_without_evidence_are_only_those_the_boxes_show():
-    plan = build_plan(PHOTO, {}, "d", [(0, None, _faces([[1, 1, 9, 9], [50, 50, 100, 100], [200, 5, 210, 12]], [0.99, 0.99, 0.99]))])
-    # a photo: one flag per tiny face, each a place to look
-    assert [(f.kind, f.box) for f in plan.flags] == [(FlagKind.TINY_FACE, (1, 1, 9, 9)), (FlagKind.TINY_FACE, (200, 5, 210, 12))]
-    assert plan.flags[0].time is None
+    faces = _faces([[1, 1, 9, 9], [50, 50, 100, 100], [200, 5, 210, 12]], [0.05, 0.99, 0.99])
+    plan = build_plan(PHOTO, {}, "d", [(0, None, faces)])
+    # a photo: the weakly detected tiny face is a place to look; the surely detected one says nothing
+    assert [(f.kind, f.box) for f in plan.flags] == [(FlagKind.TINY_FACE, (1, 1, 9, 9))]
+    assert plan.flags[0].time is None and "scored only 0.05" in plan.flags[0].message
 
 
 def test_untracked_video_boxes_are_flagged_once_per_frame():
     rows = [[1, 1, 9, 9], [20, 20, 30, 30], [50, 50, 100, 100]]
     plan = build_plan(VIDEO, {}, "d", [(i, i / 30, _faces(rows, [0.99, 0.6, 0.99])) for i in range(3)], evidence=FlagEvidence(threshold=0.58))
+    # the box at 20-30 is tiny and near the threshold (so not surely detected); the sure tiny one says nothing
     assert [(f.kind, f.frame, f.box) for f in plan.flags] == [
         (FlagKind.NEAR_THRESHOLD, 0, (20, 20, 30, 30)), (FlagKind.NEAR_THRESHOLD, 1, (20, 20, 30, 30)), (FlagKind.NEAR_THRESHOLD, 2, (20, 20, 30, 30)),
-        (FlagKind.TINY_FACE, 0, (1, 1, 9, 9)), (FlagKind.TINY_FACE, 1, (1, 1, 9, 9)), (FlagKind.TINY_FACE, 2, (1, 1, 9, 9)),
+        (FlagKind.TINY_FACE, 0, (20, 20, 30, 30)), (FlagKind.TINY_FACE, 1, (20, 20, 30, 30)), (FlagKind.TINY_FACE, 2, (20, 20, 30, 30)),
     ]
 
 

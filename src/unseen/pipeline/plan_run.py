@@ -92,10 +92,24 @@ def _photo_plan(
     others = [(0, None, regions_in_views(d, shown)) for d in region_detectors_for(settings)]
     h, w = loaded.pixels.shape[:2]
     info = describe_input(src, kind="image", width=w, height=h)
+    scale, up, ellipse = cover_growth(settings)
     evidence = FlagEvidence(
-        threshold=_threshold(settings), thorough=_thorough(settings, loaded.pixels) if thorough else ()
+        threshold=_threshold(settings),
+        thorough=_thorough(settings, loaded.pixels) if thorough else (),
+        cover_scale=scale,
+        cover_up=up,
+        cover_ellipse=ellipse,
     )
     return build_plan(info, settings, det.name, [(0, None, faces)], regions=regions, evidence=evidence, others=others)
+
+
+def cover_growth(settings: Settings) -> tuple[float, float, bool]:
+    """How the cover grows each box into the region it paints, as FlagEvidence's ``cover_scale``,
+    ``cover_up`` and ``cover_ellipse``."""
+    from ..cover import box_scale
+    from ..cover.regions import UP_SHIFT
+
+    return box_scale(settings), UP_SHIFT, settings.shape == "ellipse"
 
 
 def _thorough(settings: Settings, pixels: np.ndarray) -> tuple[tuple[int, Faces], ...]:
