@@ -292,7 +292,7 @@ def detect_segment(
             for pts, f in ready:
                 if len(f):
                     ids = np.where(f.track_ids >= 0, f.track_ids + offset, f.track_ids)
-                    faces[pts] = Faces(f.boxes, f.scores, f.origin, ids)
+                    faces[pts] = f.with_track_ids(ids)
 
         batch: list[Pending] = []
 
