@@ -237,3 +237,32 @@ def test_video_covers_the_turned_head_on_every_frame(tmp_path):
     assert len(frames) == 20
     for i, out in enumerate(frames):
         assert covered(out, below) >= 0.95, f"frame {i}: the turned head's strip {below} not covered"
+
+
+# --- plans ------------------------------------------------------------------------------------
+def test_a_plan_keeps_the_roll_so_rendering_from_it_covers_the_turned_head():
+    import json
+
+    from unseen.cover import apply_cover
+    from unseen.errors import CorruptInput
+    from unseen.plan import InputInfo, build_plan, plan_from_bytes
+    from unseen.plan.encode import dumps, plan_to_json
+
+    info = InputInfo("photo.jpg", 1000, "0" * 64, "image", 320, 240)
+    faces = Faces(np.array([[100, 60, 180, 160], [10, 10, 40, 50]], np.float32), roll=[33.333, np.nan])
+    plan = build_plan(info, {"mode": "solid"}, "d", [(0, None, faces)])
+    doc = plan_to_json(plan)
+    boxes = doc["frames"][0]["boxes"]
+    assert boxes[0]["roll"] == 33.33 and "roll" not in boxes[1]  # unknown: left out, as older plans
+    loaded = plan_from_bytes(dumps(plan).encode(), "p.json")
+    assert loaded == plan
+    got = loaded.faces_for(0)
+    np.testing.assert_allclose(got.roll, [33.33, np.nan])
+    s = Settings()
+    a, b = np.zeros((240, 320, 3), np.uint8) + 200, np.zeros((240, 320, 3), np.uint8) + 200
+    apply_cover(a, faces, s)
+    apply_cover(b, got, s)
+    assert np.array_equal(a, b)  # the plan covers what the run covered
+    boxes[0]["roll"] = 181.0
+    with pytest.raises(CorruptInput, match=r"roll"):
+        plan_from_bytes(json.dumps(doc).encode(), "p.json")

@@ -39,6 +39,8 @@ def _producer(p: Producer) -> dict[str, Any]:
 
 def _box(b: PlanBox) -> dict[str, Any]:
     d: dict[str, Any] = {"box": list(b.box), "score": b.score, "origin": ORIGIN_NAMES[b.origin], "track": b.track}
+    if b.roll is not None:
+        d["roll"] = b.roll
     if b.rejected is not None:
         d.update(rejected=True, by=b.rejected.by, at=b.rejected.at)
         if b.rejected.why:

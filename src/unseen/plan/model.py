@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import enum
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -97,6 +98,7 @@ class PlanBox:
     origin: Origin
     track: int = -1  # -1: not tracked
     rejected: Rejection | None = None
+    roll: float | None = None  # the face's roll in degrees (unseen.types.Faces.roll); None: unknown
 
     @property
     def box(self) -> tuple[float, float, float, float]:
@@ -196,6 +198,7 @@ class Plan:
         scores: list[float] = []
         origins: list[int] = []
         tracks: list[int] = []
+        rolls: list[float] = []
         if entry is not None:
             for b in entry.boxes:
                 if b.rejected is None:
@@ -203,6 +206,7 @@ class Plan:
                     scores.append(b.score)
                     origins.append(int(b.origin))
                     tracks.append(b.track)
+                    rolls.append(math.nan if b.roll is None else b.roll)
         for region in self.regions:
             if region.unit == "frame":
                 at: float | None = float(index)
@@ -214,6 +218,7 @@ class Plan:
                 scores.append(1.0)
                 origins.append(int(Origin.MANUAL))
                 tracks.append(-1)
+                rolls.append(math.nan)
         if not boxes:
             return Faces.empty()
         return Faces(
@@ -221,6 +226,7 @@ class Plan:
             np.asarray(scores, np.float32),
             np.asarray(origins, np.uint8),
             np.asarray(tracks, np.int64),
+            np.asarray(rolls, np.float32),
         )
 
     @property
