@@ -64,8 +64,9 @@ def _wider_image() -> np.ndarray | None:
         return np.asarray(im)
 
 
-def assert_same_faces(a: Faces, b: Faces, px: float = 1.0, score: float = 1e-3) -> None:
-    """Same boxes (within ``px``) and scores (within ``score``), in any order."""
+def assert_same_faces(a: Faces, b: Faces, px: float = 1.0, score: float = 1e-3, roll: float = 1.0) -> None:
+    """Same boxes (within ``px``), scores (within ``score``) and rolls (within ``roll`` degrees, or
+    both unknown), in any order."""
     assert len(a) == len(b), f"{len(a)} boxes vs {len(b)}"
     if not len(a):
         return
@@ -74,6 +75,10 @@ def assert_same_faces(a: Faces, b: Faces, px: float = 1.0, score: float = 1e-3) 
     assert np.all(d[np.arange(len(a)), j] <= px), d.min(axis=1).max()
     assert len(set(j.tolist())) == len(a)
     assert np.all(np.abs(a.scores - b.scores[j]) <= score)
+    ra, rb = a.roll, b.roll[j]
+    assert np.array_equal(np.isnan(ra), np.isnan(rb)), "rolls known for different faces"
+    known = ~np.isnan(ra)
+    assert np.all(np.abs((ra[known] - rb[known] + 180) % 360 - 180) <= roll), (ra, rb)
 
 
 # --- the converter ---------------------------------------------------------------------------

@@ -115,8 +115,9 @@ def merge(faces: Faces, iou: float = 0.5, contain_tol: float = 1.0) -> Faces:
 
     Greedy suppression picks group leaders; every box joins the best leader it overlaps above
     ``iou`` (the one that suppressed it) and each group is replaced by its enclosing box (score:
-    the leader's). Then a box lying inside another (within ``contain_tol`` px) is dropped: the
-    head region grown from the outer box contains the one grown from the inner box.
+    the leader's; roll: see :func:`_group_roll`). Then a box lying inside another (within
+    ``contain_tol`` px) is dropped: the head region grown from the outer box contains the one grown
+    from the inner box.
     """
     n = len(faces)
     if n <= 1:
@@ -142,7 +143,20 @@ def merge(faces: Faces, iou: float = 0.5, contain_tol: float = 1.0) -> Faces:
     np.maximum.at(enc[:, 2], group, boxes[:, 2])
     np.maximum.at(enc[:, 3], group, boxes[:, 3])
     keep = ~_contained(enc, contain_tol)
-    return Faces(enc[keep], faces.scores[heads][keep])
+    roll = _group_roll(faces, group, len(heads))
+    return Faces(enc[keep], faces.scores[heads][keep], roll=roll[keep])
+
+
+def _group_roll(faces: Faces, group: np.ndarray, groups: int) -> np.ndarray:
+    """Per group: the roll of its best-scoring box whose roll is known (NaN when none is): a YuNet
+    box (no roll) that leads a group keeps the CenterFace boxes' roll."""
+    roll = np.full(groups, np.nan, np.float32)
+    idx = np.argsort(-faces.scores, kind="stable")
+    idx = idx[~np.isnan(faces.roll[idx])]
+    if len(idx):
+        g, first = np.unique(group[idx], return_index=True)
+        roll[g] = faces.roll[idx[first]]
+    return roll
 
 
 _CHUNK = 2048
@@ -287,9 +301,7 @@ class MultiScaleDetector(Detector):
         h, w = size
         sh, sw = scaled
         if p.flip and len(faces):
-            b = faces.boxes.copy()
-            b[:, [0, 2]] = sw - faces.boxes[:, [2, 0]]
-            faces = Faces(b, faces.scores)
+            faces = faces.mirrored(sw)
         if p.scale != 1 and len(faces):
             faces = faces.scaled(w / sw, h / sh)
         if p.max_height is not None and len(faces):
@@ -297,7 +309,7 @@ class MultiScaleDetector(Detector):
         if p.min_height is not None and len(faces):
             faces = faces[faces.heights >= p.min_height]
         if p.grow != 1.0 and len(faces):
-            faces = Faces(grow(faces.boxes, p.grow).astype(np.float32), faces.scores)
+            faces = faces.with_boxes(grow(faces.boxes, p.grow).astype(np.float32))
         return nms(faces, self.nms_iou)
 
 

@@ -233,22 +233,21 @@ class TorchCenterFaceNet(_TorchNet):
 
     name = "centerface"
     _weights = "centerface.onnx"
-    _outputs = (0, 1, 2)  # heatmap, log sizes, offsets (landmarks are not computed)
+    _outputs = (0, 1, 2, 3)  # heatmap, log sizes, offsets, landmarks (for the rolls)
     _bgr = False
 
     def _decode(self, outs, threshold: float, ph: int, pw: int, n: int) -> list[Faces]:  # type: ignore[no-untyped-def]
         torch = self._torch
-        heat, scale, offset = (o.float() for o in outs)
+        heat, scale, offset, marks = (o.float() for o in outs)
         if not self.select_on_device:
-            h, s, o = heat.cpu().numpy(), scale.cpu().numpy(), offset.cpu().numpy()
-            return [centerface.decode(h[k, 0], s[k], o[k], threshold) for k in range(n)]
+            h, s, o, m = heat.cpu().numpy(), scale.cpu().numpy(), offset.cpu().numpy(), marks.cpu().numpy()
+            return [centerface.decode(h[k, 0], s[k], o[k], threshold, m[k]) for k in range(n)]
         heat = heat[:, 0]
         # 3 x 3 local maxima, as cv2.dilate in decode (both ignore the border: max over what exists)
         peak = heat >= torch.nn.functional.max_pool2d(heat[:, None], 3, 1, 1)[:, 0]
         b, r, c = ((heat > threshold) & peak).nonzero(as_tuple=True)
-        vals = torch.stack(
-            [heat[b, r, c], scale[b, 0, r, c], scale[b, 1, r, c], offset[b, 0, r, c], offset[b, 1, r, c]]
-        )
+        box = [heat[b, r, c], scale[b, 0, r, c], scale[b, 1, r, c], offset[b, 0, r, c], offset[b, 1, r, c]]
+        vals = torch.cat([torch.stack(box), marks[b, :, r, c].T])
         cells = torch.stack([b, r, c]).cpu().numpy()
         vals = vals.cpu().numpy()
         out = []
@@ -258,7 +257,7 @@ class TorchCenterFaceNet(_TorchNet):
                 out.append(Faces.empty())
                 continue
             v = vals[:, sel]
-            out.append(centerface.boxes_at(cells[1, sel], cells[2, sel], v[0], v[1:3], v[3:5]))
+            out.append(centerface.boxes_at(cells[1, sel], cells[2, sel], v[0], v[1:3], v[3:5], v[5:15]))
         return out
 
 

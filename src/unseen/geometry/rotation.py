@@ -15,7 +15,8 @@ def upright(rgb: np.ndarray, rotation: int) -> tuple[np.ndarray, int]:
 
 def boxes_to_stored(faces: Faces, k: int, width: int, height: int) -> Faces:
     """Boxes found on the upright frame (``k`` counter-clockwise quarter turns of a ``width`` x
-    ``height`` stored frame) mapped back to stored-frame pixels."""
+    ``height`` stored frame) mapped back to stored-frame pixels; a face upright on the displayed
+    frame is turned ``k`` quarters clockwise on the stored one (its roll gains ``90 k`` degrees)."""
     if k == 0 or len(faces) == 0:
         return faces
     b = faces.boxes.astype(np.float64)
@@ -26,7 +27,7 @@ def boxes_to_stored(faces: Faces, k: int, width: int, height: int) -> Faces:
         out = np.stack([width - x2, height - y2, width - x1, height - y1], axis=1)
     else:  # k == 3: stored (x, y) -> upright (H - y, x)
         out = np.stack([y1, height - x2, y2, height - x1], axis=1)
-    return Faces(out.astype(np.float32), faces.scores, faces.origin, faces.track_ids)
+    return Faces(out.astype(np.float32), faces.scores, faces.origin, faces.track_ids, faces.roll + 90.0 * k)
 
 
 __all__ = ["boxes_to_stored", "upright"]

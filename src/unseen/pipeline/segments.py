@@ -322,7 +322,7 @@ def detect_segment(
         offset = seg.index * TRACK_ID_SPAN
 
         def offset_ids(f: Faces) -> Faces:
-            return Faces(f.boxes, f.scores, f.origin, np.where(f.track_ids >= 0, f.track_ids + offset, f.track_ids))
+            return f.with_track_ids(np.where(f.track_ids >= 0, f.track_ids + offset, f.track_ids))
 
         def emit(ready: list[tuple[int, Faces]]) -> None:
             for pts, f in ready:

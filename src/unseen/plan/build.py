@@ -35,14 +35,15 @@ def _outward(x1: float, y1: float, x2: float, y2: float) -> tuple[float, float, 
 
 def _boxes(faces: Faces, where: str, kind: str = FACE_KIND) -> tuple[PlanBox, ...]:
     out = []
-    for box, score, origin, tid in zip(
-        faces.boxes.tolist(), faces.scores.tolist(), faces.origin.tolist(), faces.track_ids.tolist(), strict=True
+    rolls = [None if math.isnan(r) else round(r, 2) for r in faces.roll.tolist()]
+    for box, score, origin, tid, roll in zip(
+        faces.boxes.tolist(), faces.scores.tolist(), faces.origin.tolist(), faces.track_ids.tolist(), rolls, strict=True
     ):
         o = Origin(int(origin))
         if o == Origin.MANUAL:
             raise ValueError(f"{where}: manual boxes belong in the plan's regions, not in its frames")
         s = min(max(round(float(score), 4), 0.0), 1.0)
-        out.append(PlanBox(*_outward(*box), s, o, int(tid), None, kind))
+        out.append(PlanBox(*_outward(*box), s, o, int(tid), None, kind, roll if kind == FACE_KIND else None))
     return tuple(out)
 
 

@@ -41,6 +41,8 @@ def _box(b: PlanBox) -> dict[str, Any]:
     d: dict[str, Any] = {"box": list(b.box), "score": b.score, "origin": ORIGIN_NAMES[b.origin], "track": b.track}
     if not b.is_face:
         d["kind"] = b.kind
+    if b.roll is not None:
+        d["roll"] = b.roll
     if b.rejected is not None:
         d.update(rejected=True, by=b.rejected.by, at=b.rejected.at)
         if b.rejected.why:
@@ -88,8 +90,9 @@ def written_version(plan: Plan) -> int:
     """The version a plan is written as: the oldest that holds it, never older than it was made or
     loaded as (``build_plan`` makes a plan version 2 when its producer asked for other kinds, found
     or not). A loaded version 1 plan stays version 1 unless boxes of other kinds were added: its
-    producer's ``cover`` never becomes an answer for kinds it did not record."""
-    return max(plan.version, limits.KINDS_VERSION if plan.box_kinds else 1)
+    producer's ``cover`` never becomes an answer for kinds it did not record. A face's ``roll`` is a
+    version 2 field too: a plan that records one is written as version 2."""
+    return max(plan.version, limits.KINDS_VERSION if plan.box_kinds or plan.has_rolls else 1)
 
 
 def plan_to_json(plan: Plan) -> dict[str, Any]:

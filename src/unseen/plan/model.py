@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import enum
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -104,6 +105,7 @@ class PlanBox:
     track: int = -1  # -1: not tracked
     rejected: Rejection | None = None
     kind: str = FACE_KIND  # or one of OTHER_KINDS: covered as that kind is (as found, not grown)
+    roll: float | None = None  # the face's roll in degrees (unseen.types.Faces.roll); None: unknown
 
     @property
     def box(self) -> tuple[float, float, float, float]:
@@ -207,6 +209,7 @@ class Plan:
         scores: list[float] = []
         origins: list[int] = []
         tracks: list[int] = []
+        rolls: list[float] = []
         if entry is not None:
             for b in entry.boxes:
                 if b.rejected is None and b.is_face:
@@ -214,6 +217,7 @@ class Plan:
                     scores.append(b.score)
                     origins.append(int(b.origin))
                     tracks.append(b.track)
+                    rolls.append(math.nan if b.roll is None else b.roll)
         for region in self.regions:
             if region.unit == "frame":
                 at: float | None = float(index)
@@ -225,6 +229,7 @@ class Plan:
                 scores.append(1.0)
                 origins.append(int(Origin.MANUAL))
                 tracks.append(-1)
+                rolls.append(math.nan)
         if not boxes:
             return Faces.empty()
         return Faces(
@@ -232,6 +237,7 @@ class Plan:
             np.asarray(scores, np.float32),
             np.asarray(origins, np.uint8),
             np.asarray(tracks, np.int64),
+            np.asarray(rolls, np.float32),
         )
 
     def regions_for(self, index: int) -> tuple[Regions, ...]:
@@ -249,6 +255,11 @@ class Plan:
             )
             out.append(Regions(kind, faces))
         return tuple(out)
+
+    @property
+    def has_rolls(self) -> bool:
+        """Whether any box records a face's roll (a version 2 field)."""
+        return any(b.roll is not None for f in self.frames for b in f.boxes)
 
     @property
     def box_kinds(self) -> tuple[str, ...]:

@@ -240,6 +240,7 @@ _FRAME_ORIGINS = {name: o for name, o in ORIGINS_BY_NAME.items() if o != Origin.
 
 
 _BOX_KEYS = frozenset(("box", "score", "origin", "track"))
+_ROLLED_BOX_KEYS = _BOX_KEYS | {"roll"}
 _NUMBER = (float, int)  # exact types: bool, a subclass of int, is not a number here
 
 
@@ -247,9 +248,9 @@ def _plain_box(b: Any, width: int, height: int) -> PlanBox | None:
     """The common case, checked without building JSON paths: a box without a rejection whose
     fields are all fine. None sends it to :func:`_frame_box`, which names what is wrong. It
     accepts exactly what _frame_box accepts (comparisons are False for NaN)."""
-    if type(b) is not dict or b.keys() != _BOX_KEYS:
+    if type(b) is not dict or (b.keys() != _BOX_KEYS and b.keys() != _ROLLED_BOX_KEYS):
         return None
-    xy, score, origin, track = b["box"], b["score"], b["origin"], b["track"]
+    xy, score, origin, track, roll = b["box"], b["score"], b["origin"], b["track"], b.get("roll")
     if type(xy) is not list or len(xy) != 4:
         return None
     x1, y1, x2, y2 = xy
@@ -263,24 +264,35 @@ def _plain_box(b: Any, width: int, height: int) -> PlanBox | None:
         return None
     if type(track) is not int or not -1 <= track <= limits.MAX_INTEGER:
         return None
-    return PlanBox(float(x1), float(y1), float(x2), float(y2), float(score), _FRAME_ORIGINS[origin], track)
+    if roll is not None and (type(roll) not in _NUMBER or not -180.0 <= roll <= 180.0):
+        return None
+    r = None if roll is None else float(roll)
+    return PlanBox(float(x1), float(y1), float(x2), float(y2), float(score), _FRAME_ORIGINS[origin], track, roll=r)
 
 
 _KINDS = {k: k for k in OTHER_KINDS}
 
+# Box fields a version 1 plan does not have (the loader of that version refuses unknown fields).
+_V2_BOX_FIELDS = ("kind", "roll")
+
 
 def _frame_box(raw: Any, where: str, info: InputInfo, version: int) -> PlanBox:
-    if version < limits.KINDS_VERSION and isinstance(raw, dict) and "kind" in raw:
-        need = limits.KINDS_VERSION
-        raise PlanFieldError(where, f"field 'kind' needs plan version {need} (this plan is version {version})")
-    optional = ("rejected", "by", "at", "why") + (("kind",) if version >= limits.KINDS_VERSION else ())
+    if version < limits.KINDS_VERSION and isinstance(raw, dict):
+        for field in _V2_BOX_FIELDS:
+            if field in raw:
+                need = limits.KINDS_VERSION
+                raise PlanFieldError(
+                    where, f"field '{field}' needs plan version {need} (this plan is version {version})"
+                )
+    optional = ("rejected", "by", "at", "why") + (_V2_BOX_FIELDS if version >= limits.KINDS_VERSION else ())
     b = _obj(raw, where, ("box", "score", "origin", "track"), optional)
     x1, y1, x2, y2 = _box(b["box"], _join(where, "box"), info.width, info.height, margin=True)
     score = _num(b["score"], _join(where, "score"), 0.0, 1.0)
     origin = _choice(b["origin"], _join(where, "origin"), _FRAME_ORIGINS)
     track = _int(b["track"], _join(where, "track"), -1, limits.MAX_INTEGER)
     kind = _choice(b["kind"], _join(where, "kind"), _KINDS) if "kind" in b else FACE_KIND
-    return PlanBox(x1, y1, x2, y2, score, origin, track, _rejection(b, where), kind)
+    roll = _num(b["roll"], _join(where, "roll"), -180.0, 180.0) if "roll" in b else None
+    return PlanBox(x1, y1, x2, y2, score, origin, track, _rejection(b, where), kind, roll)
 
 
 def _frames(value: Any, info: InputInfo, version: int = 1) -> tuple[FrameBoxes, ...]:

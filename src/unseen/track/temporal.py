@@ -25,11 +25,16 @@ frames whose cover is final, each with the boxes to cover, delayed by a bounded 
 Every held box contains the sighting it is held from (the static hold is kept beside the moved
 one), so the first-seen place stays covered; with the frame's size given, boxes are clipped to it.
 
+Rolls: a track keeps the last known roll of its face (CenterFace's landmarks); a sighting without
+one (a YuNet cheap tier) and every held or interpolated box of the track takes it, so a tilted head
+keeps its turned head region between full detections (:func:`unseen.cover.regions.head_regions`).
+
 A shot cut (``cut=True``) ends every track and stops every hold at the cut.
 """
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -89,21 +94,23 @@ class _Slot(Generic[P]):
     index: int
     time: float
     segment: int
-    # (boxes, scores, origin, track ids) arrays, made into one validated Faces when the frame is
-    # final: a held face adds a part to every frame of its hold, and a Faces each was measurable.
-    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)
+    # (boxes, scores, origin, track ids, rolls) arrays, made into one validated Faces when the frame
+    # is final: a held face adds a part to every frame of its hold, and a Faces each was measurable.
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)
 
-    def add(self, boxes: np.ndarray, origin: Origin, track_ids: np.ndarray | int) -> None:
+    def add(self, boxes: np.ndarray, origin: Origin, track_ids: np.ndarray | int, roll: np.ndarray | float) -> None:
+        """Held or interpolated ``boxes`` with the roll of the sighting they come from (NaN: unknown)."""
         n = len(boxes)
         if n:
             ids = np.broadcast_to(np.asarray(track_ids, np.int64), (n,))
-            self.parts.append((boxes, np.zeros(n, np.float32), np.full(n, origin, np.uint8), ids))
+            rolls = np.broadcast_to(np.asarray(roll, np.float32), (n,))
+            self.parts.append((boxes, np.zeros(n, np.float32), np.full(n, origin, np.uint8), ids, rolls))
 
     def faces(self) -> Faces:
         parts = [p for p in self.parts if len(p[0])]
         if not parts:
             return Faces.empty()
-        return Faces(*(np.concatenate([p[k] for p in parts]) for k in range(4)))
+        return Faces(*(np.concatenate([p[k] for p in parts]) for k in range(5)))
 
 
 @dataclass
@@ -119,6 +126,7 @@ class _Track:
     first_time: float
     first_index: int
     sightings: int = 1
+    roll: float = math.nan  # the last known roll of its face (a sighting without one keeps it)
     velocity: np.ndarray = field(default_factory=lambda: np.zeros(2, np.float64))  # centre px/s
 
 
@@ -250,7 +258,7 @@ class TemporalCover(Generic[P]):
         self._slots: deque[_Slot[P]] = deque()
         self._tracks: list[_Track] = []
         self._single: list[_Track] = []  # tracks seen once whose holds are still to be put on frames
-        self._recent: deque[tuple[float, int, np.ndarray, np.ndarray]] = deque()  # detections to hold after
+        self._recent: deque[tuple[float, int, np.ndarray, np.ndarray, np.ndarray]] = deque()  # detections to hold after
         self._segment = 0
         self._next_id = 0
         self._index = 0
@@ -274,6 +282,7 @@ class TemporalCover(Generic[P]):
 
         boxes = detections.boxes.astype(np.float64)
         ids = np.full(len(detections), -1, np.int64)
+        rolls = detections.roll.copy()
         predicted = np.array([grown(t.box, time - t.time, t.velocity) for t in self._tracks]).reshape(-1, 4)
         gaps = np.array([time - t.time for t in self._tracks], np.float64)
         # Without a velocity a track may have moved at any speed; with one, it is predicted.
@@ -285,10 +294,11 @@ class TemporalCover(Generic[P]):
             track = self._tracks[trow]
             matched_tracks.add(trow)
             ids[drow] = track.id
-            self._link(track, slot, boxes[drow])
+            self._link(track, slot, boxes[drow], float(rolls[drow]))
+            rolls[drow] = track.roll  # a sighting without a roll (YuNet, a cheap tier) takes its track's
         for drow in range(len(boxes)):
             if ids[drow] < 0:
-                track = self._new_track(slot, boxes[drow])
+                track = self._new_track(slot, boxes[drow], float(rolls[drow]))
                 ids[drow] = track.id
         for trow, track in enumerate(self._tracks):
             # The coast of a track seen once is added when its frames are emitted (see _emit).
@@ -296,10 +306,10 @@ class TemporalCover(Generic[P]):
                 continue
             dt = slot.time - track.time
             if dt <= self.hold_after + _EPS:
-                slot.add(self._held(track, track.box, dt), Origin.DILATED, track.id)
-        self._hold(slot, boxes, ids)
+                slot.add(self._held(track, track.box, dt), Origin.DILATED, track.id, track.roll)
+        self._hold(slot, boxes, ids, rolls)
 
-        slot.parts.insert(0, (detections.boxes, detections.scores, detections.origin, ids))
+        slot.parts.insert(0, (detections.boxes, detections.scores, detections.origin, ids, rolls))
         self._slots.append(slot)
         self.max_buffered = max(self.max_buffered, len(self._slots))
         return self._emit(lambda s: slot.time - s.time > self.lookahead + _EPS)
@@ -328,14 +338,14 @@ class TemporalCover(Generic[P]):
             keep.append(track)
             dt = s.time - track.first_time
             if s.segment == track.segment and s.index != track.first_index and -dt <= self.hold_before + _EPS:
-                s.add(self._held(track, track.first_box, dt), Origin.DILATED, track.id)
+                s.add(self._held(track, track.first_box, dt), Origin.DILATED, track.id, track.roll)
         self._single = keep
 
-    def _new_track(self, slot: _Slot[P], box: np.ndarray) -> _Track:
+    def _new_track(self, slot: _Slot[P], box: np.ndarray, roll: float) -> _Track:
         size = _side(box)
         track = _Track(
             self._next_id, self._segment, box.copy(), slot.time, slot.index, size,
-            _centre(completed(box, size, self.frame)), box.copy(), slot.time, slot.index,
+            _centre(completed(box, size, self.frame)), box.copy(), slot.time, slot.index, roll=roll,
         )  # fmt: skip
         self._next_id += 1
         self._tracks.append(track)
@@ -383,15 +393,17 @@ class TemporalCover(Generic[P]):
             dt = s.time - track.first_time
             if -dt > self.hold_before + _EPS or s.segment != track.segment:
                 break
-            s.add(self._held(track, track.first_box, dt), Origin.DILATED, track.id)
+            s.add(self._held(track, track.first_box, dt), Origin.DILATED, track.id, track.roll)
 
-    def _link(self, track: _Track, slot: _Slot[P], box: np.ndarray) -> None:
+    def _link(self, track: _Track, slot: _Slot[P], box: np.ndarray, roll: float) -> None:
+        if not math.isnan(roll):
+            track.roll = roll
         dt = slot.time - track.time
         if slot.index - track.index > 1 and dt <= self.max_gap + _EPS:
             for s in self._slots:
                 if track.index < s.index < slot.index and s.segment == track.segment:
                     a = (s.time - track.time) / dt if dt > 0 else 0.5
-                    s.add(((1 - a) * track.box + a * box)[None], Origin.INTERPOLATED, track.id)
+                    s.add(((1 - a) * track.box + a * box)[None], Origin.INTERPOLATED, track.id, track.roll)
         cut_off = self.frame is not None and min(_gaps(box, self.frame)) <= _TOUCH
         track.size = max(track.size, _side(box)) if cut_off else _side(box)
         centre = _centre(completed(box, track.size, self.frame))
@@ -406,14 +418,14 @@ class TemporalCover(Generic[P]):
         if track.sightings <= EXTRAPOLATE_SIGHTINGS and dt > 0:
             self._before_first(track)
 
-    def _hold(self, slot: _Slot[P], boxes: np.ndarray, ids: np.ndarray) -> None:
+    def _hold(self, slot: _Slot[P], boxes: np.ndarray, ids: np.ndarray, rolls: np.ndarray) -> None:
         """Hold this frame's detections back over earlier frames, and earlier ones onto this."""
         while self._recent and (
             slot.time - self._recent[0][0] > self.hold_after + _EPS or self._recent[0][1] != slot.segment
         ):
             self._recent.popleft()
-        for t, _, b, i in self._recent:
-            slot.add(grown_all(b, slot.time - t), Origin.DILATED, i)
+        for t, _, b, i, r in self._recent:
+            slot.add(grown_all(b, slot.time - t), Origin.DILATED, i, r)
         if len(boxes) == 0:
             return
         if self.hold_before > 0:
@@ -421,9 +433,9 @@ class TemporalCover(Generic[P]):
                 dt = slot.time - s.time
                 if dt > self.hold_before + _EPS or s.segment != slot.segment:
                     break
-                s.add(grown_all(boxes, dt), Origin.DILATED, ids)
+                s.add(grown_all(boxes, dt), Origin.DILATED, ids, rolls)
         if self.hold_after > 0:
-            self._recent.append((slot.time, slot.segment, boxes.copy(), ids.copy()))
+            self._recent.append((slot.time, slot.segment, boxes.copy(), ids.copy(), rolls.copy()))
 
 
 def _centre(box: np.ndarray) -> np.ndarray:
