@@ -244,11 +244,13 @@ _ROLLED_BOX_KEYS = _BOX_KEYS | {"roll"}
 _NUMBER = (float, int)  # exact types: bool, a subclass of int, is not a number here
 
 
-def _plain_box(b: Any, width: int, height: int) -> PlanBox | None:
+def _plain_box(b: Any, width: int, height: int, version: int) -> PlanBox | None:
     """The common case, checked without building JSON paths: a box without a rejection whose
     fields are all fine. None sends it to :func:`_frame_box`, which names what is wrong. It
     accepts exactly what _frame_box accepts (comparisons are False for NaN)."""
-    if type(b) is not dict or (b.keys() != _BOX_KEYS and b.keys() != _ROLLED_BOX_KEYS):
+    if type(b) is not dict:
+        return None
+    if b.keys() != _BOX_KEYS and (version < limits.KINDS_VERSION or b.keys() != _ROLLED_BOX_KEYS):
         return None
     xy, score, origin, track, roll = b["box"], b["score"], b["origin"], b["track"], b.get("roll")
     if type(xy) is not list or len(xy) != 4:
@@ -329,7 +331,7 @@ def _frames(value: Any, info: InputInfo, version: int = 1) -> tuple[FrameBoxes, 
             )
         boxes = []
         for j, rb in enumerate(boxes_raw):
-            box = _plain_box(rb, info.width, info.height)
+            box = _plain_box(rb, info.width, info.height, version)
             boxes.append(box if box is not None else _frame_box(rb, _join(bw, j), info, version))
         out.append(FrameBoxes(index, tuple(boxes), time))
     return tuple(out)
