@@ -24,14 +24,15 @@ thorough detector's context levels see a large face whole, so the box spans the 
 
 Other kinds (``unseen check --cover text,plates,people``): the settings' kinds beyond faces are
 looked for too, each with the detector that covers it (:func:`unseen.detect.kinds.region_detectors_for`,
-built once for all the files). Every region it still finds is a visible one (a :class:`Finding`
-with that ``kind``, failing the check) unless its box's central half sits on a solid cover, as for
-faces; the detectors' own thresholds apply (``min_score`` is the face detector's). Those
-detectors read solid covers as what they cover (two black bars look like two lines of text to the
-text network), so they look at the picture with its covers blended away (:func:`without_covers`:
-each solid patch of the fill colour at least :data:`COVER_MIN_SIDE` px across is painted the
-median colour around it, with the same spread); a region is then visible wherever it is found. The price: text drawn in
-exactly the fill colour with strokes that thick is blended away too, and not looked for.
+built once for all the files), with its own thresholds (``min_score`` is the face detector's). A
+region it finds clear of every solid cover is visible (a :class:`Finding` with that ``kind``,
+failing the check). One that touches a cover (:data:`REGION_COVER_SHARE` of its box on a patch of
+the fill colour at least :data:`COVER_MIN_SIDE` px thick: :func:`cover_mask`) is reported as on a
+cover and does not fail: the text network reads the covers themselves as text (two black bars
+look like two lines of it; so do the covers blurred or inpainted away, tried and measured), so
+near a cover it cannot tell a leak from the cover. The price: text left showing beside a cover
+too short for it passes this check (it is listed under ``on_cover``); text nowhere near a cover,
+as on an output made without ``--cover text``, fails it.
 """
 
 from __future__ import annotations
@@ -69,8 +70,10 @@ FILL_TOLERANCE = 24
 PARTIAL_MIN_SCORE = 0.2
 PARTIAL_FILL_SHARE = 0.05
 # Other kinds: a patch of the fill colour (within FLAT_TOLERANCE, opaque) that survives an opening
-# of this side in both directions, and is at least this wide and high, is a cover to blend away.
+# of this side is a solid cover; a region with at least REGION_COVER_SHARE of its box on one is
+# reported as on a cover, not as visible (docs/BENCHMARKS.md, "check --cover text").
 COVER_MIN_SIDE = 5
+REGION_COVER_SHARE = 0.05
 
 
 @dataclass(frozen=True)
@@ -272,11 +275,10 @@ def _sort(
             fc.findings.append(f)
 
 
-def without_covers(pixels: np.ndarray, fill: Iterable[int] = (0, 0, 0)) -> np.ndarray:
-    """A copy of ``pixels`` (RGB or RGBA) with each solid cover (a patch of the fill colour at least
-    :data:`COVER_MIN_SIDE` px thick) painted the median colour of a thin ring around it, with the
-    ring's spread as noise, so a
-    detector of other kinds sees the picture as if the covered things were simply not there."""
+def cover_mask(pixels: np.ndarray, fill: Iterable[int] = (0, 0, 0)) -> np.ndarray:
+    """``(H, W)`` bool: the solid covers of a picture, pixels of the fill colour (within
+    FLAT_TOLERANCE, opaque) in patches at least :data:`COVER_MIN_SIDE` px thick (an opening), so
+    the thin dark strokes of letters are not taken for a cover."""
     import cv2
 
     px = pixels[..., :3].astype(np.int16)
@@ -284,43 +286,27 @@ def without_covers(pixels: np.ndarray, fill: Iterable[int] = (0, 0, 0)) -> np.nd
     if pixels.shape[2] == 4:
         near &= pixels[..., 3] >= 255 - FLAT_TOLERANCE
     k = np.ones((COVER_MIN_SIDE, COVER_MIN_SIDE), np.uint8)
-    mask = cv2.morphologyEx(near.astype(np.uint8), cv2.MORPH_OPEN, k)
-    out = pixels.copy()
-    if not mask.any():
-        return out
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    h, w = mask.shape
-    ring = np.ones((7, 7), np.uint8)
-    rng = np.random.default_rng(0)
-    for i in range(1, n):
-        x, y, bw, bh, _area = (int(v) for v in stats[i])
-        if bw < COVER_MIN_SIDE or bh < COVER_MIN_SIDE:
-            continue
-        xa, ya, xb, yb = max(0, x - 4), max(0, y - 4), min(w, x + bw + 4), min(h, y + bh + 4)
-        comp = (labels[ya:yb, xa:xb] == i).astype(np.uint8)
-        around = cv2.dilate(comp, ring).astype(bool) & ~near[ya:yb, xa:xb]
-        patch = out[ya:yb, xa:xb]
-        ring_px = patch[around][:, :3].astype(np.float32) if around.any() else np.full((1, 3), 128.0, np.float32)
-        inside = comp.astype(bool)
-        # the ring's median and its spread: a flat patch amid texture still reads as a shape
-        noise = rng.normal(0.0, 1.0, (int(inside.sum()), 3)) * ring_px.std(axis=0)
-        patch[inside, :3] = np.clip(np.median(ring_px, axis=0) + noise, 0, 255).astype(np.uint8)
-    return out
+    return cv2.morphologyEx(near.astype(np.uint8), cv2.MORPH_OPEN, k).astype(bool)
 
 
 def _sort_regions(
     found: Regions,
     pixels: np.ndarray,
+    covers: np.ndarray,
     file: str,
     fc: FileCheck,
-    fill: tuple[int, int, int],
     frame: int | None = None,
     t: float | None = None,
 ) -> None:
-    """Each region a kind's detector still finds is visible unless it sits on a solid cover."""
+    """Each region a kind's detector still finds is visible unless it touches a solid cover
+    (:data:`REGION_COVER_SHARE` of its box on ``covers``): then it is reported as on a cover."""
+    h, w = covers.shape
     for box, score in zip(found.boxes.boxes, found.boxes.scores, strict=True):
         f = Finding(file, tuple(float(v) for v in box), float(score), frame, t, kind=found.kind)  # type: ignore[arg-type]
-        if on_solid_cover(pixels, box, fill):
+        x1, y1 = int(max(0, np.floor(box[0]))), int(max(0, np.floor(box[1])))
+        x2, y2 = int(min(w, np.ceil(box[2]))), int(min(h, np.ceil(box[3])))
+        patch = covers[y1:y2, x1:x2]
+        if patch.size and float(patch.mean()) >= REGION_COVER_SHARE:
             fc.excused.append(Finding(f.file, f.box, f.score, frame, t, on_cover=True, kind=found.kind))
         else:
             fc.findings.append(f)
@@ -369,9 +355,9 @@ def check_image(
         _sort(detect_shown(det, loaded.pixels), loaded.pixels, str(path), fc, min_score, s.fill)
         others = region_checkers(settings) if region_detectors is None else region_detectors
         if others:
-            shown = views(without_covers(loaded.pixels, s.fill))
+            shown, covers = views(loaded.pixels), cover_mask(loaded.pixels, s.fill)
             for rd in others:
-                _sort_regions(regions_in_views(rd, shown), loaded.pixels, str(path), fc, s.fill)
+                _sort_regions(regions_in_views(rd, shown), loaded.pixels, covers, str(path), fc)
         fc.frames = 1
     except UnseenError as err:
         fc.error = err.with_path(path)
@@ -416,9 +402,9 @@ def check_video(
                 continue
             _sort(det.detect(rgb), rgb, str(path), fc, min_score, s.fill, index, t)
             if others:
-                blended = without_covers(rgb, s.fill)
+                covers = cover_mask(rgb, s.fill)
                 for rd in others:
-                    _sort_regions(rd.detect(blended), rgb, str(path), fc, s.fill, index, t)
+                    _sort_regions(rd.detect(rgb), rgb, covers, str(path), fc, index, t)
             fc.frames += 1
     except UnseenError as err:
         fc.error = err.with_path(path)
