@@ -47,5 +47,5 @@ def test_boxes_lie_inside_their_photos_and_the_text_detector_finds_most():
             assert x2 <= w and y2 <= h, (name, it)
             found += cover[y1:y2, x1:x2].mean() >= 0.8
             total += 1
-    # measured 83/106 (docs/BENCHMARKS.md, "Text and plates: one pass, plates in vehicles, real text")
+    # measured 83/106 (docs/BENCHMARKS.md, "Text and plates: one pass for both, plates in vehicle boxes")
     assert found >= 80, f"{found}/{total}"

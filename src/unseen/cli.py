@@ -50,7 +50,8 @@ data streams) is removed and the written file is checked again.
 
 EPILOG = """\
 exit status: 0 ok, 2 bad usage, 3 bad input, 4 cannot write output, 5 model/device problem,
-6 output failed verification, 7 `check` found a visible face, 1 other failure.
+6 output failed verification, 7 `check` found a visible face (with --cover: or text, a plate, a
+person), 1 other failure.
 unseen hides faces only: bodies, clothing, tattoos, voices, places and context can still identify
 people. See docs/PRIVACY.md.
 """

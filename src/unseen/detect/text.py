@@ -20,7 +20,7 @@ text is never read.
 * :class:`PlateDetector`: ``plates``: the same full-frame boxes (a plate is a line of text) plus
   the text boxes found in each vehicle box NanoDet sees (:mod:`unseen.detect.vehicles`), cut out
   and upscaled so that a plate a few pixels high reaches a height the network reads
-  (docs/BENCHMARKS.md, "Text and plates: one pass, plates in vehicles").
+  (docs/BENCHMARKS.md, "Text and plates: one pass for both, plates in vehicle boxes").
 """
 
 from __future__ import annotations

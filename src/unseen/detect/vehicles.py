@@ -18,7 +18,7 @@ from .people import _MEAN_BGR, _STD_BGR, BINS, SIZE, STRIDES, NanoDetNet, Person
 
 # COCO class indices (0-based) of the vehicles that carry number plates.
 VEHICLES = {2: "car", 3: "motorcycle", 5: "bus", 7: "truck"}
-# Measured on the plate dev set (docs/BENCHMARKS.md, "Text and plates"): low, as a missed vehicle
+# The person threshold, not tuned on its own (no vehicle ground truth here): low, as a missed vehicle
 # only loses the closer look (the full-frame text pass still runs), and a false one costs one pass.
 VEHICLE_THRESHOLD = 0.25
 
