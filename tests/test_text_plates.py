@@ -103,6 +103,16 @@ def test_one_kind_alone_still_builds_its_own_net(counting):
     assert t.kind == "text" and len(counting) == 2 and t.shared is not d.shared
 
 
+def test_a_kind_registered_on_its_own_leaves_its_group(monkeypatch, counting):
+    from unseen.detect.base import FixedRegions
+
+    region_detectors_for(Settings(cover="text", threads=1))  # the group registered (module imported)
+    counting.clear()
+    monkeypatch.setitem(kinds.BUILDERS, "plates", lambda settings: FixedRegions("plates", Faces.empty()))
+    text_det, plates_det = region_detectors_for(Settings(cover="text,plates", threads=1))
+    assert isinstance(plates_det, FixedRegions) and isinstance(text_det, TextDetector) and len(counting) == 1
+
+
 def test_memo_answers_identical_pixels_only():
     net = CountingTextNet(threads=1)
     shared = SharedText(net, memo=2)
@@ -189,4 +199,3 @@ def test_vehicle_finder_sees_the_cars_of_a_real_street_photo():
     )
     found = VehicleFinder(threads=1).vehicles(rgb)
     assert len(found) >= 5 and found.scores.max() >= 0.5
-    assert kinds.MODULES["plates"] == "unseen.detect.text"
