@@ -49,7 +49,8 @@ data streams) is removed and the written file is checked again.
 
 EPILOG = """\
 exit status: 0 ok, 2 bad usage, 3 bad input, 4 cannot write output, 5 model/device problem,
-6 output failed verification, 7 `check` found a visible face, 1 other failure.
+6 output failed verification, 7 `check` found a visible face (with --cover: or text, a plate, a
+person), 1 other failure.
 unseen hides faces only: bodies, clothing, tattoos, voices, places and context can still identify
 people. See docs/PRIVACY.md.
 """
@@ -185,6 +186,12 @@ def _check_arguments(p: argparse.ArgumentParser) -> None:
         default=0.5,
         metavar="X",
         help="report detections scoring at least this (default: 0.5; lower finds more, with more false alarms)",
+    )
+    p.add_argument(
+        "--cover",
+        default="faces",
+        metavar="KINDS",
+        help="also look for these kinds still visible: people, text, plates, all (default: faces only)",
     )
 
 
@@ -442,7 +449,7 @@ def _print_summary(
 def _run_check(ns: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     from .pipeline.check import check_paths
 
-    settings = Settings(preset="thorough", threads=ns.threads)
+    settings = Settings(preset="thorough", threads=ns.threads, cover=ns.cover)
     if ns.step < 1 or not (0.0 < ns.min_score < 1.0):
         raise ConfigError("--step must be >= 1 and --min-score between 0 and 1; see 'unseen check --help'")
     report = check_paths([Path(i) for i in ns.inputs], settings, min_score=ns.min_score, step=ns.step)
@@ -520,7 +527,8 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "check",
         "re-scan outputs with the thorough detector; exit 7 if a face is visible",
-        "Re-scan anonymized photos/videos with the most thorough detector; exit 7 if any face is still visible.",
+        "Re-scan anonymized photos/videos with the most thorough detector; exit 7 if any face is still visible "
+        "(with --cover, or any person, text or plate the covering detectors still find off a solid cover).",
         _check_arguments,
         _run_check,
     ),

@@ -20,25 +20,37 @@ up, is also a visible face (``partial``) when it lies partly on a solid cover, a
 thorough detector's context levels see a large face whole, so the box spans the visible rest.
 
 ``verify_output`` is the same check on one file, raising :class:`VerificationError` (used by
-``--verify`` before an output is committed).
+``--verify`` before an output is committed; faces only).
+
+Other kinds (``unseen check --cover text,plates,people``): the settings' kinds beyond faces are
+looked for too, each with the detector that covers it (:func:`unseen.detect.kinds.region_detectors_for`,
+built once for all the files), with its own thresholds (``min_score`` is the face detector's). A
+region it finds clear of every solid cover is visible (a :class:`Finding` with that ``kind``,
+failing the check). One that touches a cover (:data:`REGION_COVER_SHARE` of its box on a patch of
+the fill colour at least :data:`COVER_MIN_SIDE` px thick: :func:`cover_mask`) is reported as on a
+cover and does not fail: the text network reads the covers themselves as text (two black bars
+look like two lines of it; so do the covers blurred or inpainted away, tried and measured), so
+near a cover it cannot tell a leak from the cover. The price: text left showing beside a cover
+too short for it passes this check (it is listed under ``on_cover``); text nowhere near a cover,
+as on an output made without ``--cover text``, fails it.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..detect.base import FaceDetector
+from ..detect.base import FaceDetector, RegionDetector
 from ..detect.cache import detector_for
 from ..errors import ExitStatus, InputNotFound, UnseenError, UnsupportedFormat, VerificationError
 from ..media.kinds import media_kind
 from ..settings import Settings
-from ..types import Faces
+from ..types import Faces, Regions
 
 # Lowest detector score reported as a visible face (measured: docs/BENCHMARKS.md, "check false
 # alarms"). Detections below it are counted in the report but do not fail the check.
@@ -57,6 +69,11 @@ FILL_TOLERANCE = 24
 # docs/BENCHMARKS.md, "Photos: portraits at every size" (false alarms on unseen's own outputs).
 PARTIAL_MIN_SCORE = 0.2
 PARTIAL_FILL_SHARE = 0.05
+# Other kinds: a patch of the fill colour (within FLAT_TOLERANCE, opaque) that survives an opening
+# of this side is a solid cover; a region with at least REGION_COVER_SHARE of its box on one is
+# reported as on a cover, not as visible (docs/BENCHMARKS.md, "check --cover text").
+COVER_MIN_SIDE = 5
+REGION_COVER_SHARE = 0.05
 
 
 @dataclass(frozen=True)
@@ -70,6 +87,7 @@ class Finding:
     time: float | None = None  # video: seconds from the start
     on_cover: bool = False  # lies on a flat fill: reported, not counted as visible
     partial: bool = False  # a weaker detection partly on a cover: a face covered only in parts
+    kind: str = "faces"  # or a --cover kind beyond faces: people, text, plates
 
     def where(self) -> str:
         return "" if self.frame is None else f"frame {self.frame} ({self.time:.3f} s)"
@@ -82,6 +100,8 @@ class Finding:
             "on_cover": self.on_cover,
             "partial": self.partial,
         }
+        if self.kind != "faces":
+            d["kind"] = self.kind
         if self.frame is not None:
             d["frame"] = self.frame
             d["time"] = round(float(self.time or 0.0), 3)
@@ -109,7 +129,8 @@ class FileCheck:
             "file": self.file,
             "kind": self.kind,
             "frames": self.frames,
-            "faces": [f.to_dict() for f in self.findings],
+            "faces": [f.to_dict() for f in self.findings if f.kind == "faces"],
+            "regions": [f.to_dict() for f in self.findings if f.kind != "faces"],
             "on_cover": [f.to_dict() for f in self.excused],
             "below_threshold": self.below_threshold,
             "error": None if self.error is None else self.error.message,
@@ -122,14 +143,19 @@ class CheckReport:
 
     files: list[FileCheck] = field(default_factory=list)
     min_score: float = MIN_SCORE
+    kinds: tuple[str, ...] = ("faces",)  # what was looked for
 
     @property
     def findings(self) -> list[Finding]:
         return [f for fc in self.files for f in fc.findings]
 
+    def visible(self, kind: str) -> int:
+        return sum(f.kind == kind for f in self.findings)
+
     @property
     def exit_status(self) -> ExitStatus:
-        """FACES_FOUND when any face is visible; else the first error's status; else OK."""
+        """FACES_FOUND when any face (or region of a kind looked for) is visible; else the first
+        error's status; else OK."""
         if self.findings:
             return ExitStatus.FACES_FOUND
         for fc in self.files:
@@ -147,13 +173,20 @@ class CheckReport:
                 pos = f" {f.where()}:" if f.frame is not None else ""
                 box = ", ".join(f"{v:.0f}" for v in f.box)
                 part = " (partly covered)" if f.partial else ""
-                out.append(f"FACE {f.file}:{pos} box ({box}) score {f.score:.2f}{part}")
-        n_faces = len(self.findings)
+                what = "FACE" if f.kind == "faces" else f.kind.upper()
+                out.append(f"{what} {f.file}:{pos} box ({box}) score {f.score:.2f}{part}")
+        n_faces = self.visible("faces")
+        others = [k for k in self.kinds if k != "faces"]
         n_err = sum(fc.error is not None for fc in self.files)
         frames = sum(fc.frames for fc in self.files)
-        verdict = "FACES VISIBLE" if n_faces else ("incomplete" if n_err else "no visible face")
+        seen = [k.upper() for k in self.kinds if self.visible(k)]
+        if seen:
+            verdict = "FACES VISIBLE" if seen == ["FACES"] else f"VISIBLE: {', '.join(seen)}"
+        else:
+            verdict = "incomplete" if n_err else ("nothing visible" if others else "no visible face")
+        also = "".join(f", {self.visible(k)} visible {k} region(s)" for k in others)
         out.append(
-            f"checked {len(self.files)} file(s), {frames} picture(s): {n_faces} visible face(s), "
+            f"checked {len(self.files)} file(s), {frames} picture(s): {n_faces} visible face(s){also}, "
             f"{n_err} error(s): {verdict}"
         )
         return out
@@ -162,7 +195,9 @@ class CheckReport:
         return {
             "min_score": self.min_score,
             "exit_status": int(self.exit_status),
-            "visible_faces": len(self.findings),
+            "kinds": list(self.kinds),
+            "visible_faces": self.visible("faces"),
+            "visible_regions": {k: self.visible(k) for k in self.kinds if k != "faces"},
             "files": [fc.to_dict() for fc in self.files],
         }
 
@@ -240,6 +275,51 @@ def _sort(
             fc.findings.append(f)
 
 
+def cover_mask(pixels: np.ndarray, fill: Iterable[int] = (0, 0, 0)) -> np.ndarray:
+    """``(H, W)`` bool: the solid covers of a picture, pixels of the fill colour (within
+    FLAT_TOLERANCE, opaque) in patches at least :data:`COVER_MIN_SIDE` px thick (an opening), so
+    the thin dark strokes of letters are not taken for a cover."""
+    import cv2
+
+    px = pixels[..., :3].astype(np.int16)
+    near = np.all(np.abs(px - np.asarray(tuple(fill), np.int16)) <= FLAT_TOLERANCE, axis=2)
+    if pixels.shape[2] == 4:
+        near &= pixels[..., 3] >= 255 - FLAT_TOLERANCE
+    k = np.ones((COVER_MIN_SIDE, COVER_MIN_SIDE), np.uint8)
+    return cv2.morphologyEx(near.astype(np.uint8), cv2.MORPH_OPEN, k).astype(bool)
+
+
+def _sort_regions(
+    found: Regions,
+    pixels: np.ndarray,
+    covers: np.ndarray,
+    file: str,
+    fc: FileCheck,
+    frame: int | None = None,
+    t: float | None = None,
+) -> None:
+    """Each region a kind's detector still finds is visible unless it touches a solid cover
+    (:data:`REGION_COVER_SHARE` of its box on ``covers``): then it is reported as on a cover."""
+    h, w = covers.shape
+    for box, score in zip(found.boxes.boxes, found.boxes.scores, strict=True):
+        f = Finding(file, tuple(float(v) for v in box), float(score), frame, t, kind=found.kind)  # type: ignore[arg-type]
+        x1, y1 = int(max(0, np.floor(box[0]))), int(max(0, np.floor(box[1])))
+        x2, y2 = int(min(w, np.ceil(box[2]))), int(min(h, np.ceil(box[3])))
+        patch = covers[y1:y2, x1:x2]
+        if patch.size and float(patch.mean()) >= REGION_COVER_SHARE:
+            fc.excused.append(Finding(f.file, f.box, f.score, frame, t, on_cover=True, kind=found.kind))
+        else:
+            fc.findings.append(f)
+
+
+def region_checkers(settings: Settings | None) -> list[RegionDetector]:
+    """The detectors of the settings' kinds beyond faces (none for faces only)."""
+    from ..detect.kinds import region_detectors_for
+
+    base = settings or Settings()
+    return region_detectors_for(base) if base.extra_kinds else []
+
+
 def check_settings(settings: Settings | None) -> Settings:
     """The thorough preset, keeping only the caller's device, threads, limits and fill colour."""
     base = settings or Settings()
@@ -254,11 +334,17 @@ def check_settings(settings: Settings | None) -> Settings:
 
 
 def check_image(
-    path: Path, settings: Settings | None = None, *, min_score: float = MIN_SCORE, detector: FaceDetector | None = None
+    path: Path,
+    settings: Settings | None = None,
+    *,
+    min_score: float = MIN_SCORE,
+    detector: FaceDetector | None = None,
+    region_detectors: Sequence[RegionDetector] | None = None,
 ) -> FileCheck:
     """Re-scan one photo (orientation applied, as it is displayed; with alpha, every view of it).
-    ``detector``: in place of the thorough one the check settings name."""
-    from ..detect.alpha_views import detect_shown
+    ``detector``: in place of the thorough one the check settings name. ``region_detectors``: the
+    other kinds to look for (None: those of ``settings``, built here; ``()``: faces only)."""
+    from ..detect.alpha_views import detect_shown, regions_in_views, views
     from ..media.image_io import read_image
 
     s = check_settings(settings)
@@ -267,6 +353,11 @@ def check_image(
         loaded = read_image(path, max_pixels=s.max_pixels)
         det = detector or detector_for(s)
         _sort(detect_shown(det, loaded.pixels), loaded.pixels, str(path), fc, min_score, s.fill)
+        others = region_checkers(settings) if region_detectors is None else region_detectors
+        if others:
+            shown, covers = views(loaded.pixels), cover_mask(loaded.pixels, s.fill)
+            for rd in others:
+                _sort_regions(regions_in_views(rd, shown), loaded.pixels, covers, str(path), fc)
         fc.frames = 1
     except UnseenError as err:
         fc.error = err.with_path(path)
@@ -295,18 +386,25 @@ def check_video(
     min_score: float = MIN_SCORE,
     detector: FaceDetector | None = None,
     step: int = 1,
+    region_detectors: Sequence[RegionDetector] | None = None,
 ) -> FileCheck:
-    """Re-scan every ``step``-th frame of a video (every frame by default)."""
+    """Re-scan every ``step``-th frame of a video (every frame by default); ``region_detectors``
+    as for :func:`check_image`."""
     if step < 1:
         raise ValueError(f"step must be >= 1, got {step}")
     s = check_settings(settings)
     fc = FileCheck(str(path), "video")
     try:
         det = detector or detector_for(s)
+        others = region_checkers(settings) if region_detectors is None else region_detectors
         for index, t, rgb in _video_frames(path, s):
             if index % step:
                 continue
             _sort(det.detect(rgb), rgb, str(path), fc, min_score, s.fill, index, t)
+            if others:
+                covers = cover_mask(rgb, s.fill)
+                for rd in others:
+                    _sort_regions(rd.detect(rgb), rgb, covers, str(path), fc, index, t)
             fc.frames += 1
     except UnseenError as err:
         fc.error = err.with_path(path)
@@ -340,13 +438,20 @@ def check_paths(
     file's error is recorded in its :class:`FileCheck` and sets the report's exit status.
 
     ``step`` > 1 checks only every step-th video frame (quicker, and no longer a full check).
-    ``detector``: in place of the thorough one the check settings name."""
-    report = CheckReport(min_score=min_score)
+    ``detector``: in place of the thorough one the check settings name. The kinds of
+    ``settings.cover`` beyond faces are looked for too, their detectors built once here (a kind
+    with no detector in this build is a :class:`ConfigError`, raised)."""
+    others = region_checkers(settings)
+    report = CheckReport(min_score=min_score, kinds=("faces", *(d.kind for d in others)))
     for path, kind in _expand(Path(p) for p in paths):
         if kind == "image":
-            report.files.append(check_image(path, settings, min_score=min_score, detector=detector))
+            report.files.append(
+                check_image(path, settings, min_score=min_score, detector=detector, region_detectors=others)
+            )
         elif kind == "video":
-            report.files.append(check_video(path, settings, min_score=min_score, step=step, detector=detector))
+            report.files.append(
+                check_video(path, settings, min_score=min_score, step=step, detector=detector, region_detectors=others)
+            )
         else:
             fc = FileCheck(str(path), "unknown")
             err: UnseenError = (
@@ -375,9 +480,9 @@ def verify_output(
     """
     path = Path(path)
     if kind == "image":
-        fc = check_image(path, settings, min_score=min_score, detector=detector)
+        fc = check_image(path, settings, min_score=min_score, detector=detector, region_detectors=())
     elif kind == "video":
-        fc = check_video(path, settings, min_score=min_score, detector=detector)
+        fc = check_video(path, settings, min_score=min_score, detector=detector, region_detectors=())
     else:
         raise VerificationError(f"cannot verify a {kind!r} output", path=path)
     if fc.error is not None:
