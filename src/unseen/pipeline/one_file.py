@@ -4,6 +4,7 @@ runs in-process, in a local worker (`workers.py`) or on a Ray actor (`ray_engine
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 from ..detect import FaceDetector
@@ -48,15 +49,34 @@ def process_file(
 def run_one(
     src: Path, dst: Path | None, settings: Settings, detector: FaceDetector | None, progress: FrameProgress | None
 ) -> FileReport:
+    report = FileReport(input=str(src), kind=kind_of(src))
     try:
         return process_file(src, dst, settings, detector=detector, progress=progress)
     except UnseenError as err:
-        return FileReport(input=str(src), kind=kind_of(src)).fail(err.with_path(src))
-    except (MemoryError, RecursionError) as exc:
-        return FileReport(input=str(src), kind=kind_of(src)).fail(
-            PipelineError(f"out of resources: {type(exc).__name__}", path=src)
-        )
-    except Exception as exc:  # a bug, not an input problem: still fail this file loudly, go on
-        return FileReport(input=str(src), kind=kind_of(src)).fail(
-            PipelineError(f"internal error ({type(exc).__name__}: {exc}); please report it", path=src)
-        )
+        report.fail(err.with_path(src))
+    except Exception as exc:
+        if out_of_memory(exc):
+            report.fail(PipelineError(f"out of memory ({_one_line(exc)}); no output kept", path=src))
+        elif isinstance(exc, RecursionError):
+            report.fail(PipelineError(f"out of resources: {type(exc).__name__}", path=src))
+        else:  # a bug, not an input problem: still fail this file loudly, go on
+            report.fail(PipelineError(f"internal error ({_one_line(exc)}); please report it", path=src))
+    report.error = None if report.error is None else " ".join(report.error.split())  # one line, always
+    return report
+
+
+def out_of_memory(exc: BaseException) -> bool:
+    """A failed allocation, whoever reports it: Python, OpenCV (``StsNoMem``), a C library (ENOMEM)."""
+    if isinstance(exc, MemoryError):
+        return True
+    if type(exc).__module__ == "cv2" and getattr(exc, "code", None) == _CV_NO_MEMORY:
+        return True
+    return getattr(exc, "errno", None) == errno.ENOMEM
+
+
+_CV_NO_MEMORY = -4  # cv2.Error.StsNoMem
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
