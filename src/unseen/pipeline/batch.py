@@ -38,6 +38,7 @@ from .progress import FileFinished, FileStarted, FrameProgress, FramesDone, Prog
 from .report import BatchReport, FileReport, MediaKind
 
 if TYPE_CHECKING:
+    from .manifest import Manifest
     from .workers import WorkUnit
 
 DIR_SUFFIX = ".unseen"
@@ -194,10 +195,10 @@ def _run_jobs(
             reports[index] = report
 
     def finished(index: int, report: FileReport) -> None:
-        reports[index] = report
         root = jobs[index].out_root
         if root is not None and root in manifests and index not in resumed:
-            manifests[root].add(report)
+            report = _recorded(manifests[root], report)
+        reports[index] = report
         if progress is not None:
             progress(FileFinished(report, index, len(jobs)))
 
@@ -234,6 +235,29 @@ def _run_jobs(
                     progress(FileStarted(src, kind_of(src), index, len(jobs)))
                 finished(index, run_one(src, jobs[index].dst, settings, detector, _frames_of(src, progress)))
     batch.files.extend(reports[i] for i in range(len(jobs)))
+
+
+def _recorded(manifest: Manifest, report: FileReport) -> FileReport:
+    """``report`` once the manifest lists it. When the manifest cannot be rewritten (a full disk),
+    an output it cannot list is removed and its file fails: every output under OUT stays in the
+    manifest, and the batch goes on (each later file is reported the same way, or recorded once
+    the manifest can be written again)."""
+    try:
+        manifest.add(report)
+        return report
+    except OutputNotWritable as err:
+        if report.ok and report.output is not None:
+            Path(report.output).unlink(missing_ok=True)
+            failed = FileReport(input=report.input, kind=report.kind, seconds=report.seconds).fail(
+                OutputNotWritable(f"its output was removed: {err.reason} ({err.path})", path=report.input)
+            )
+        else:
+            failed = report  # already failed: its own error says why (the manifest shows the last one written)
+        try:
+            manifest.add(failed)  # not listed as done: a later write records the failure
+        except OutputNotWritable:
+            pass
+        return failed
 
 
 def _done_with_kind(finished: Callable[[int, FileReport], None]) -> Callable[[WorkUnit, FileReport], None]:
