@@ -287,8 +287,14 @@ def _run_on_ray(
         if progress is not None:
             progress(FileStarted(unit.src, kind_of(unit.src), unit.index, len(jobs)))
 
+    def on_frames(unit: WorkUnit, done: int, total: int | None) -> None:
+        if progress is not None:
+            progress(FramesDone(unit.src, done, total))
+
     units = [WorkUnit(i, jobs[i].src, jobs[i].dst) for i in runnable]
-    run_units_on_ray(units, settings, workers, on_start, _done_with_kind(finished))
+    run_units_on_ray(
+        units, settings, workers, on_start, _done_with_kind(finished), on_frames if progress is not None else None
+    )
 
 
 def _run_on_workers(
