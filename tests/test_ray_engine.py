@@ -115,3 +115,13 @@ def test_a_video_on_ray_sends_frame_progress(tmp_path: Path, local_ray) -> None:
     assert [f.done for f in frames] == sorted(f.done for f in frames)
     finished = next(i for i, e in enumerate(events) if isinstance(e, FileFinished) and e.report.input == str(clip))
     assert events.index(frames[-1]) < finished
+
+
+def test_more_workers_than_the_cluster_holds(tmp_path: Path, local_ray) -> None:
+    """--workers 4 on the 2-CPU instance: two actors (each keeps its CPU), not two that never start."""
+    src = tmp_path / "in"
+    src.mkdir()
+    for i in range(4):
+        Image.fromarray(face_like(120, 160, seed=i)).save(src / f"p{i}.jpg")
+    rep = process_paths([src], tmp_path / "ray", Settings(threads=1, workers=4, engine="ray"))
+    assert rep.exit_status == 0 and len(rep.succeeded) == 4, [f.error for f in rep.failed]

@@ -72,6 +72,7 @@ VIDEO_KEYS = {"frames", "regions_covered", "shot_cuts", "width", "height", "rota
               "detect_stride", "thorough_frames", "detector"}
 VIDEO_NEW_KEYS = {"frames_covered", "face_frames_covered", "tracks", "detections", "fps", "duration",
                   "kind_frames_covered", "region_detectors", "plan_rejected", "manual_regions"}
+VIDEO_NEW_KEYS |= {"segments"}  # --segment-seconds (issue 15: also on the batch's pool)
 BATCH_KEYS = {"files", "skipped", "failed", "exit_status"}
 
 

@@ -210,6 +210,8 @@ def _run_jobs(
         finished(index, planned[index])
 
     workers = min(settings.n_workers, len(runnable))
+    if settings.segment_seconds > 0 and len(runnable) > 1:
+        workers = settings.n_workers  # a long video's segments spread over every worker
     if (settings.engine == "ray" and runnable) or workers > 1:
         for index in planned:  # reported first: the engines finish files in their own order
             report_planned(index)

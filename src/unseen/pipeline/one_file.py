@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import errno
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..detect import FaceDetector
 from ..errors import InputError, PipelineError, UnseenError, UnsupportedFormat
@@ -13,6 +14,9 @@ from ..media.kinds import RAW_SUFFIXES, media_kind
 from ..settings import Settings
 from .progress import FrameProgress
 from .report import FileReport, MediaKind
+
+if TYPE_CHECKING:
+    from .segments import SegmentCovers
 
 
 def kind_of(path: Path) -> MediaKind:
@@ -27,6 +31,7 @@ def process_file(
     *,
     detector: FaceDetector | None = None,
     progress: FrameProgress | None = None,
+    segmented: SegmentCovers | None = None,
 ) -> FileReport:
     kind = media_kind(src)
     if kind == "image" and src.suffix.lower() in RAW_SUFFIXES:
@@ -42,16 +47,21 @@ def process_file(
     if kind == "video":
         from .video import process_video
 
-        return process_video(src, dst, settings, detector=detector, progress=progress)
+        return process_video(src, dst, settings, detector=detector, progress=progress, segmented=segmented)
     raise InputError(f"not a photo or video unseen knows (suffix {src.suffix or 'none'!r})", path=src)
 
 
 def run_one(
-    src: Path, dst: Path | None, settings: Settings, detector: FaceDetector | None, progress: FrameProgress | None
+    src: Path,
+    dst: Path | None,
+    settings: Settings,
+    detector: FaceDetector | None,
+    progress: FrameProgress | None,
+    segmented: SegmentCovers | None = None,
 ) -> FileReport:
     report = FileReport(input=str(src), kind=kind_of(src))
     try:
-        return process_file(src, dst, settings, detector=detector, progress=progress)
+        return process_file(src, dst, settings, detector=detector, progress=progress, segmented=segmented)
     except UnseenError as err:
         report.fail(err.with_path(src))
     except Exception as exc:

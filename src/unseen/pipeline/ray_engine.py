@@ -20,8 +20,8 @@ from typing import Any
 
 from ..errors import ConfigError, PipelineError
 from ..settings import Settings
+from .jobs import Job, SegmentedJob, Task, WorkUnit, jobs_for, run_task, starts_file
 from .report import FileReport
-from .workers import WorkUnit
 
 TRIES = 2
 PROGRESS_EVERY = 0.1  # seconds between an actor's frame events (each is a call to the queue actor)
@@ -33,6 +33,15 @@ def _dead_actor_errors(ray: Any) -> tuple[type[BaseException], ...]:
     ex = ray.exceptions
     names = ("RayActorError", "WorkerCrashedError", "ObjectLostError", "NodeDiedError", "OutOfMemoryError")
     return tuple(getattr(ex, n) for n in names if hasattr(ex, n))
+
+
+def _room(ray: Any, settings: Settings) -> int:
+    """Actors the cluster can hold at once: more would wait for cores forever (each keeps its own)."""
+    res = ray.cluster_resources()
+    n = int(res.get("CPU", 1) // max(1, settings.threads or 1))
+    if settings.device == "cuda":
+        n = min(n, int(res.get("GPU", 0)))
+    return max(1, n)
 
 
 class _Frames:
@@ -73,14 +82,12 @@ class _Worker:
         self.settings = settings
         self.detector = build(settings)
 
-    def run(self, unit: WorkUnit, events: Any = None) -> FileReport:
-        from .one_file import run_one
-
-        frames = _Frames(events, unit.index) if events is not None else None
-        report = run_one(unit.src, unit.dst, self.settings, self.detector, frames)
+    def run(self, task: Task, events: Any = None) -> Any:
+        frames = _Frames(events, task.unit.index) if events is not None else None
+        result = run_task(task, self.settings, self.detector, frames)
         if frames is not None:
             frames.flush()
-        return report
+        return result
 
 
 def run_units_on_ray(
@@ -101,7 +108,10 @@ def run_units_on_ray(
             ray.init(num_cpus=max(1, workers) * max(1, settings.threads or 1), include_dashboard=False)
     gpus = 1 if settings.device == "cuda" else 0
     actor_cls = ray.remote(num_cpus=settings.threads or 1, num_gpus=gpus, max_restarts=0)(_Worker)
-    actors = [actor_cls.remote(settings) for _ in range(max(1, min(workers, len(units))))]
+    jobs = jobs_for(list(units), settings, workers=workers, auto=True)
+    spread = any(isinstance(j, SegmentedJob) for j in jobs)  # more tasks than files
+    wanted = workers if spread else min(workers, len(units))
+    actors = [actor_cls.remote(settings) for _ in range(max(1, min(wanted, _room(ray, settings))))]
     events = None
     if on_frames is not None:
         from ray.util.queue import Queue
@@ -118,36 +128,76 @@ def run_units_on_ray(
 
     dead = _dead_actor_errors(ray)
     free = list(actors)
-    todo = list(units)
+    todo: list[tuple[Job, Task]] = []
     tries = {u.index: 0 for u in units}
-    running: dict[Any, tuple[WorkUnit, Any]] = {}
+    running: dict[Any, tuple[Job, Task, Any]] = {}
+
+    def finish(job: Job, report: FileReport) -> None:
+        job.done = True
+        on_done(job.unit, report)
+
+    def begin(job: Job) -> None:
+        tries[job.unit.index] += 1
+        queue(job, job.start())
+
+    def queue(job: Job, tasks: list[Task] | FileReport) -> None:
+        if isinstance(tasks, FileReport):
+            finish(job, tasks)
+        else:
+            todo.extend((job, t) for t in tasks)
+
+    for job in jobs:
+        begin(job)
     while todo or running:
         while todo and free:
-            unit, actor = todo.pop(0), free.pop()
-            tries[unit.index] += 1
-            on_start(unit)
-            running[actor.run.remote(unit, events)] = (unit, actor)
+            (job, task), actor = todo.pop(0), free.pop()
+            if job.done or task.generation != job.generation:
+                free.append(actor)
+                continue
+            if starts_file(task):
+                on_start(job.unit)
+            running[actor.run.remote(task, events)] = (job, task, actor)
+        if not running:
+            continue
         ready, _ = ray.wait(list(running), num_returns=1, timeout=WAIT)
         drain()  # a file's frame events come before its report
         for ref in ready:
-            unit, actor = running.pop(ref)
+            job, task, actor = running.pop(ref)
             try:
-                report = ray.get(ref)
+                result = ray.get(ref)
                 free.append(actor)
             except dead as exc:
                 ray.kill(actor)
                 free.append(actor_cls.remote(settings))  # a fresh actor, its detector built again
-                if tries[unit.index] < TRIES:
-                    todo.append(unit)
+                if job.done or task.generation != job.generation:
                     continue
-                report = FileReport(input=str(unit.src)).fail(
-                    PipelineError(f"Ray worker died ({type(exc).__name__}); no output kept", path=unit.src)
+                if tries[job.unit.index] < TRIES:
+                    begin(job)  # the whole file again (a new generation: its other tasks' results go)
+                    continue
+                finish(
+                    job,
+                    FileReport(input=str(job.unit.src)).fail(
+                        PipelineError(f"Ray worker died ({type(exc).__name__}); no output kept", path=job.unit.src)
+                    ),
                 )
+                continue
+            except ray.exceptions.RayTaskError as exc:  # a segment task raised: its one line
+                free.append(actor)
+                if not job.done and task.generation == job.generation:
+                    cause = exc.cause if isinstance(getattr(exc, "cause", None), BaseException) else exc
+                    finish(job, job.failure(cause))
+                continue
             except ray.exceptions.RayError as exc:
                 free.append(actor)
-                report = FileReport(input=str(unit.src)).fail(
-                    PipelineError(f"Ray task failed: {' '.join(str(exc).split())}", path=unit.src)
-                )
-            on_done(unit, report)
+                if not job.done and task.generation == job.generation:
+                    finish(
+                        job,
+                        FileReport(input=str(job.unit.src)).fail(
+                            PipelineError(f"Ray task failed: {' '.join(str(exc).split())}", path=job.unit.src)
+                        ),
+                    )
+                continue
+            if not job.done and task.generation == job.generation:
+                queue(job, job.step(task, result))
     if events is not None:
         events.shutdown()
