@@ -104,3 +104,26 @@ def test_a_real_video_segmented_on_the_pool_equals_the_segmented_run(tmp_path):
     a, _ = read_frames(Path(video.output))
     b, _ = read_frames(tmp_path / "ref.mp4")
     assert len(a) == len(b) and all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
+
+
+def test_a_failing_segment_on_the_pool_fails_its_file_alone(tmp_path):
+    """A damaged frame in one segment, a video that cannot even be probed, a good clip: the two bad
+    ones fail with one line each (the segment and time named), each with its FileStarted; the good
+    one and the photo are done; no output for the bad ones."""
+    from tests.video_factory import corrupt_frame
+    from unseen.pipeline.progress import FileFinished, FileStarted
+
+    src = _batch(tmp_path, n=120, fps=30, gop=15)
+    corrupt_frame(src / "clip.mp4", src / "bad.mp4", frame=70)
+    (src / "cut.mp4").write_bytes((src / "clip.mp4").read_bytes()[:2000])  # the header only, truncated
+    events: list[object] = []
+    out = tmp_path / "pool"
+    rep = process_paths([src], out, Settings(workers=2, threads=1, segment_seconds=1.0), progress=events.append)
+    failed = {Path(f.input).name: f.error or "" for f in rep.failed}
+    assert set(failed) == {"bad.mp4", "cut.mp4"}, failed
+    assert "segment" in failed["bad.mp4"] and " s" in failed["bad.mp4"]
+    assert all("\n" not in e and e.startswith(str(src)) for e in failed.values())
+    started = {e.path.name for e in events if isinstance(e, FileStarted)}
+    finished = {Path(e.report.input).name for e in events if isinstance(e, FileFinished)}
+    assert started == finished == {"bad.mp4", "cut.mp4", "clip.mp4", "photo.jpg"}
+    assert sorted(p.name for p in out.iterdir()) == ["clip.mp4", "photo.jpg", "unseen-manifest.json"]

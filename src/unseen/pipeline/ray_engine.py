@@ -138,7 +138,10 @@ def run_units_on_ray(
 
     def begin(job: Job) -> None:
         tries[job.unit.index] += 1
-        queue(job, job.start())
+        first = job.start()
+        if isinstance(first, FileReport):  # failed before any task (a video that cannot be probed)
+            on_start(job.unit)
+        queue(job, first)
 
     def queue(job: Job, tasks: list[Task] | FileReport) -> None:
         if isinstance(tasks, FileReport):

@@ -87,7 +87,7 @@ def run_jobs(
             initializer=_init_worker,
             initargs=(settings, events),
         ) as pool:
-            todo = _Round(pool, tries, on_done).run(todo, events, on_event)
+            todo = _Round(pool, tries, on_done, on_event).run(todo, events)
         _drain(events, on_event)
     events.close()
 
@@ -97,19 +97,26 @@ class _Round:
     or the pool broke (a worker died): those jobs are what :meth:`run` returns, to run again."""
 
     def __init__(
-        self, pool: ProcessPoolExecutor, tries: dict[int, int], on_done: Callable[[WorkUnit, FileReport], None]
+        self,
+        pool: ProcessPoolExecutor,
+        tries: dict[int, int],
+        on_done: Callable[[WorkUnit, FileReport], None],
+        on_event: Callable[[Event], None],
     ) -> None:
-        self.pool, self.tries, self.on_done = pool, tries, on_done
+        self.pool, self.tries, self.on_done, self.on_event = pool, tries, on_done, on_event
         self.futures: dict[Future[Any], tuple[Job, Task]] = {}
         self.retry: dict[int, Job] = {}
 
-    def run(self, jobs: list[Job], events: Any, on_event: Callable[[Event], None]) -> list[Job]:
+    def run(self, jobs: list[Job], events: Any) -> list[Job]:
         for job in jobs:
             self.tries[job.unit.index] += 1
-            self.submit(job, job.start())
+            first = job.start()
+            if isinstance(first, FileReport):  # failed before any task (a video that cannot be probed)
+                self.on_event(("start", job.unit.index, 0, None))
+            self.submit(job, first)
         while self.futures:
             done, _ = wait(list(self.futures), timeout=0.2, return_when=FIRST_COMPLETED)
-            _drain(events, on_event)
+            _drain(events, self.on_event)
             for fut in done:
                 job, task = self.futures.pop(fut)
                 if job.done or job.unit.index in self.retry or task.generation != job.generation:
