@@ -7,7 +7,9 @@ The clips are cut (re-encoded, x264 crf 20, no audio) from the developers' real 
 ../shared/data/video: the 10 s stage clip in ``--clips`` equal pieces, plus the 4 s carphone clip.
 Every configuration processes the same clips into a fresh folder; frames/s = frames of all clips /
 wall time of the batch (pool or Ray start-up and detector loads included), the best of
-``--repeat`` rounds (each round runs every configuration once, after one untimed warm-up file).
+``--repeat`` rounds (each round runs every configuration once, after one untimed warm-up file;
+round 1's Ray run includes starting the local Ray instance, later rounds reuse it but start their
+actors again).
 PYTHONPATH is needed so Ray's worker processes import this tree.
 """
 
@@ -32,8 +34,7 @@ CONFIGS = [
     ("one process, 1 thread", dict(workers=1, threads=1)),
     ("one process, 2 threads", dict(workers=1, threads=2)),
     ("2 local workers, 1 thread each", dict(workers=2, threads=1)),
-    ("Ray, 2 actors, 1 thread each (Ray start-up included)", dict(workers=2, threads=1, engine="ray")),
-    ("Ray, 2 actors, 1 thread each (instance already up)", dict(workers=2, threads=1, engine="ray")),
+    ("Ray, 2 actors, 1 thread each", dict(workers=2, threads=1, engine="ray")),
 ]
 
 
