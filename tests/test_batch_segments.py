@@ -55,9 +55,11 @@ def test_a_long_video_is_segmented_across_the_local_pool(tmp_path):
     assert verify_manifest(tmp_path / "pool") == []
 
 
-def test_without_segment_seconds_the_local_pool_runs_each_video_whole(tmp_path):
+@pytest.mark.parametrize("segment_seconds", [0.0, 2.0])
+def test_a_short_video_on_the_local_pool_runs_whole(tmp_path, segment_seconds):
+    """Without --segment-seconds, or with segments longer than the (1 s) video: one task, one pass."""
     src = _batch(tmp_path, n=30, fps=30, gop=15)
-    rep = process_paths([src], tmp_path / "pool", Settings(workers=2, threads=1))
+    rep = process_paths([src], tmp_path / "pool", Settings(workers=2, threads=1, segment_seconds=segment_seconds))
     assert rep.exit_status == 0, [f.error for f in rep.failed]
     video = next(f for f in rep.files if f.input.endswith("clip.mp4"))
     assert video.details is not None and video.details.segments == 0

@@ -130,14 +130,17 @@ class SegmentedJob(Job):
         self.sigs, self.results, self.marks = {}, {}, None
         s = self.settings
         assert s is not None
+        whole = [Task(self.unit, "file", self.generation, settings=dataclasses.replace(s, segment_seconds=0.0))]
         try:
             self.info = probe_video(self.unit.src, max_pixels=s.max_pixels)
+            if self.info.stated_duration is not None and self.info.stated_duration < s.segment_seconds:
+                return whole  # one segment at most: no keyframe scan (the driver does it for every video)
             keys = scan_keyframes(self.info)
             self.segments = plan_segments(self.info, keys, s.segment_seconds, overlap_seconds(s, self.info.fps))
         except UnseenError as err:
             return FileReport(input=str(self.unit.src), kind=MediaKind.VIDEO).fail(err.with_path(self.unit.src))
         if len(self.segments) < 2:  # one segment: the ordinary run in one task
-            return [Task(self.unit, "file", self.generation, settings=dataclasses.replace(s, segment_seconds=0.0))]
+            return whole
         return [Task(self.unit, "signatures", self.generation, s, seg) for seg in self.segments]
 
     def step(self, task: Task, result: Any) -> list[Task] | FileReport:
