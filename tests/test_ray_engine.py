@@ -125,3 +125,35 @@ def test_more_workers_than_the_cluster_holds(tmp_path: Path, local_ray) -> None:
         Image.fromarray(face_like(120, 160, seed=i)).save(src / f"p{i}.jpg")
     rep = process_paths([src], tmp_path / "ray", Settings(threads=1, workers=4, engine="ray"))
     assert rep.exit_status == 0 and len(rep.succeeded) == 4, [f.error for f in rep.failed]
+
+
+def test_a_segmented_video_whose_actor_dies_starts_again(tmp_path: Path, local_ray) -> None:
+    """--segment-seconds 1 on one actor: the actor is killed as the video's first segment is handed
+    to it; the video's job starts again on a fresh actor (the dead start's queued tasks dropped)
+    and its four segments are detected and encoded once."""
+    import time
+
+    from tests.video_factory import make_clip
+
+    src = tmp_path / "in"
+    src.mkdir()
+    make_clip(src / "clip.mp4", width=160, height=120, n=120, gop=15, bframes=0)
+    killed: set[int] = set()
+
+    def progress(ev) -> None:
+        if not (isinstance(ev, FileStarted) and not killed):
+            return
+        end = time.monotonic() + 60
+        while time.monotonic() < end and not (live := _live_actors(killed)):
+            time.sleep(0.05)
+        for pid in live:
+            os.kill(pid, signal.SIGKILL)
+            killed.add(pid)
+
+    rep = process_paths(
+        [src], tmp_path / "ray", Settings(threads=1, workers=1, engine="ray", segment_seconds=1.0), progress=progress
+    )
+    assert len(killed) == 1
+    assert rep.exit_status == 0, [f.error for f in rep.failed]
+    assert rep.files[0].details is not None and rep.files[0].details.segments == 4
+    assert sorted(p.name for p in (tmp_path / "ray").iterdir()) == ["clip.mp4", "unseen-manifest.json"]
