@@ -53,6 +53,7 @@ def test_ray_batch_equals_one_process_and_survives_a_killed_actor(tmp_path: Path
 
 
 def _live_actors(killed: set[int]) -> list[int]:
+    """Live actor processes not in ``killed`` (pass an earlier test's, which may still be exiting)."""
     out = []
     for p in psutil.process_iter(["cmdline", "status"]):
         if p.pid in killed or p.info["status"] == psutil.STATUS_ZOMBIE:
@@ -72,13 +73,14 @@ def test_a_file_whose_actor_dies_every_time_fails_alone(tmp_path: Path, local_ra
     src.mkdir()
     for i in range(3):
         Image.fromarray(face_like(240, 320, seed=i)).save(src / f"p{i}.jpg")
+    leftover = set(_live_actors(set()))  # an earlier test's actors, if still exiting: not this batch's
     killed: set[int] = set()
 
     def progress(ev) -> None:
         if not (isinstance(ev, FileStarted) and ev.path.name == "p1.jpg"):
             return
         end = time.monotonic() + 60  # a replacement actor is started asynchronously: wait for it
-        while time.monotonic() < end and not (live := _live_actors(killed)):
+        while time.monotonic() < end and not (live := _live_actors(killed | leftover)):
             time.sleep(0.05)
         for pid in live:  # one actor (workers=1): the one p1 goes to
             os.kill(pid, signal.SIGKILL)
@@ -138,13 +140,14 @@ def test_a_segmented_video_whose_actor_dies_starts_again(tmp_path: Path, local_r
     src = tmp_path / "in"
     src.mkdir()
     make_clip(src / "clip.mp4", width=160, height=120, n=120, gop=15, bframes=0)
+    leftover = set(_live_actors(set()))  # an earlier test's actors, if still exiting: not this batch's
     killed: set[int] = set()
 
     def progress(ev) -> None:
         if not (isinstance(ev, FileStarted) and not killed):
             return
         end = time.monotonic() + 60
-        while time.monotonic() < end and not (live := _live_actors(killed)):
+        while time.monotonic() < end and not (live := _live_actors(killed | leftover)):
             time.sleep(0.05)
         for pid in live:
             os.kill(pid, signal.SIGKILL)

@@ -202,5 +202,7 @@ def run_units_on_ray(
                 continue
             if not job.done and task.generation == job.generation:
                 queue(job, job.step(task, result))
+    for actor in free:  # all idle now: free their cores for the next batch (not when garbage collected)
+        ray.kill(actor)
     if events is not None:
         events.shutdown()
