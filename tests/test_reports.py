@@ -74,6 +74,7 @@ VIDEO_NEW_KEYS = {"frames_covered", "face_frames_covered", "tracks", "detections
                   "kind_frames_covered", "region_detectors", "plan_rejected", "manual_regions",
                   "kind_frames_interpolated", "kind_frames_held", "kind_tracks", "kind_detections",
                   "kind_detect_frames", "kinds_stride"}  # kinds tracked
+VIDEO_NEW_KEYS |= {"segments"}  # --segment-seconds (issue 15: also on the batch's pool)
 BATCH_KEYS = {"files", "skipped", "failed", "exit_status"}
 
 

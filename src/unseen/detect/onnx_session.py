@@ -56,7 +56,9 @@ def make_session(model_bytes: bytes, *, device: str, threads: int, name: str):  
     ort = _ort()
     providers = providers_for(device)
     so = ort.SessionOptions()
-    so.log_severity_level = 3  # errors only: these models warn about unused initializers
+    # Fatal only: these models warn about unused initializers, and a failed run's error comes back
+    # in the exception (its log line on stderr would break the one-line error a user sees).
+    so.log_severity_level = 4
     so.intra_op_num_threads = max(1, int(threads))
     so.inter_op_num_threads = 1
     # No busy-waiting between operators: the decode/encode threads of a video need those cores.
@@ -80,7 +82,10 @@ def run(session, feeds: dict[str, np.ndarray], name: str) -> list[np.ndarray]:  
     try:
         return session.run(None, feeds)
     except Exception as exc:
-        raise ModelError(f"{name}: inference failed: {exc}") from exc
+        text = " ".join(str(exc).split())
+        if "Failed to allocate memory" in text or "bad_alloc" in text:  # the arena could not grow
+            raise MemoryError(f"{name}: onnxruntime could not allocate its buffers") from exc
+        raise ModelError(f"{name}: inference failed: {text}") from exc
 
 
 def pad_to_multiple(image: np.ndarray, multiple: int) -> np.ndarray:

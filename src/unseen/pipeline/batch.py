@@ -38,6 +38,7 @@ from .progress import FileFinished, FileStarted, FrameProgress, FramesDone, Prog
 from .report import BatchReport, FileReport, MediaKind
 
 if TYPE_CHECKING:
+    from .manifest import Manifest
     from .workers import WorkUnit
 
 DIR_SUFFIX = ".unseen"
@@ -200,10 +201,10 @@ def _run_jobs(
             reports[index] = report
 
     def finished(index: int, report: FileReport) -> None:
-        reports[index] = report
         root = jobs[index].out_root
         if root is not None and root in manifests and index not in resumed:
-            manifests[root].add(report)
+            report = _recorded(manifests[root], report)
+        reports[index] = report
         if progress is not None:
             progress(FileFinished(report, index, len(jobs)))
 
@@ -215,6 +216,8 @@ def _run_jobs(
         finished(index, planned[index])
 
     workers = min(settings.n_workers, len(runnable))
+    if runner is None and settings.segment_seconds > 0 and len(runnable) > 1:
+        workers = settings.n_workers  # a long video's segments spread over every worker
     if runner is None and ((settings.engine == "ray" and runnable) or workers > 1):
         for index in planned:  # reported first: the engines finish files in their own order
             report_planned(index)
@@ -241,6 +244,29 @@ def _run_jobs(
                 run = runner or run_one
                 finished(index, run(src, jobs[index].dst, settings, detector, _frames_of(src, progress)))
     batch.files.extend(reports[i] for i in range(len(jobs)))
+
+
+def _recorded(manifest: Manifest, report: FileReport) -> FileReport:
+    """``report`` once the manifest lists it. When the manifest cannot be rewritten (a full disk),
+    an output it cannot list is removed and its file fails: every output under OUT stays in the
+    manifest, and the batch goes on (each later file is reported the same way, or recorded once
+    the manifest can be written again)."""
+    try:
+        manifest.add(report)
+        return report
+    except OutputNotWritable as err:
+        if report.ok and report.output is not None:
+            Path(report.output).unlink(missing_ok=True)
+            failed = FileReport(input=report.input, kind=report.kind, seconds=report.seconds).fail(
+                OutputNotWritable(f"its output was removed: {err.reason} ({err.path})", path=report.input)
+            )
+        else:
+            failed = report  # already failed: its own error says why (the manifest shows the last one written)
+        try:
+            manifest.add(failed)  # not listed as done: a later write records the failure
+        except OutputNotWritable:
+            pass
+        return failed
 
 
 def _done_with_kind(finished: Callable[[int, FileReport], None]) -> Callable[[WorkUnit, FileReport], None]:
@@ -270,8 +296,14 @@ def _run_on_ray(
         if progress is not None:
             progress(FileStarted(unit.src, kind_of(unit.src), unit.index, len(jobs)))
 
+    def on_frames(unit: WorkUnit, done: int, total: int | None) -> None:
+        if progress is not None:
+            progress(FramesDone(unit.src, done, total))
+
     units = [WorkUnit(i, jobs[i].src, jobs[i].dst) for i in runnable]
-    run_units_on_ray(units, settings, workers, on_start, _done_with_kind(finished))
+    run_units_on_ray(
+        units, settings, workers, on_start, _done_with_kind(finished), on_frames if progress is not None else None
+    )
 
 
 def _run_on_workers(

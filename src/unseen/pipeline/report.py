@@ -166,6 +166,7 @@ class VideoDetails:
     region_detectors: list[str] = field(default_factory=list)
     plan_rejected: int = 0  # boxes the plan rendered from rejected explicitly (not covered)
     manual_regions: int = 0  # manual regions of the plan (or --region) covered
+    segments: int = 0  # --segment-seconds: segments detected apart (0: one detection pass)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

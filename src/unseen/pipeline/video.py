@@ -411,8 +411,12 @@ def process_video(
     region_detectors: Sequence[RegionDetector] | None = None,
     plan: Plan | None = None,
     record: PlanRecord | None = None,
+    segmented: SegmentCovers | None = None,
 ) -> FileReport:
     """Anonymize one video file into ``dst`` (default: ``name.unseen.ext`` beside ``src``).
+
+    ``segmented``: the joined covers of a ``--segment-seconds`` run whose segments a batch's pool
+    already detected (:mod:`unseen.pipeline.jobs`): this call is then only the one writer pass.
 
     Returns the :class:`FileReport` of a verified, committed output.
 
@@ -448,8 +452,7 @@ def process_video(
         )
     keep = _plan_streams(info, settings, report)
     run: _Run | None = None
-    segmented: SegmentCovers | None = None
-    if settings.segment_seconds > 0 and plan is None and record is None:
+    if segmented is None and settings.segment_seconds > 0 and plan is None and record is None:
         # Detection and tracking per segment in worker processes; then the one writer pass below.
         try:
             segmented = segment_covers(
@@ -552,6 +555,7 @@ def process_video(
         region_detectors=[d.name for d in run.region_detectors],
         plan_rejected=plan.rejected_count if plan is not None else 0,
         manual_regions=len(plan.regions) if plan is not None else 0,
+        segments=segmented.segments if segmented is not None else 0,
     )
     return report
 
