@@ -28,7 +28,7 @@ from typing import IO, Any, NoReturn
 
 from . import __version__
 from .cli_help import DERIVED_DEFAULTS, HelpFormatter
-from .errors import ConfigError, ExitStatus, InputNotFound, UnseenError, printable
+from .errors import ConfigError, ExitStatus, UnseenError, printable
 from .pipeline.progress import FileFinished, FileStarted, FramesDone, ProgressEvent
 from .pipeline.report import BatchReport, FileReport, ImageDetails, MediaKind, VideoDetails
 from .settings import GROUPS, Settings, allowed, field_help
@@ -478,12 +478,9 @@ def _verify_manifest_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _run_verify_manifest(ns: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
-    from .pipeline.manifest import MANIFEST_NAME, verify_manifest
+    from .pipeline.manifest import verify_manifest
 
-    root = Path(ns.folder)
-    if not (root / MANIFEST_NAME).is_file():
-        raise InputNotFound(f"no {MANIFEST_NAME} in this folder", path=root)
-    problems = verify_manifest(root)
+    problems = verify_manifest(Path(ns.folder))
     for line in problems:
         print(f"unseen: mismatch: {line}", file=err)
     if problems:

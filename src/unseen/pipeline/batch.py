@@ -162,7 +162,12 @@ def _run_jobs(
     from .manifest import Manifest, resumable
 
     cleaned: set[Path] = set()  # each output folder once, not once per file
+    # Every manifest is read before any file is touched: one that cannot be read stops the batch
+    # (CorruptInput), rather than being replaced and the earlier runs' record lost.
     manifests: dict[Path, Manifest] = {}
+    for job in jobs:
+        if job.failed is None and job.out_root is not None and job.dst is not None and job.out_root not in manifests:
+            manifests[job.out_root] = Manifest(job.out_root, settings)
     reports: dict[int, FileReport] = {}
     runnable: list[int] = []
     resumed: set[int] = set()  # their manifest entries stay as the earlier run wrote them
@@ -170,8 +175,6 @@ def _run_jobs(
         src = job.src
         report = job.failed
         if report is None and job.out_root is not None and job.dst is not None:
-            if job.out_root not in manifests:
-                manifests[job.out_root] = Manifest(job.out_root, settings)
             try:
                 _make_dirs(job.dst.parent, job.out_root)
             except UnseenError as err:
