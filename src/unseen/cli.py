@@ -45,7 +45,9 @@ DESCRIPTION = """\
 Hide every face in photos and videos, offline. Writes NAME.unseen.EXT beside each input file
 (a folder DIR goes to DIR.unseen/, mirrored), or where -o says. The default cover is a solid fill
 over the whole head region: irreversible. Metadata (EXIF, GPS, XMP, IPTC, comments, container tags,
-data streams) is removed and the written file is checked again.
+data streams) is removed and the written file is checked again. In a folder, a symbolic link to a
+photo or video is followed (its output is a plain file under the output folder); a link to a folder,
+a dangling or looping one, or one into the output folder fails, naming it (exit 3).
 """
 
 EPILOG = """\
