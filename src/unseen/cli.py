@@ -96,7 +96,7 @@ def _add_settings_options(groups: dict[str, argparse._ArgumentGroup]) -> None:
             else:
                 group.add_argument(flag, dest=name, action="store_const", const=True, default=None, help=help_text)
             continue
-        kwargs: dict[str, Any] = {"dest": name, "default": None, "type": type(default)}
+        kwargs: dict[str, Any] = {"dest": name, "default": None, "type": _typed(type(default), meta["auto"])}
         choices = meta["choices"]
         if choices is not None:
             kwargs["choices"] = [c.value for c in choices]
@@ -110,6 +110,19 @@ def _add_settings_options(groups: dict[str, argparse._ArgumentGroup]) -> None:
         if name not in DERIVED_DEFAULTS:  # those get theirs from the help formatter, when printed
             help_text += f" (default: {default})"
         group.add_argument(flag, help=help_text, **kwargs)
+
+
+def _typed(kind: type, auto: tuple[float, str] | None) -> Callable[[str], Any]:
+    """The option's type; where the setting has a derived default, the word ``auto`` also names it
+    (``--workers auto`` is ``--workers 0``)."""
+    if auto is None:
+        return kind
+
+    def parse(text: str) -> Any:
+        return kind(auto[0]) if text.strip().lower() == "auto" else kind(text)
+
+    parse.__name__ = kind.__name__  # argparse names the type in "invalid int value"
+    return parse
 
 
 def _commands_list() -> str:
@@ -417,6 +430,8 @@ def _print_summary(batch: BatchReport, settings: Settings, out: IO[str], err: IO
     if batch.skipped:
         summary += f"; {len(batch.skipped)} skipped"
     print(summary, file=out)
+    if len(batch.files) > 1 and batch.workers_how:
+        print(f"ran on {batch.workers_how}", file=out)
     if any(isinstance(f.details, VideoDetails) and f.details.audio_kept for f in batch.succeeded):
         print("note: audio was kept; voices can identify people (use --no-audio to drop it)", file=out)
     if settings.mode != "solid":

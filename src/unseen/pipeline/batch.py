@@ -298,12 +298,17 @@ def _run_jobs(
             progress(FileStarted(jobs[index].src, planned[index].kind, index, len(jobs)))
         finished(index, planned[index])
 
-    workers = min(settings.n_workers, len(runnable))
+    from ..detect.cache import is_pinned
+    from .worker_count import choose_workers
+
+    choice = choose_workers(settings.workers, len(runnable), in_process_detector=detector is not None or is_pinned())
+    batch.workers, batch.workers_how = choice.workers, choice.describe()
+    workers = choice.workers
     if (settings.engine == "ray" and runnable) or workers > 1:
         for index in planned:  # reported first: the engines finish files in their own order
             report_planned(index)
         if settings.engine == "ray":
-            _run_on_ray(jobs, runnable, settings, settings.n_workers, progress, finished)
+            _run_on_ray(jobs, runnable, settings, workers, progress, finished)
         else:
             _run_on_workers(jobs, runnable, settings, workers, progress, finished)
         # A worker or actor killed mid-file left its temporary file: its process is gone now.

@@ -11,7 +11,10 @@ ever renames a verified temporary file into place, so a dead worker leaves no pa
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import queue
+import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -37,9 +40,24 @@ class WorkUnit:
 _state: dict[str, Any] = {}
 
 
-def _init_worker(settings: Settings, events: Any) -> None:
+ORPHAN_POLL_SECONDS = 0.5
+
+
+def _exit_when_orphaned(parent: int) -> None:
+    """A worker whose batch process died (SIGKILL, out of memory) stops at once instead of finishing
+    its file unseen: that output would be in no manifest, and ``--resume`` would refuse it. Its
+    temporary file is left for the next run to clean (its pid is dead by then)."""
+    while True:
+        time.sleep(ORPHAN_POLL_SECONDS)
+        if os.getppid() != parent:
+            os._exit(1)
+
+
+def _init_worker(settings: Settings, events: Any, parent: int | None = None) -> None:
     from ..detect.registry import build
 
+    if parent is not None:
+        threading.Thread(target=_exit_when_orphaned, args=(parent,), daemon=True, name="orphan-watch").start()
     _state["settings"] = settings
     _state["detector"] = build(settings)
     _state["events"] = events
@@ -78,7 +96,7 @@ def run_units(
             max_workers=max(1, min(workers, len(todo))),
             mp_context=ctx,
             initializer=_init_worker,
-            initargs=(settings, events),
+            initargs=(settings, events, os.getpid()),
         ) as pool:
             futures: dict[Future[FileReport], WorkUnit] = {}
             for u in todo:
