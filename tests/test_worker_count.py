@@ -157,3 +157,29 @@ def test_workers_stop_when_the_batch_process_is_killed(tmp_path: Path) -> None:
     done = sorted(p.name for p in out.glob("p*.jpg"))
     time.sleep(5)
     assert sorted(p.name for p in out.glob("p*.jpg")) == done  # nothing committed after that
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+def test_a_killed_workers_temporary_file_is_cleaned_while_it_is_still_a_zombie(tmp_path: Path) -> None:
+    # A killed batch's workers are reaped by whoever adopts them, maybe after the next run starts;
+    # a zombie's pid still answers kill(pid, 0), so its temporary file was kept as "being written".
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from unseen.pipeline.commit import TMP_MARK, clean_stale_temps, temp_path_for
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    try:
+        for _ in range(200):  # until it has exited (not reaped: we are its parent and do not wait)
+            if Path(f"/proc/{child.pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
+                break
+            time.sleep(0.05)
+        name = temp_path_for(tmp_path / "p.jpg").name.replace(f"{TMP_MARK}{os.getpid()}-", f"{TMP_MARK}{child.pid}-")
+        temp = tmp_path / name
+        temp.write_bytes(b"half a photo")
+        removed = clean_stale_temps(tmp_path)
+        assert temp in removed and not temp.exists()
+    finally:
+        child.wait()
