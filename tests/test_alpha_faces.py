@@ -351,3 +351,64 @@ def test_check_passes_an_anonymized_sticker(tmp_path, photo):
     out = tmp_path / "out.png"
     anonymize_image(src, out, Settings())
     assert check_paths([out]).exit_status == ExitStatus.OK
+
+
+# --- a dithered 1-bit stencil (issue 11 leftover) ---------------------------------------------
+
+
+def dithered_stencil(luma: np.ndarray, *, bayer: bool = False) -> np.ndarray:
+    """Black colour channels, the face as a 1-bit dither in the alpha (Floyd-Steinberg, Pillow's
+    ``convert("1")``, or a 4x4 Bayer matrix), looking right over white."""
+    if bayer:
+        matrix = np.array([[0, 8, 2, 10], [12, 4, 14, 6], [3, 11, 1, 9], [15, 7, 13, 5]]) * 16 + 8
+        h, w = luma.shape
+        ink = luma <= np.tile(matrix, (h // 4 + 1, w // 4 + 1))[:h, :w]
+    else:
+        ink = np.asarray(Image.fromarray(luma).convert("1")) == 0
+    return stencil(np.where(ink, 0, 255).astype(np.uint8), inverted=True)
+
+
+@pytest.mark.parametrize("bayer", [False, True], ids=["floyd-steinberg", "bayer"])
+def test_a_dithered_stencil_is_found_at_a_normal_score(photo, bayer):
+    # Was: the default preset scored the Floyd-Steinberg face 0.08-0.22, under the check's 0.5.
+    _rgb, luma = photo
+    rgba = dithered_stencil(luma, bayer=bayer)
+    assert set(np.unique(rgba[..., 3])) == {0, 255}
+    faces = detect_shown(detector_for(Settings()), rgba)
+    on_face = faces.scores[iou_matrix(faces.boxes, FACE)[:, 0] > 0.5]
+    assert on_face.size and float(on_face.max()) >= MIN_SCORE, on_face
+    names = [v.name for v in views(rgba)]
+    assert names == ["over white", "alpha", "over white, smoothed", "alpha, smoothed"]
+
+
+def test_check_flags_a_dithered_stencil_and_passes_it_anonymized(tmp_path, photo):
+    # Was: `unseen check` (thorough preset, 0.5) passed the dithered face: exit 0.
+    _rgb, luma = photo
+    src = rgba_png(tmp_path / "dithered.png", dithered_stencil(luma))
+    report = check_paths([src])
+    assert report.exit_status == ExitStatus.FACES_FOUND
+    on_face = [f for f in report.findings if iou_matrix(np.asarray([f.box], np.float32), FACE)[0, 0] > 0.5]
+    assert on_face, [(f.box, f.score) for f in report.findings]
+    out = tmp_path / "out.png"
+    report = anonymize_image(src, out, Settings())
+    assert face_found(Faces(np.asarray(report.details.boxes, np.float32).reshape(-1, 4)))
+    assert check_paths([out]).exit_status == ExitStatus.OK
+
+
+def test_only_a_dithered_alpha_gets_smoothed_views(photo):
+    """A cut-out, a thresholded or posterized alpha and a continuous one cost what they did."""
+    from unseen.detect.alpha_views import dithered
+
+    _rgb, luma = photo
+    cut = np.full_like(luma, 255)
+    cut[:, :200] = 0
+    thresholded = np.where(luma >= 128, 255, 0).astype(np.uint8)
+    posterized = (luma // 64 * 85).astype(np.uint8)
+    for alpha in (cut, thresholded, posterized, luma):
+        assert not dithered(alpha)
+        rgba = stencil(alpha, inverted=False)
+        assert not any(v.name.endswith("smoothed") for v in views(rgba))
+    assert dithered(dithered_stencil(luma)[..., 3]) and dithered(dithered_stencil(luma, bayer=True)[..., 3])
+    canvas = np.zeros((2048, 2048), np.uint8)  # a small dithered face on a large transparent canvas
+    canvas[700:1212, 700:1212] = dithered_stencil(luma)[..., 3]
+    assert dithered(canvas)

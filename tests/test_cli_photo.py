@@ -147,7 +147,8 @@ def test_folder_default_output_beside_and_no_reprocessing(tmp_path, fixed_detect
     assert files == [str(src / "x.jpg")]
 
 
-def test_symlinks_are_not_followed(tmp_path, fixed_detector):
+def test_a_symlinked_photo_is_followed_and_written_as_a_plain_file(tmp_path, fixed_detector):
+    # was skipped with exit 0 (a photo left unprocessed behind a success); tests/test_input_links.py has the rest
     src = tmp_path / "in"
     src.mkdir()
     outside = write_jpeg(tmp_path / "outside.jpg")
@@ -155,7 +156,8 @@ def test_symlinks_are_not_followed(tmp_path, fixed_detector):
     code, out, err = run(str(src), "-o", str(tmp_path / "out"), "--json")
     assert code == 0
     rep = json.loads(out)
-    assert rep["files"] == [] and any("symbolic link" in s for s in rep["skipped"])
+    assert [f["status"] for f in rep["files"]] == ["ok"] and rep["skipped"] == []
+    assert (tmp_path / "out" / "link.jpg").is_file() and not (tmp_path / "out" / "link.jpg").is_symlink()
 
 
 def test_json_report_shape(tmp_path, fixed_detector):

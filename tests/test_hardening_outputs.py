@@ -89,15 +89,18 @@ def test_output_that_is_a_symlink_to_the_input_never_replaces_it(tmp_path, det):
     assert src.read_bytes() == before
 
 
-def test_symlinked_input_folder_inside_the_input_is_listed_not_followed(tmp_path, det):
+def test_symlinked_input_folder_inside_the_input_fails_and_is_not_followed(tmp_path, det):
+    # was listed as skipped with exit 0: the video behind it left unprocessed behind a success
     outside = tmp_path / "private"
     _clip(outside / "secret.mp4")
     src = tmp_path / "in"
     _photo(src / "a.png")
     (src / "link").symlink_to(outside, target_is_directory=True)
     rep = unseen.anonymize_path(src, tmp_path / "out", detector=det)
-    assert [os.path.basename(f.input) for f in rep.files] == ["a.png"]
-    assert any("link" in s and "not followed" in s for s in rep.skipped)
+    by = {os.path.basename(f.input): f for f in rep.files}
+    assert sorted(by) == ["a.png", "link"] and by["a.png"].ok and not by["link"].ok
+    assert "symbolic link to a folder" in by["link"].error and "not followed" in by["link"].error
+    assert rep.exit_status != 0 and rep.skipped == []
     assert not (tmp_path / "out" / "link").exists()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from tests.media_factory import face_like
@@ -32,3 +33,93 @@ def test_manifest_of_a_plain_batch_and_verify_manifest(tmp_path: Path, capsys) -
     (out / "p1.jpg").write_bytes(b"foreign")
     assert main(["verify-manifest", str(out)]) == ExitStatus.VERIFY
     assert "p1.jpg" in capsys.readouterr().err
+
+
+# --- a manifest already in OUT that cannot be read stops the batch before any file (issue 15) ---
+_GOOD_HEAD = '{"format": 1, "unseen_version": "0", "settings": {}, "files": ['
+_ENTRY = '{"input": "x.jpg", "kind": "image", "status": "ok", "faces": 1}'
+BAD_MANIFESTS = {
+    "corrupt": (b"{not json at all", "not valid JSON at line 1 column 2"),
+    "truncated": ((_GOOD_HEAD + _ENTRY + ', {"inp').encode(), "ends before the JSON does: truncated?"),
+    "not_utf8": (b'{"format": 1, "files": ["\xff\xfe"]}', "not UTF-8"),
+    "wrong_version": (b'{"format": 2, "files": []}', "format 2, this unseen reads format 1"),
+    "no_version": (b'{"files": []}', "format missing"),
+    "top_level_list": (b"[]", "the top level is a JSON list"),
+    "files_not_a_list": (b'{"format": 1, "files": {}}', "'files' is not a list"),
+    "entry_without_input": ((_GOOD_HEAD + '{"kind": "image", "status": "ok"}]}').encode(), "files[0].input"),
+    "entry_bad_status": ((_GOOD_HEAD + _ENTRY.replace('"ok"', '"done"') + "]}").encode(), "files[0].status"),
+}
+
+
+def _folder_with_photos(tmp_path: Path, n: int = 2) -> Path:
+    src = tmp_path / "in"
+    src.mkdir()
+    for i in range(n):
+        Image.fromarray(face_like(120, 160, seed=i)).save(src / f"p{i}.jpg")
+    return src
+
+
+def _one_line(err: str) -> str:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, lines
+    return lines[0]
+
+
+@pytest.mark.parametrize("case", sorted(BAD_MANIFESTS))
+@pytest.mark.parametrize("resume", [False, True])
+def test_unreadable_manifest_stops_the_batch_before_any_file(
+    tmp_path: Path, capsys, fixed_detector, case, resume
+) -> None:
+    # Was: read as "no manifest", the batch ran and replaced it, the earlier runs' record lost.
+    src = _folder_with_photos(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    data, says = BAD_MANIFESTS[case]
+    (out / MANIFEST_NAME).write_bytes(data)
+    code = main([str(src), "-o", str(out), "-q", *(["--resume"] if resume else [])])
+    line = _one_line(capsys.readouterr().err)
+    assert code == ExitStatus.INPUT
+    assert MANIFEST_NAME in line and says in line and "move it away" in line
+    assert (out / MANIFEST_NAME).read_bytes() == data  # the record is kept as it was
+    assert sorted(p.name for p in out.iterdir()) == [MANIFEST_NAME]  # nothing processed
+
+
+def test_a_folder_at_the_manifest_path_stops_the_batch_before_any_file(tmp_path: Path, capsys, fixed_detector) -> None:
+    # Was: not a file, so "no manifest": the first photo was processed, then writing the manifest failed.
+    src = _folder_with_photos(tmp_path)
+    out = tmp_path / "out"
+    (out / MANIFEST_NAME).mkdir(parents=True)
+    code = main([str(src), "-o", str(out), "-q"])
+    line = _one_line(capsys.readouterr().err)
+    assert code == ExitStatus.INPUT and MANIFEST_NAME in line and "is a folder" in line
+    assert sorted(p.name for p in out.iterdir()) == [MANIFEST_NAME]
+
+
+def test_a_symlink_at_the_manifest_path_is_not_read_through(tmp_path: Path, capsys, fixed_detector) -> None:
+    src = _folder_with_photos(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    elsewhere = tmp_path / "elsewhere.json"
+    elsewhere.write_text('{"format": 1, "files": []}')
+    (out / MANIFEST_NAME).symlink_to(elsewhere)
+    assert main([str(src), "-o", str(out), "-q"]) == ExitStatus.INPUT
+    assert "symbolic link" in _one_line(capsys.readouterr().err)
+    assert (out / MANIFEST_NAME).is_symlink() and elsewhere.read_text() == '{"format": 1, "files": []}'
+
+
+def test_a_good_manifest_is_extended_not_refused(tmp_path: Path, fixed_detector) -> None:
+    src = _folder_with_photos(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / MANIFEST_NAME).write_text(_GOOD_HEAD + _ENTRY + "]}")
+    assert main([str(src), "-o", str(out), "-q"]) == 0
+    inputs = [e["input"] for e in json.loads((out / MANIFEST_NAME).read_text())["files"]]
+    assert inputs == ["x.jpg", str(src / "p0.jpg"), str(src / "p1.jpg")]
+
+
+@pytest.mark.parametrize("case", ["corrupt", "truncated", "wrong_version"])
+def test_verify_manifest_on_an_unreadable_manifest_is_one_line(tmp_path: Path, capsys, case) -> None:
+    data, says = BAD_MANIFESTS[case]
+    (tmp_path / MANIFEST_NAME).write_bytes(data)
+    assert main(["verify-manifest", str(tmp_path)]) == ExitStatus.INPUT
+    assert says in _one_line(capsys.readouterr().err)

@@ -27,7 +27,7 @@ from typing import IO, Any, NoReturn
 
 from . import __version__
 from .cli_help import DERIVED_DEFAULTS, HelpFormatter
-from .errors import ConfigError, ExitStatus, InputNotFound, UnseenError, printable
+from .errors import ConfigError, ExitStatus, UnseenError, printable
 from .pipeline.progress import FileFinished, FileStarted, FramesDone, ProgressEvent
 from .pipeline.report import BatchReport, FileReport, ImageDetails, MediaKind, VideoDetails
 from .settings import GROUPS, Settings, allowed, field_help
@@ -44,7 +44,9 @@ DESCRIPTION = """\
 Hide every face in photos and videos, offline. Writes NAME.unseen.EXT beside each input file
 (a folder DIR goes to DIR.unseen/, mirrored), or where -o says. The default cover is a solid fill
 over the whole head region: irreversible. Metadata (EXIF, GPS, XMP, IPTC, comments, container tags,
-data streams) is removed and the written file is checked again.
+data streams) is removed and the written file is checked again. In a folder, a symbolic link to a
+photo or video is followed (its output is a plain file under the output folder); a link to a folder,
+a dangling or looping one, or one into the output folder fails, naming it (exit 3).
 """
 
 EPILOG = """\
@@ -94,7 +96,7 @@ def _add_settings_options(groups: dict[str, argparse._ArgumentGroup]) -> None:
             else:
                 group.add_argument(flag, dest=name, action="store_const", const=True, default=None, help=help_text)
             continue
-        kwargs: dict[str, Any] = {"dest": name, "default": None, "type": type(default)}
+        kwargs: dict[str, Any] = {"dest": name, "default": None, "type": _typed(type(default), meta["auto"])}
         choices = meta["choices"]
         if choices is not None:
             kwargs["choices"] = [c.value for c in choices]
@@ -108,6 +110,19 @@ def _add_settings_options(groups: dict[str, argparse._ArgumentGroup]) -> None:
         if name not in DERIVED_DEFAULTS:  # those get theirs from the help formatter, when printed
             help_text += f" (default: {default})"
         group.add_argument(flag, help=help_text, **kwargs)
+
+
+def _typed(kind: type, auto: tuple[float, str] | None) -> Callable[[str], Any]:
+    """The option's type; where the setting has a derived default, the word ``auto`` also names it
+    (``--workers auto`` is ``--workers 0``)."""
+    if auto is None:
+        return kind
+
+    def parse(text: str) -> Any:
+        return kind(auto[0]) if text.strip().lower() == "auto" else kind(text)
+
+    parse.__name__ = kind.__name__  # argparse names the type in "invalid int value"
+    return parse
 
 
 def _commands_list() -> str:
@@ -436,6 +451,8 @@ def _print_summary(
     if batch.skipped:
         summary += f"; {len(batch.skipped)} skipped"
     print(summary, file=out)
+    if len(batch.files) > 1 and batch.workers_how:
+        print(f"ran on {batch.workers_how}", file=out)
     if any(isinstance(f.details, VideoDetails) and f.details.audio_kept for f in batch.succeeded):
         print("note: audio was kept; voices can identify people (use --no-audio to drop it)", file=out)
     if settings.mode != "solid":
@@ -499,12 +516,9 @@ def _verify_manifest_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _run_verify_manifest(ns: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
-    from .pipeline.manifest import MANIFEST_NAME, verify_manifest
+    from .pipeline.manifest import verify_manifest
 
-    root = Path(ns.folder)
-    if not (root / MANIFEST_NAME).is_file():
-        raise InputNotFound(f"no {MANIFEST_NAME} in this folder", path=root)
-    problems = verify_manifest(root)
+    problems = verify_manifest(Path(ns.folder))
     for line in problems:
         print(f"unseen: mismatch: {line}", file=err)
     if problems:

@@ -68,7 +68,14 @@ def segment_workers_default() -> str:
 
 
 def workers_default() -> str:
-    return f"0 = from the cores and memory, {Settings(workers=0).n_workers} here"
+    from .pipeline.worker_count import WORKER_BYTES, cores_available, memory_available
+
+    mem = memory_available()
+    room = "memory unknown" if mem is None else f"{mem / 1e9:.1f} GB available"
+    return (
+        f"0 or auto = min(cores, available memory / {WORKER_BYTES / 1e9:.2f} GB, files); "
+        f"here {cores_available()} cores, {room}"
+    )
 
 
 def detect_stride_default() -> str:

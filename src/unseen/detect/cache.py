@@ -56,10 +56,17 @@ def pinned(detector: FaceDetector) -> Iterator[FaceDetector]:
             _pinned.remove(detector)
 
 
+def is_pinned() -> bool:
+    """Whether :func:`pinned` holds a detector now (a batch then runs in this process: the pinned
+    object cannot be sent to a worker process)."""
+    with _lock:
+        return bool(_pinned)
+
+
 def clear() -> None:
     """Forget every built detector (the next call builds anew; for benchmarks that sweep tables)."""
     with _lock:
         _detectors.clear()
 
 
-__all__ = ["clear", "detector_for", "detector_key", "pinned"]
+__all__ = ["clear", "detector_for", "detector_key", "is_pinned", "pinned"]

@@ -1,7 +1,13 @@
 """Files and folders: dispatch each file to the photo or video pipeline, record every outcome.
 
-A folder is walked recursively (symbolic links are never followed) and mirrored into the output
-folder. What a file is comes from its content (:func:`unseen.media.kinds.media_kind`), so a
+A folder is walked recursively and mirrored into the output folder. Symbolic links below it
+(:func:`walk_media`): one to a regular photo or video file is followed: the file is read where the
+link points (inside the input tree or not) and its output written as a plain file at the link's
+place under the output folder, never through a link; one that is dangling or loops, one to a folder
+(never walked: loops, trees outside the input), and one into the output folder fail, naming the
+link, so the batch exits non-zero rather than leave a photo unprocessed behind a success.
+
+What a file is comes from its content (:func:`unseen.media.kinds.media_kind`), so a
 ``.jfif``, a JPEG without a suffix or a GIF is processed; a photo whose suffix unseen does not write
 gets one it does (``x.gif`` -> ``x.png``, ``IMG_1`` -> ``IMG_1.jpg``). Media that cannot be
 processed (an animated GIF, AVIF ...) fail, so the batch exits non-zero; only files that are not
@@ -16,6 +22,7 @@ Several inputs (:func:`process_paths`) are walked first, then processed in order
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +35,7 @@ from ..errors import (
     InputNotFound,
     OutputNotWritable,
     UnseenError,
+    printable,
 )
 from ..media.kinds import media_kind
 from ..settings import Settings
@@ -36,6 +44,9 @@ from .one_file import kind_of, run_one
 from .paths import is_unseen_output, is_unseen_output_folder, photo_output_name
 from .progress import FileFinished, FileStarted, FrameProgress, FramesDone, ProgressCallback
 from .report import BatchReport, FileReport, MediaKind
+
+# Workers asked of a Ray cluster (or of a pool spreading segments) on auto: capped by what it holds.
+RAY_CLUSTER_AUTO = 1 << 16
 
 if TYPE_CHECKING:
     from .manifest import Manifest
@@ -54,8 +65,19 @@ def default_output_dir(src_dir: Path) -> Path:
     return src_dir.with_name(src_dir.name + DIR_SUFFIX)
 
 
-def walk_media(root: Path, exclude: Path | None, *, skip_outputs: bool = False) -> Iterator[tuple[Path, str | None]]:
-    """Yield (file, skip reason or None) below ``root`` in a stable order, never following links.
+@dataclass(frozen=True)
+class Found:
+    """One entry below an input folder: to process, to list as skipped (``skip``), or failed
+    (``error``: the batch exits non-zero); ``link_target``: a symbolic link followed to that file."""
+
+    path: Path
+    skip: str | None = None
+    error: InputError | None = None
+    link_target: Path | None = None
+
+
+def walk_media(root: Path, exclude: Path | None, *, skip_outputs: bool = False) -> Iterator[Found]:
+    """Every entry below ``root`` in a stable order; symbolic links as :func:`_link` says.
 
     ``skip_outputs``: folders named ``*.unseen`` are yielded with a reason, not walked."""
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
@@ -66,10 +88,10 @@ def walk_media(root: Path, exclude: Path | None, *, skip_outputs: bool = False) 
             if exclude is not None and _same_path(p, exclude):
                 continue  # the output tree inside the input tree: never re-process outputs
             if p.is_symlink():
-                yield p, "symbolic link to a folder, not followed"
+                yield Found(p, error=_folder_link_error(p))
                 continue
             if skip_outputs and is_unseen_output_folder(p):
-                yield p, "an unseen output folder, not processed again"
+                yield Found(p, skip="an unseen output folder, not processed again")
                 continue
             kept.append(d)
         dirnames[:] = kept
@@ -78,11 +100,68 @@ def walk_media(root: Path, exclude: Path | None, *, skip_outputs: bool = False) 
             if is_temp_name(name):
                 continue
             if p.is_symlink():
-                yield p, "symbolic link, not followed"
+                yield _link(p, exclude)
+            elif not _is_regular(p):  # a FIFO would block the sniffer's open(); a device is no photo
+                yield Found(p, skip="not a regular file (a pipe, socket or device), not a photo or video")
             elif media_kind(p) is None:
-                yield p, "not a photo or video"
+                yield Found(p, skip="not a photo or video")
             else:
-                yield p, None
+                yield Found(p)
+
+
+def _is_regular(p: Path) -> bool:
+    try:
+        return stat.S_ISREG(p.lstat().st_mode)
+    except OSError:
+        return True  # gone or unreadable: the reader says why, as a failure
+
+
+def _folder_link_error(p: Path) -> InputError:
+    try:
+        target = str(p.resolve(strict=True))
+    except (OSError, RuntimeError):
+        target = os.readlink(p) if p.is_symlink() else "?"
+    return InputError(
+        f"symbolic link to a folder ({printable(target)}), not followed: what it holds is not processed; "
+        "give that folder as an input to process it",
+        path=p,
+    )
+
+
+def _link(p: Path, exclude: Path | None) -> Found:
+    """A symbolic link to a file: followed to a regular photo or video, else why not (never silent)."""
+    try:
+        target = p.resolve(strict=True)
+    except FileNotFoundError:
+        dangling = InputNotFound(f"symbolic link to nothing ({printable(os.readlink(p))}); not processed", path=p)
+        return Found(p, error=dangling)
+    except (OSError, RuntimeError):  # ELOOP (RuntimeError before Python 3.13)
+        return Found(p, error=InputError("symbolic link that loops; not processed", path=p))
+    try:
+        mode = target.stat().st_mode
+    except OSError as exc:
+        return Found(p, error=InputError(f"symbolic link to {target}: {exc.strerror or exc}; not processed", path=p))
+    if stat.S_ISDIR(mode):
+        return Found(p, error=_folder_link_error(p))
+    if not stat.S_ISREG(mode):
+        return Found(p, skip="symbolic link to a pipe, socket or device, not a photo or video")
+    if exclude is not None:
+        try:
+            out = exclude.resolve()
+        except OSError:
+            out = None
+        if out is not None and target.is_relative_to(out):
+            return Found(
+                p,
+                error=InputError(
+                    f"symbolic link into the output folder ({printable(str(target))}); not processed: "
+                    "an output is never an input, nor overwritten through a link",
+                    path=p,
+                ),
+            )
+    if media_kind(target) is None:
+        return Found(p, skip=f"symbolic link to {target}, not a photo or video")
+    return Found(p, link_target=target)
 
 
 def _same_path(a: Path, b: Path) -> bool:
@@ -100,6 +179,7 @@ class _Job:
     dst: Path | None
     out_root: Path | None = None  # a folder's output root: the job creates its folders below it
     failed: FileReport | None = None
+    note: str | None = None  # a warning its report gets (a symbolic link followed)
 
 
 def _plan(src: Path, dst: Path | None, batch: BatchReport) -> list[_Job]:
@@ -145,16 +225,23 @@ def _plan(src: Path, dst: Path | None, batch: BatchReport) -> list[_Job]:
             )
         ]
     jobs = []
-    for p, reason in walk_media(src, out_root, skip_outputs=dst is None):
-        if reason is not None:
-            batch.skipped.append(f"{p}: {reason}")
+    for found in walk_media(src, out_root, skip_outputs=dst is None):
+        p = found.path
+        if found.error is not None:
+            kind = MediaKind.FOLDER if p.is_dir() else MediaKind.UNKNOWN
+            jobs.append(_Job(p, None, out_root, failed=FileReport(input=str(p), kind=kind).fail(found.error)))
+        elif found.skip is not None:
+            batch.skipped.append(f"{p}: {found.skip}")
         elif dst is None and is_unseen_output(p):
             batch.skipped.append(f"{p}: looks like an unseen output, not processed again")
         else:
             target = out_root / p.relative_to(src)
             if media_kind(p) == "image":
                 target = target.with_name(photo_output_name(p))
-            jobs.append(_Job(p, target, out_root))
+            note = None
+            if found.link_target is not None:
+                note = f"symbolic link, followed: read from {found.link_target}; output written as a file"
+            jobs.append(_Job(p, target, out_root, note=note))
     return jobs
 
 
@@ -169,7 +256,12 @@ def _run_jobs(
     from .manifest import Manifest, resumable
 
     cleaned: set[Path] = set()  # each output folder once, not once per file
+    # Every manifest is read before any file is touched: one that cannot be read stops the batch
+    # (CorruptInput), rather than being replaced and the earlier runs' record lost.
     manifests: dict[Path, Manifest] = {}
+    for job in jobs:
+        if job.failed is None and job.out_root is not None and job.dst is not None and job.out_root not in manifests:
+            manifests[job.out_root] = Manifest(job.out_root, settings)
     reports: dict[int, FileReport] = {}
     runnable: list[int] = []
     resumed: set[int] = set()  # their manifest entries stay as the earlier run wrote them
@@ -177,8 +269,6 @@ def _run_jobs(
         src = job.src
         report = job.failed
         if report is None and job.out_root is not None and job.dst is not None:
-            if job.out_root not in manifests:
-                manifests[job.out_root] = Manifest(job.out_root, settings)
             try:
                 _make_dirs(job.dst.parent, job.out_root)
             except UnseenError as err:
@@ -201,6 +291,10 @@ def _run_jobs(
             reports[index] = report
 
     def finished(index: int, report: FileReport) -> None:
+        note = jobs[index].note
+        if note is not None and report.ok:
+            report.warnings.append(note)
+        reports[index] = report
         root = jobs[index].out_root
         if root is not None and root in manifests and index not in resumed:
             report = _recorded(manifests[root], report)
@@ -215,14 +309,28 @@ def _run_jobs(
             progress(FileStarted(jobs[index].src, planned[index].kind, index, len(jobs)))
         finished(index, planned[index])
 
-    workers = min(settings.n_workers, len(runnable))
-    if runner is None and settings.segment_seconds > 0 and len(runnable) > 1:
-        workers = settings.n_workers  # a long video's segments spread over every worker
+    from ..detect.cache import is_pinned
+    from .worker_count import auto_workers, choose_workers, cores_available, memory_available
+
+    in_process = detector is not None or is_pinned()
+    choice = choose_workers(settings.workers, len(runnable), in_process_detector=in_process)
+    workers = choice.workers
+    if runner is None and settings.segment_seconds > 0 and len(runnable) > 1 and not in_process:
+        # A long video's segments spread over every worker: the pool is not capped by the file count.
+        workers = settings.workers or auto_workers(RAY_CLUSTER_AUTO, cores_available(), memory_available())
+    if settings.engine == "ray" and settings.ray_address and not settings.workers:
+        workers = RAY_CLUSTER_AUTO  # auto on a cluster: as many actors as the cluster holds (ray_engine caps)
+    how = choice.describe()
+    if workers == RAY_CLUSTER_AUTO:
+        how += "; on the Ray cluster: as many actors as it holds"
+    elif workers != choice.workers:
+        how += f"; {workers} for the videos' segments"
+    batch.workers, batch.workers_how = (choice.workers if workers == RAY_CLUSTER_AUTO else workers), how
     if runner is None and ((settings.engine == "ray" and runnable) or workers > 1):
         for index in planned:  # reported first: the engines finish files in their own order
             report_planned(index)
         if settings.engine == "ray":
-            _run_on_ray(jobs, runnable, settings, settings.n_workers, progress, finished)
+            _run_on_ray(jobs, runnable, settings, workers, progress, finished)
         else:
             _run_on_workers(jobs, runnable, settings, workers, progress, finished)
         # A worker or actor killed mid-file left its temporary file: its process is gone now.

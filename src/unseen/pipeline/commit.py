@@ -228,10 +228,17 @@ def clean_stale_temps(folder: Path) -> list[Path]:
 
 
 def _pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` can still write: a zombie (killed, not yet reaped; a killed batch's
+    worker waits for whoever adopts it) cannot."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            state = f.read().rsplit(b")", 1)[1].split()[0]
+        return state not in (b"Z", b"X")
+    except (OSError, IndexError):
+        return True

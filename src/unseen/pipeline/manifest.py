@@ -4,6 +4,11 @@ For every input: its SHA-256, size and kind, the output's path and SHA-256, face
 metadata removed; failures with their reason; the settings, detector name and unseen version once.
 It is rewritten atomically (temporary file, fsync, rename) after every file, so a killed batch
 leaves the manifest of the files finished so far, never a torn one.
+
+A manifest already in OUT that cannot be read (not a regular file, not UTF-8 JSON, truncated, another
+format or an entry of the wrong shape) is never replaced by a fresh one, which would lose the audit
+record of the earlier runs: the batch stops before any file with one line naming the file and what is
+wrong (:class:`~unseen.errors.CorruptInput`, exit 3), and so does ``unseen verify-manifest``.
 """
 
 from __future__ import annotations
@@ -11,16 +16,20 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from ..errors import OutputExists, OutputNotWritable
+from ..errors import CorruptInput, InputNotFound, OutputExists, OutputNotWritable
 from ..settings import Settings
 from .report import FileReport, MediaKind, Status
 
 MANIFEST_NAME = "unseen-manifest.json"
 FORMAT = 1
+_HOW_TO_START_AFRESH = "move it away to start a new audit record"
+_KINDS = frozenset(k.value for k in MediaKind)
+_STATUSES = frozenset(s.value for s in Status)
 
 
 def sha256_of(path: Path) -> str:
@@ -73,12 +82,9 @@ class Manifest:
             },
         }
         self.files: dict[str, dict[str, Any]] = {}
-        if self.path.is_file():
-            try:
-                old = json.loads(self.path.read_text())
-                self.files = {e["input"]: e for e in old.get("files", [])}
-            except (OSError, ValueError, KeyError, TypeError):
-                self.files = {}
+        old = read_manifest(self.path)
+        if old is not None:
+            self.files = {e["input"]: e for e in old["files"]}
 
     def add(self, report: FileReport) -> None:
         old = self.files.get(report.input)
@@ -108,11 +114,79 @@ class Manifest:
             raise
 
 
+def read_manifest(path: Path) -> dict[str, Any] | None:
+    """The manifest at ``path``, checked; None when there is none (nothing at that path).
+
+    Anything else that is not a manifest this version reads is :class:`CorruptInput` naming the
+    file and what is wrong: the earlier runs' record is never silently dropped."""
+    try:
+        st = path.lstat()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise CorruptInput(f"cannot read the manifest: {exc.strerror or exc}", path=path) from None
+    if not stat.S_ISREG(st.st_mode):
+        what = "a folder" if stat.S_ISDIR(st.st_mode) else "a symbolic link" if stat.S_ISLNK(st.st_mode) else "special"
+        raise CorruptInput(f"the manifest is {what}, not a regular file; {_HOW_TO_START_AFRESH}", path=path)
+    try:
+        data = json.loads(path.read_bytes().decode("utf-8"))
+    except OSError as exc:
+        raise CorruptInput(f"cannot read the manifest: {exc.strerror or exc}", path=path) from None
+    except UnicodeDecodeError as exc:
+        raise CorruptInput(f"the manifest is not UTF-8 (byte {exc.start}); {_HOW_TO_START_AFRESH}", path=path) from None
+    except json.JSONDecodeError as exc:
+        where = f"line {exc.lineno} column {exc.colno}"
+        at_end = exc.pos >= len(exc.doc.rstrip()) or exc.msg.startswith("Unterminated string")
+        cut = " (it ends before the JSON does: truncated?)" if at_end else ""
+        raise CorruptInput(
+            f"the manifest is not valid JSON at {where}: {exc.msg}{cut}; {_HOW_TO_START_AFRESH}", path=path
+        ) from None
+    except RecursionError:
+        raise CorruptInput(f"the manifest is nested too deeply; {_HOW_TO_START_AFRESH}", path=path) from None
+    problem = _shape_problem(data)
+    if problem is not None:
+        raise CorruptInput(f"not an unseen manifest: {problem}; {_HOW_TO_START_AFRESH}", path=path)
+    return data  # type: ignore[no-any-return]
+
+
+def _shape_problem(data: Any) -> str | None:
+    """What keeps ``data`` from being a format-1 manifest, or None."""
+    if not isinstance(data, dict):
+        return f"the top level is a JSON {type(data).__name__}, not an object"
+    fmt = data.get("format")
+    if fmt != FORMAT or isinstance(fmt, bool):
+        shown = json.dumps(fmt)[:40] if "format" in data else "missing"
+        return f"format {shown}, this unseen reads format {FORMAT}"
+    files = data.get("files")
+    if not isinstance(files, list):
+        return "'files' is not a list"
+    for i, e in enumerate(files):
+        if not isinstance(e, dict):
+            return f"files[{i}] is not an object"
+        if not isinstance(e.get("input"), str):
+            return f"files[{i}].input is not a path"
+        if e.get("kind") not in _KINDS:
+            return f"files[{i}].kind is not one of {', '.join(sorted(_KINDS))}"
+        if e.get("status") not in _STATUSES:
+            return f"files[{i}].status is not one of {', '.join(sorted(_STATUSES))}"
+        faces = e.get("faces", 0)
+        if not isinstance(faces, int) or isinstance(faces, bool):
+            return f"files[{i}].faces is not a whole number"
+        for key in ("input_sha256", "output_sha256", "output", "output_relative"):
+            if e.get(key) is not None and not isinstance(e[key], str):
+                return f"files[{i}].{key} is not a string"
+        if not isinstance(e.get("metadata_removed", []), list):
+            return f"files[{i}].metadata_removed is not a list"
+    return None
+
+
 def verify_manifest(root: Path) -> list[str]:
     """Re-hash every output the manifest of ``root`` lists; the mismatches, one line each."""
-    data = json.loads((root / MANIFEST_NAME).read_text())
+    data = read_manifest(root / MANIFEST_NAME)
+    if data is None:
+        raise InputNotFound(f"no {MANIFEST_NAME} in this folder", path=root)
     problems = []
-    for e in data.get("files", []):
+    for e in data["files"]:
         out = e.get("output")
         if e.get("status") != "ok" or not out:
             continue

@@ -81,8 +81,11 @@ def _folder_targets(folder: Path, base: Path | None, skip_outputs: bool, batch: 
         )
         batch.outcomes.append(PlanOutcome(folder, None, error=err))
         return
-    for p, reason in walk_media(folder, base, skip_outputs=skip_outputs):
-        if reason is not None:
+    for found in walk_media(folder, base, skip_outputs=skip_outputs):
+        p, reason = found.path, found.skip
+        if found.error is not None:  # a dangling, looping or escaping link: fails, named
+            batch.outcomes.append(PlanOutcome(p, None, error=found.error))
+        elif reason is not None:
             if not p.name.endswith(PLAN_SUFFIX):
                 batch.skipped.append(f"{p}: {reason}")
         elif skip_outputs and is_unseen_output(p):

@@ -222,6 +222,8 @@ class FileReport:
 class BatchReport:
     files: list[FileReport] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # not media, listed for the user
+    workers: int = 1  # processes the files ran on (1: this process)
+    workers_how: str = ""  # how that number was chosen, in words (pipeline/worker_count.py)
 
     @property
     def failed(self) -> list[FileReport]:
@@ -261,4 +263,5 @@ class BatchReport:
             "photo_faces": self.photo_faces,
             "video_face_frames": self.video_face_frames,
             "exit_status": int(self.exit_status),
+            "workers": self.workers,
         }

@@ -12,7 +12,12 @@ ever renames a verified temporary file into place, so a dead worker leaves no pa
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import queue
+import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -30,9 +35,45 @@ TRIES = 2  # a unit whose worker died is run once more, then reported failed
 _state: dict[str, Any] = {}
 
 
-def _init_worker(settings: Settings, events: Any) -> None:
+ORPHAN_POLL_SECONDS = 0.5
+
+
+def _exit_when_orphaned(parent: int) -> None:
+    """A worker whose batch process died (SIGKILL, out of memory) stops instead of finishing its
+    file unseen: that output would be in no manifest, and ``--resume`` would refuse it. Its
+    temporary file is left for the next run to clean (its pid is dead by then). The fallback of
+    :func:`_die_with_parent` (polled)."""
+    while True:
+        time.sleep(ORPHAN_POLL_SECONDS)
+        if os.getppid() != parent:
+            os._exit(1)
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """On Linux the kernel kills this worker the moment its parent dies (``PR_SET_PDEATHSIG``):
+    no window in which an orphan could commit a file. The parent is the thread that started the
+    pool, which waits for it to finish. Elsewhere the polling watch alone does it."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+def _init_worker(settings: Settings, events: Any, parent: int | None = None) -> None:
     from ..detect.registry import build
 
+    if parent is not None:
+        _die_with_parent()
+        if os.getppid() != parent:  # died before the line above took effect
+            os._exit(1)
+        threading.Thread(target=_exit_when_orphaned, args=(parent,), daemon=True, name="orphan-watch").start()
     _state["settings"] = settings
     _state["detector"] = build(settings)
     _state["events"] = events
@@ -85,7 +126,7 @@ def run_jobs(
             max_workers=max(1, workers if spread else min(workers, len(todo))),
             mp_context=ctx,
             initializer=_init_worker,
-            initargs=(settings, events),
+            initargs=(settings, events, os.getpid()),
         ) as pool:
             todo = _Round(pool, tries, on_done, on_event).run(todo, events)
         _drain(events, on_event)
