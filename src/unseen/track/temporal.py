@@ -186,8 +186,8 @@ def toward(
     ``size`` past it) and no further inside the frame than ``within`` px from the edge, widening on
     the two sides across by :data:`ENTRY_SPREAD` of the distance from that side (a face need not come
     in square to the edge). The widening is a wedge, laid as :data:`WEDGE_STEPS` boxes each as wide as
-    its far end needs; the part of the path alongside ``box`` is ``box`` itself. None (``(0, 4)``)
-    when the face could not have been between ``box`` and the edge."""
+    the face boxes reaching into it need. None (``(0, 4)``) when the face could not have been between
+    ``box`` and the edge."""
     b = box.astype(np.float64)
     w, h = frame
     # Distances from the edge (along) and the extent across it, in the edge's own coordinates.
@@ -199,13 +199,17 @@ def toward(
         near, across = w - b[2], (b[1], b[3])
     else:
         near, across = h - b[3], (b[0], b[2])
-    lo, hi = max(near - by, -size), min(near, within)
+    # A face on the way whose side facing the edge is at ``u`` spans ``u`` to ``u + size`` and is off
+    # to the side by at most ENTRY_SPREAD * (near - u): the strip reaches a face size past ``near``
+    # (beyond it ``box`` holds the faces that have moved less than its growth) and each piece is as
+    # wide as the faces that reach into it need. ``within`` has that face size of margin.
+    lo, hi = max(near - by, -size), min(near + size, within)
     if hi <= lo + _EPS:
         return np.zeros((0, 4), np.float64)
     out = []
     cuts = np.linspace(lo, hi, WEDGE_STEPS + 1)
     for p, q in zip(cuts[:-1], cuts[1:], strict=True):
-        spread = ENTRY_SPREAD * (near - p)  # the widest the path can be off square at the far end p
+        spread = ENTRY_SPREAD * max(0.0, min(near - p + size, near - lo))
         a1, a2 = across[0] - spread, across[1] + spread
         if edge == 0:
             out.append((p, a1, q, a2))
