@@ -289,3 +289,68 @@ def test_a_large_false_box_seen_once_does_not_take_over_a_small_face_s_first_sig
     for i in (9, 10, 11):
         b = face(i)
         assert _covers_point(out[i], b[0] + 8, min(b[1] + 8, 359.5)), f"frame {i}: the face's way in not covered"
+
+
+def _inside_union(box: np.ndarray, boxes: np.ndarray, frame: tuple[int, int]) -> bool:
+    """Every point (on a 1 px grid) of ``box`` clipped to the frame lies in one of ``boxes``."""
+    w, h = frame
+    x1, y1, x2, y2 = max(box[0], 0.0), max(box[1], 0.0), min(box[2], w), min(box[3], h)
+    if x2 <= x1 or y2 <= y1:
+        return True  # not in the picture
+    xs = np.linspace(x1 + 0.01, x2 - 0.01, max(2, int(x2 - x1) + 1))
+    ys = np.linspace(y1 + 0.01, y2 - 0.01, max(2, int(y2 - y1) + 1))
+    px, py = (a.ravel() for a in np.meshgrid(xs, ys))
+    b = boxes[:, None, :]
+    inside = (b[..., 0] <= px) & (px <= b[..., 2]) & (b[..., 1] <= py) & (py <= b[..., 3])
+    return bool(inside.any(axis=0).all())
+
+
+@pytest.mark.parametrize("where", [(60, 40), (150, 100), (20, 110), (230, 20)])
+def test_a_face_seen_once_is_held_on_every_straight_way_in_and_out_the_strips_allow(where):
+    # The bounded strips of a small face seen once (a wedge, no further inside than the rest of the
+    # hold allows) still hold every path of the edge-entry model: from outside any edge, entering
+    # within the hold before the sighting, at up to ENTRY_SPEED face sizes a second along the edge's
+    # normal and up to ENTRY_SPREAD off square (and the same ways out after it).
+    from unseen.track.temporal import ENTRY_SPEED, ENTRY_SPREAD
+
+    frame, fps, side, n0 = (256, 144), 10.0, 12.0, 12
+    hold = 1.0 + 1 / fps
+    sx, sy = where
+    sight = np.array([sx, sy, sx + side, sy + side], np.float64)
+    tc: TemporalCover[int] = TemporalCover(hold, hold, frame=frame)
+    out: dict[int, np.ndarray] = {}
+    for i in range(2 * n0 + 1):
+        det = Faces(sight[None].astype(np.float32)) if i == n0 else Faces.empty()
+        for k, f in tc.push(i, i / fps, det):
+            out[k] = f.boxes.astype(np.float64)
+    for k, f in tc.flush():
+        out[k] = f.boxes.astype(np.float64)
+    w, h = frame
+    v = ENTRY_SPEED * side
+    checked = 0
+    for edge in range(4):
+        # where the face is when just outside this edge, on the normal through the sighting
+        if edge == 0:
+            along, normal = sx + side, np.array([-1.0, 0.0])
+        elif edge == 1:
+            along, normal = sy + side, np.array([0.0, -1.0])
+        elif edge == 2:
+            along, normal = w - sx, np.array([1.0, 0.0])
+        else:
+            along, normal = h - sy, np.array([0.0, 1.0])
+        lateral = np.array([normal[1], normal[0]])
+        for off in (-1.0, -0.5, 0.0, 0.5, 1.0):
+            move = normal * along + lateral * off * ENTRY_SPREAD * along
+            for speed in (0.1, 0.3, 0.6, 1.0):
+                took = along / (speed * v)  # seconds from the edge to the sighting
+                if took > hold:
+                    continue
+                for k in range(2 * n0 + 1):
+                    dt = (k - n0) / fps
+                    if k == n0 or abs(dt) > took + 1e-9:
+                        continue
+                    d = move * abs(dt) / took  # the same way out after the sighting
+                    box = sight + np.array([d[0], d[1], d[0], d[1]])
+                    checked += 1
+                    assert _inside_union(box, out[k], frame), f"edge {edge}, off {off}, speed {speed}, frame {k}"
+    assert checked > 20

@@ -17,7 +17,10 @@ frames whose cover is final, each with the boxes to cover, delayed by a bounded 
 * **a small face seen once** (up to :data:`SMALL_FACE` px, no velocity): its box is held in a box
   growing with the time away, and with a strip growing toward each frame edge it could have come
   in (gone out) at: a small face may be found only by the passes that run once a stride, far
-  inside the frame, with its second sighting a stride later. The holds of a track seen once are
+  inside the frame, with its second sighting a stride later. The strip is bounded by that
+  premise: it widens as a wedge (only as far off square as the edge-entry model allows at each
+  distance), and it reaches no further inside the frame than the face could have got from the edge
+  in the rest of the hold (it came in within the hold, or goes out within it). The holds of a track seen once are
   added when a frame leaves the window, by when a track to be seen again within ``max_gap`` has
   been (and then follows its velocity instead);
 * **frame edges**: a face first (last) seen within a face size of an edge is held beyond it.
@@ -76,6 +79,9 @@ ENTRY_SPEED = FIRST_LINK_SPEED
 # of that sideways) was uncovered on the 4 frames before its first sighting: the strip was only
 # as wide as the grown box, and the face 27 px to its side.
 ENTRY_SPREAD = 0.5
+# The widening is a wedge (no wider than the angle needs at each distance from the sighting), laid as
+# this many boxes: a rectangle as wide as the far end needs paints about twice the wedge's area.
+WEDGE_STEPS = 4
 # Velocities are followed up to this many face sizes per second: a small face at a low frame rate
 # moves one or two face sizes a frame (10-20 px a frame at 10-25 fps for a 10-16 px face).
 MAX_SPEED = 50.0
@@ -180,28 +186,48 @@ def beyond(box: np.ndarray, edges: tuple[int, ...], size: float, frame: Frame) -
     return out
 
 
-def toward(box: np.ndarray, edge: int, by: float, size: float, frame: Frame) -> np.ndarray:
-    """``box`` with its side facing ``edge`` moved ``by`` px toward it, at most ``size`` past it,
-    and widened on the two sides across by :data:`ENTRY_SPREAD` of the distance it was moved (a
-    face need not come in square to the edge)."""
-    out = box.astype(np.float64).copy()
+def toward(
+    box: np.ndarray, edge: int, by: float, size: float, frame: Frame, within: float = float("inf")
+) -> np.ndarray:
+    """The boxes ``(N, 4)`` covering where a face held at ``box`` may have been on its way in from
+    (or out to) ``edge``: from ``box``'s side facing the edge up to ``by`` px toward it (at most
+    ``size`` past it) and no further inside the frame than ``within`` px from the edge, widening on
+    the two sides across by :data:`ENTRY_SPREAD` of the distance from that side (a face need not come
+    in square to the edge). The widening is a wedge, laid as :data:`WEDGE_STEPS` boxes each as wide as
+    the face boxes reaching into it need. None (``(0, 4)``) when the face could not have been between
+    ``box`` and the edge."""
+    b = box.astype(np.float64)
     w, h = frame
+    # Distances from the edge (along) and the extent across it, in the edge's own coordinates.
     if edge == 0:
-        out[0] = max(out[0] - by, -size)
+        near, across = b[0], (b[1], b[3])
     elif edge == 1:
-        out[1] = max(out[1] - by, -size)
+        near, across = b[1], (b[0], b[2])
     elif edge == 2:
-        out[2] = min(out[2] + by, w + size)
+        near, across = w - b[2], (b[1], b[3])
     else:
-        out[3] = min(out[3] + by, h + size)
-    spread = ENTRY_SPREAD * float(np.max(np.abs(out - box)))
-    if edge in (0, 2):
-        out[1] -= spread
-        out[3] += spread
-    else:
-        out[0] -= spread
-        out[2] += spread
-    return out
+        near, across = h - b[3], (b[0], b[2])
+    # A face on the way whose side facing the edge is at ``u`` spans ``u`` to ``u + size`` and is off
+    # to the side by at most ENTRY_SPREAD * (near - u): the strip reaches a face size past ``near``
+    # (beyond it ``box`` holds the faces that have moved less than its growth) and each piece is as
+    # wide as the faces that reach into it need. ``within`` has that face size of margin.
+    lo, hi = max(near - by, -size), min(near + size, within)
+    if hi <= lo + _EPS:
+        return np.zeros((0, 4), np.float64)
+    out = []
+    cuts = np.linspace(lo, hi, WEDGE_STEPS + 1)
+    for p, q in zip(cuts[:-1], cuts[1:], strict=True):
+        spread = ENTRY_SPREAD * max(0.0, min(near - p + size, near - lo))
+        a1, a2 = across[0] - spread, across[1] + spread
+        if edge == 0:
+            out.append((p, a1, q, a2))
+        elif edge == 1:
+            out.append((a1, p, a2, q))
+        elif edge == 2:
+            out.append((w - q, a1, w - p, a2))
+        else:
+            out.append((a1, h - q, a2, h - p))
+    return np.array(out, np.float64)
 
 
 def clip_to(boxes: np.ndarray, frame: Frame) -> np.ndarray:
@@ -359,8 +385,9 @@ class TemporalCover(Generic[P]):
 
         With a velocity: ``box`` swept along it. A small face seen once: ``box`` grown with the time
         and, toward each frame edge the face could have come in (gone out) at in the hold at
-        :data:`ENTRY_SPEED`, a strip growing at that speed. Within :data:`EDGE_NEAR` of an edge:
-        held beyond it in any case."""
+        :data:`ENTRY_SPEED`, a strip growing at that speed (a wedge, and no further inside than the
+        rest of the hold's travel from the edge). Within :data:`EDGE_NEAR` of an edge: held beyond
+        it in any case."""
         small_once = track.sightings == 1 and track.size <= SMALL_FACE
         if track.sightings > 1:
             out = grown(box, dt, track.velocity)
@@ -376,8 +403,11 @@ class TemporalCover(Generic[P]):
         if small_once:
             hold = self.hold_before if dt < 0 else self.hold_after
             by = ENTRY_SPEED * abs(dt) * size
+            # Came in within the hold (went out within it): ``dt`` away from the sighting, the face
+            # is at most the rest of the hold's travel inside the edge.
+            within = (EDGE_NEAR + ENTRY_SPEED * max(0.0, hold - abs(dt))) * size
             for k in near_edges(box, size, frame, EDGE_NEAR + ENTRY_SPEED * hold):
-                boxes.append(toward(out, k, by, size, frame))
+                boxes.extend(toward(out, k, by, size, frame, within))
         for k in near_edges(box, size, frame):
             boxes.append(beyond(out, (k,), size, frame))
         return clip_to(np.array(boxes), frame)
