@@ -123,3 +123,49 @@ def test_verify_manifest_on_an_unreadable_manifest_is_one_line(tmp_path: Path, c
     (tmp_path / MANIFEST_NAME).write_bytes(data)
     assert main(["verify-manifest", str(tmp_path)]) == ExitStatus.INPUT
     assert says in _one_line(capsys.readouterr().err)
+
+
+def test_a_manifest_temporary_file_a_killed_batch_left_is_cleaned_by_the_next_run(tmp_path: Path, fixed_detector) -> None:
+    # Was: the manifest's temporary file had a mkstemp name (".unseen-manifest.XXXX.tmp") that the
+    # stale-temp cleaner does not know, so a batch SIGKILLed while writing it left it in OUT for good
+    # (seen in test_hardening_paths' kill test). Now it is named like the commit's temporary files.
+    import subprocess
+    import sys
+
+    from unseen.pipeline.commit import TMP_MARK, is_temp_name, temp_path_for
+
+    out = tmp_path / "out"
+    out.mkdir()
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    ours = temp_path_for(out / MANIFEST_NAME)  # this process's name, then the dead one's pid in it
+    head, rest = ours.name.split(TMP_MARK, 1)
+    left = out / f"{head}{TMP_MARK}{int(dead.stdout)}-{rest.split('-', 1)[1]}"
+    left.write_text('{"format": 1, "fi')  # cut short by the kill
+    assert is_temp_name(left.name)
+    src = _folder_with_photos(tmp_path)
+    assert main([str(src), "-o", str(out), "-q"]) == 0
+    assert not left.exists()
+    assert not [p for p in out.iterdir() if is_temp_name(p.name)]
+    assert json.loads((out / MANIFEST_NAME).read_text())["files"]
+
+
+def test_the_manifest_is_written_through_a_temporary_file_the_stale_cleaner_knows(tmp_path: Path, monkeypatch) -> None:
+    # The writer's own temporary name (observed as it is renamed into place) must be one the
+    # cleaner recognises and attributes to this process; a mkstemp name failed both.
+    import os
+
+    from unseen.pipeline import commit
+    from unseen.pipeline.manifest import Manifest
+    from unseen.settings import Settings
+
+    seen: list[str] = []
+    real_replace = os.replace
+
+    def watching(a, b, *args, **kwargs):
+        seen.append(os.fspath(a))
+        return real_replace(a, b, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", watching)
+    Manifest(tmp_path, Settings()).write()
+    assert seen and all(commit.is_temp_name(Path(s).name) for s in seen)
+    assert all(commit._temp_owner(Path(s).name)[0] == os.getpid() for s in seen)

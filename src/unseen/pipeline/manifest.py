@@ -17,12 +17,12 @@ import hashlib
 import json
 import os
 import stat
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from ..errors import CorruptInput, InputNotFound, OutputExists, OutputNotWritable
 from ..settings import Settings
+from .commit import temp_path_for
 from .report import FileReport, MediaKind, Status
 
 MANIFEST_NAME = "unseen-manifest.json"
@@ -97,7 +97,10 @@ class Manifest:
         data = dict(self.head, files=list(self.files.values()))
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".unseen-manifest.", suffix=".tmp", dir=self.path.parent)
+            # Named as the commit names its temporary files (owner pid and host), so the next run's
+            # clean_stale_temps removes one a killed batch left (a mkstemp name stayed forever).
+            tmp = str(temp_path_for(self.path))
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         except OSError as exc:  # the batch must end with one line and the output status, not a trace
             raise OutputNotWritable(f"cannot write the manifest: {exc.strerror or exc}", path=self.path) from exc
         try:
