@@ -153,3 +153,32 @@ def test_a_plan_looked_for_a_kind_and_found_none_answers_for_it(tmp_path):
     assert plan.version == 2 and plan.box_kinds == () and plan.planned_kinds == ("plates",)
     render_plan(clip.path, plan, tmp_path / "o.mp4", s, region_detectors=[NeverCalled("plates")])
     assert len(read_frames(tmp_path / "o.mp4")[0]) == 8
+
+
+def test_the_command_line_plans_a_video_with_kinds_and_renders_it_without_detecting(tmp_path, monkeypatch):
+    import io
+    import json
+
+    from unseen.cli import main
+    from unseen.detect import kinds
+    from unseen.detect.cache import pinned
+
+    def run(*argv):
+        out, err = io.StringIO(), io.StringIO()
+        return main(list(argv), stdout=out, stderr=err), err.getvalue()
+
+    clip = make_clip(tmp_path / "c.mp4", width=96, height=64, n=12, draw=_scene)
+    found = dict(zip(("text", "people"), _detectors(), strict=True))
+    for kind, det in found.items():
+        monkeypatch.setitem(kinds.BUILDERS, kind, lambda settings, det=det: det)
+    with pinned(MagentaDetector()):
+        code, err = run("plan", str(clip.path), "--cover", "people,text")
+        assert code == 0, err
+        doc = json.loads((tmp_path / "c.mp4.plan.json").read_text())
+        assert doc["version"] == 2 and {b.get("kind") for f in doc["frames"] for b in f["boxes"]} >= {"people", "text"}
+        for kind in found:
+            monkeypatch.setitem(kinds.BUILDERS, kind, lambda settings, kind=kind: NeverCalled(kind))
+        code, err = run(str(clip.path), "--plan", str(tmp_path / "c.mp4.plan.json"), "--cover", "people,text")
+        assert code == 0, err
+    out, _ = read_frames(tmp_path / "c.unseen.mp4")
+    assert len(out) == 12 and all(covered(f, SIGN) > 0.95 and covered(f, FACE) > 0.95 for f in out)
