@@ -27,6 +27,7 @@ import av
 import av.error
 import numpy as np
 
+from ..cover.kinds import boxes_holding_mask
 from ..detect.base import FaceDetector, RegionDetector
 from ..detect.cache import detector_for
 from ..detect.kinds import region_detectors_for
@@ -307,7 +308,8 @@ class _Run:
             if self.record is not None:
                 self.record.frames.append((df.index, df.time, faces))
                 if any(len(r) for r in extra):
-                    self.record.kinds[df.index] = {r.kind: r.boxes for r in extra}
+                    # A plan keeps boxes, not masks: a silhouette's boxes grown to hold its mask.
+                    self.record.kinds[df.index] = {r.kind: boxes_holding_mask(r) for r in extra}
             self._put_covered(df, faces, extra)
 
     def _put_covered(self, df: DecodedFrame, faces: Faces, extra: Sequence[Regions]) -> None:

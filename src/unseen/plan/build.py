@@ -7,6 +7,7 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
+from ..cover.kinds import boxes_holding_mask
 from ..errors import CorruptInput, LimitExceeded
 from ..settings import Settings
 from ..types import Faces, Origin, Regions
@@ -84,7 +85,9 @@ def build_plan(
             raise ValueError(f"frame {index}: {found.kind!r} is not a kind a plan holds besides faces")
         if len(found):
             t = None if time is None else round(float(time), 6)
-            extra.setdefault(int(index), (t, []))[1].extend(_boxes(found.boxes, f"frame {index}", found.kind))
+            # A plan keeps boxes, not masks: a silhouette's boxes grown to hold its mask (never less cover).
+            held = boxes_holding_mask(found)
+            extra.setdefault(int(index), (t, []))[1].extend(_boxes(held, f"frame {index}", found.kind))
     if extra:
         merged = {f.index: f for f in plan.frames}
         for index, (t, boxes) in extra.items():
