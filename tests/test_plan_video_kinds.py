@@ -185,3 +185,22 @@ def test_the_command_line_plans_a_video_with_kinds_and_renders_it_without_detect
         assert code == 0, err
     out, _ = read_frames(tmp_path / "c.unseen.mp4")
     assert len(out) == 12 and all(covered(f, SIGN) > 0.95 and covered(f, FACE) > 0.95 for f in out)
+
+
+def test_a_plan_box_holds_a_silhouette_that_reaches_past_its_box():
+    # Photo or video: build_plan keeps boxes, grown to hold the mask (a part touching no detected
+    # box is a box of its own), so painting them covers at least the mask.
+    from unseen.cover.kinds import box_regions
+    from unseen.plan import InputInfo, build_plan
+    from unseen.types import Faces
+
+    mask = np.zeros((48, 64), bool)
+    mask[8:40, 10:30] = True  # the person, past its box (12..28, 10..38) on every side
+    mask[2:5, 50:60] = True  # a part far from any box
+    found = Regions("people", Faces(np.array([[12, 10, 28, 38]], np.float32)), mask)
+    info = InputInfo("p.png", 10, "0" * 64, "image", 64, 48)
+    plan = build_plan(info, Settings(cover="people"), "t", [(0, None, Faces.empty())], others=[(0, None, found)])
+    painted = np.zeros_like(mask)
+    for x1, y1, x2, y2 in box_regions(plan.regions_for(0)[0].boxes, 64, 48):
+        painted[y1:y2, x1:x2] = True
+    assert not (mask & ~painted).any() and len(plan.regions_for(0)[0]) == 2
