@@ -184,3 +184,24 @@ def test_regions_inside_others_are_dropped_and_the_painted_union_is_unchanged():
     assert np.array_equal(painted(regions), painted(kept))
     assert len(without_contained(np.array([[1, 1, 5, 5], [1, 1, 5, 5]]))) == 1
     assert len(without_contained(np.zeros((0, 4), np.int64))) == 0
+
+
+@pytest.mark.parametrize("channels", [3, 4])
+def test_solid_paints_many_rectangles_as_their_union_exactly_as_one_by_one(channels):
+    # solid() paints UNION_FROM or more rectangles as one union mask (a frame's held copies): the
+    # same pixels as painting each, edges, frame borders and empty rectangles included.
+    from unseen.cover import looks
+
+    rng = np.random.default_rng(3)
+    for n in (looks.UNION_FROM, 40, 300):
+        x1, y1 = rng.integers(-5, 70, n), rng.integers(-5, 50, n)
+        regions = np.column_stack([x1, y1, x1 + rng.integers(0, 30, n), y1 + rng.integers(0, 30, n)])
+        regions[:3] = [[0, 0, 0, 5], [10, 10, 11, 11], [60, 40, 64, 48]]  # empty, 1 px, at the corner
+        base = rng.integers(0, 255, (48, 64, channels), dtype=np.uint8)
+        one = base.copy()
+        for r in regions:
+            a, b, c, d = (max(0, int(v)) for v in r)
+            looks.solid(one, np.array([[a, b, c, d]]), (7, 8, 9))
+        union = base.copy()
+        looks.solid(union, np.clip(regions, 0, None), (7, 8, 9))
+        assert np.array_equal(one, union), n

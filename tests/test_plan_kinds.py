@@ -1,7 +1,7 @@
 """Other ``--cover`` kinds in plans (version 2): a photo's plan holds its people/text/plates boxes
 with their kind; rendering covers them from the plan without detecting; a rejected one is left; a
-version 1 plan still loads and is still written as version 1; a video plan with other kinds is
-refused with one line. Region detectors here are real detectors of a simple kind (green patches
+version 1 plan still loads and is still written as version 1; a faces-only video plan rendered with
+another kind is refused with one line (video plans with kinds: test_plan_video_kinds). Region detectors here are real detectors of a simple kind (green patches
 stand for text); faces are magenta squares (see video_factory)."""
 
 from __future__ import annotations
@@ -80,12 +80,13 @@ def test_a_faces_only_plan_is_still_version_1_and_kind_needs_version_2(tmp_path,
             plan_from_bytes(to_bytes(doc), "plan.json")
 
 
-def test_video_plan_with_other_kinds_is_refused_with_one_line(tmp_path, green):
+def test_video_plan_without_a_kind_asked_for_now_is_refused_with_one_line(tmp_path, green):
+    # Video plans hold the other kinds now (tests/test_plan_video_kinds.py); a faces-only plan
+    # rendered with --cover text is refused: a video render from a plan detects nothing.
     clip = make_clip(tmp_path / "c.mp4", width=64, height=48, n=6)
-    with pytest.raises(ConfigError, match="a video's plan holds faces and manual regions only"):
-        make_plan(clip.path, TEXT, detector=MagentaDetector())
+    assert make_plan(clip.path, TEXT, detector=MagentaDetector()).planned_kinds == ("text",)
     plan = make_plan(clip.path, Settings(), detector=MagentaDetector())
-    with pytest.raises(ConfigError, match="run the video without a plan"):
+    with pytest.raises(ConfigError, match="make the plan with --cover faces,text"):
         render_plan(clip.path, plan, tmp_path / "o.mp4", TEXT)
     assert not (tmp_path / "o.mp4").exists()
 

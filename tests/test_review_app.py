@@ -443,3 +443,47 @@ def test_photo_plan_with_text_boxes_shown_and_rejectable(tmp_path: Path) -> None
     assert saved.frames[0].boxes[1].rejected is not None and saved.frames[0].boxes[1].kind == "text"
     assert saved.regions_for(0)[0].kind == "text" and len(saved.regions_for(0)[0]) == 0
     assert "kind-text" in (Path(__file__).parents[1] / "src/unseen/review/static/review.css").read_text()
+
+
+def test_video_plan_with_kinds_shown_per_frame_and_a_rejected_text_box_left_there(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A video plan made with --cover text (version 2): the page gets each frame's text boxes with
+    # their kind (drawn in the kind's colour, as on a photo); rejecting frame 5's text boxes there
+    # leaves the sign visible on frame 5 only, and the render runs no detector.
+    from unseen.pipeline.plan_run import write_plan
+    from unseen.settings import Settings
+
+    from .test_plan_video_kinds import SIGN, NeverCalled, _scene
+    from .test_video_kinds import SkippingRegions
+    from .video_factory import GREEN, MagentaDetector, covered, make_clip, read_frames
+
+    media = tmp_path / "media"
+    media.mkdir()
+    clip = make_clip(media / "clip.mp4", width=96, height=64, n=10, draw=_scene)
+    out = tmp_path / "out"
+    out.mkdir()
+    write_plan(
+        clip.path,
+        out / "clip.mp4.plan.json",
+        Settings(cover="text"),
+        detector=MagentaDetector(),
+        region_detectors=[SkippingRegions("text", GREEN)],
+    )
+    c = client([media], out)
+    fid = c.get("/api/files").json()["files"][0]["id"]
+    doc = c.get(f"/api/files/{fid}/plan").json()["plan"]
+    assert doc["version"] == 2 and doc["input"]["kind"] == "video"
+    frame5 = next(f for f in doc["frames"] if f["index"] == 5)
+    texts = [k for k, b in enumerate(frame5["boxes"]) if b.get("kind") == "text"]
+    assert texts and all(b.get("kind") in (None, "text") for f in doc["frames"] for b in f["boxes"])
+    for k in texts:
+        r = c.post(f"/api/files/{fid}/boxes", json={"frame": 5, "box": k, "rejected": True, "by": "me"})
+        assert r.status_code == 200, r.text
+    from unseen.detect import kinds
+
+    monkeypatch.setitem(kinds.BUILDERS, "text", lambda settings: NeverCalled("text"))
+    render_and_wait(c, fid, tries=600)
+    frames, _ = read_frames(next(out.glob("clip*.mp4")))
+    assert len(frames) == 10
+    assert [covered(f, SIGN) > 0.95 for f in frames] == [i != 5 for i in range(10)]

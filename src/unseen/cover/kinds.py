@@ -39,6 +39,48 @@ def beyond_mask(boxes: Faces) -> Faces:
     return boxes[np.nonzero(keep)[0]]
 
 
+def boxes_holding_mask(regions: Regions) -> Faces:
+    """``regions``' boxes grown so that together they hold every pixel of its mask (a silhouette may
+    reach past its person's box, into the margin the segmentation looked at): each detected box is
+    grown to the bounding boxes of the mask's parts it touches, and a part no detected box touches
+    is added as a box of its own (detected, untracked). Without a mask: the boxes unchanged. For a
+    plan, which keeps boxes, not masks: painting these boxes covers at least the mask."""
+    boxes = regions.boxes
+    if regions.mask is None or not regions.mask.any():
+        return boxes
+    import cv2
+
+    mask = regions.mask
+    h, w = mask.shape
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    parts = np.column_stack([stats[:, 0], stats[:, 1], stats[:, 0] + stats[:, 2], stats[:, 1] + stats[:, 3]]).astype(
+        np.float32
+    )
+    out = boxes.boxes.astype(np.float32).copy()
+    claimed = np.zeros(n, bool)
+    claimed[0] = True  # the background
+    for i in np.flatnonzero(boxes.origin == Origin.DETECTED).tolist():
+        cell = box_regions(boxes[np.array([i])], w, h)
+        if not len(cell):
+            continue
+        x1, y1, x2, y2 = (int(v) for v in cell[0])
+        touched = np.unique(labels[y1:y2, x1:x2])
+        touched = touched[touched > 0]
+        if touched.size:
+            claimed[touched] = True
+            p = parts[touched]
+            out[i, :2] = np.minimum(out[i, :2], p[:, :2].min(axis=0))
+            out[i, 2:] = np.maximum(out[i, 2:], p[:, 2:].max(axis=0))
+    left = parts[~claimed]
+    k = len(left)
+    return Faces(
+        np.concatenate([out, left]).reshape(-1, 4),
+        np.concatenate([boxes.scores, np.ones(k, np.float32)]),
+        np.concatenate([boxes.origin, np.full(k, int(Origin.DETECTED), np.uint8)]),
+        np.concatenate([boxes.track_ids, np.full(k, -1, np.int64)]),
+    )
+
+
 def cover_regions(frame: np.ndarray, regions: Regions, settings: Settings) -> np.ndarray:
     """Cover ``regions`` on ``frame`` (``(H, W, 3|4)`` uint8) in place; returns the boxes painted."""
     h, w = frame.shape[:2]
@@ -63,4 +105,4 @@ def cover_regions(frame: np.ndarray, regions: Regions, settings: Settings) -> np
     return boxes
 
 
-__all__ = ["beyond_mask", "box_regions", "cover_regions"]
+__all__ = ["beyond_mask", "box_regions", "boxes_holding_mask", "cover_regions"]

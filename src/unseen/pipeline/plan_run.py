@@ -4,19 +4,20 @@ detection), through the same fail-closed commit as a full run (temp file, verify
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
 
 from ..detect import FaceDetector
 from ..detect.alpha_views import detect_views, views
+from ..detect.base import RegionDetector
 from ..detect.cache import detector_for
 from ..errors import UnseenError
 from ..media.image_io import read_image
 from ..plan import FlagEvidence, Plan, Region, build_plan, describe_input, load_plan, save_plan
 from ..settings import Settings
-from ..types import Faces
+from ..types import Faces, Regions
 from .report import FileReport
 
 Progress = Callable[[int, int | None], None]
@@ -58,22 +59,29 @@ def make_plan(
     detector: FaceDetector | None = None,
     progress: Progress | None = None,
     thorough: bool = True,
+    region_detectors: Sequence[RegionDetector] | None = None,
 ) -> Plan:
     """Detect (and for a video, track) as the full run does and return the plan: every final box
     per frame, the manual ``regions``, and the review flags. Writes nothing. Raises UnseenError.
-    ``thorough`` (photos): also run the thorough check's detector for the thorough-miss flag."""
+    ``thorough`` (photos): also run the thorough check's detector for the thorough-miss flag.
+    ``region_detectors``: one per other kind to plan (default: one per ``settings.extra_kinds``)."""
     settings = settings or Settings()
     src = Path(path)
     try:
         if _is_video(src):
-            return _video_plan(src, settings, tuple(regions), detector, progress)
-        return _photo_plan(src, settings, tuple(regions), detector, thorough)
+            return _video_plan(src, settings, tuple(regions), detector, progress, region_detectors)
+        return _photo_plan(src, settings, tuple(regions), detector, thorough, region_detectors)
     except UnseenError as err:
         raise err.with_path(src)  # noqa: B904
 
 
 def _photo_plan(
-    src: Path, settings: Settings, regions: tuple[Region, ...], detector: FaceDetector | None, thorough: bool
+    src: Path,
+    settings: Settings,
+    regions: tuple[Region, ...],
+    detector: FaceDetector | None,
+    thorough: bool,
+    region_detectors: Sequence[RegionDetector] | None = None,
 ) -> Plan:
     loaded = read_image(
         src,
@@ -89,7 +97,9 @@ def _photo_plan(
     faces = detect_views(det, shown)
     # The other kinds (--cover people/text/plates) as boxes of their kind: rendering covers them
     # from the plan without detecting (a silhouette's mask is not kept: its box is covered).
-    others = [(0, None, regions_in_views(d, shown)) for d in region_detectors_for(settings)]
+    if region_detectors is None:
+        region_detectors = region_detectors_for(settings)
+    others = [(0, None, regions_in_views(d, shown)) for d in region_detectors]
     h, w = loaded.pixels.shape[:2]
     info = describe_input(src, kind="image", width=w, height=h)
     scale, up, ellipse = cover_growth(settings)
@@ -127,11 +137,13 @@ def _video_plan(
     regions: tuple[Region, ...],
     detector: FaceDetector | None,
     progress: Progress | None,
+    region_detectors: Sequence[RegionDetector] | None = None,
 ) -> Plan:
     from .video import scan_video
 
-    _refuse_video_kinds(settings)
-    info, record, det = scan_video(src, settings, detector=detector, progress=progress)
+    info, record, det = scan_video(
+        src, settings, detector=detector, progress=progress, region_detectors=region_detectors
+    )
     frames = len(record.frames)
     tb = (info.time_base.numerator, info.time_base.denominator)
     pinfo = describe_input(
@@ -146,19 +158,15 @@ def _video_plan(
     )
     cheap = frozenset(record.cheap_only) if record.cheap_only else None
     evidence = FlagEvidence(threshold=_threshold(settings), cut_frames=tuple(record.cuts), cheap_only_frames=cheap)
-    return build_plan(pinfo, settings, det.name, record.frames, regions=regions, evidence=evidence)
-
-
-def _refuse_video_kinds(settings: Settings) -> None:
-    """A video plan holds faces and manual regions only (people, text and plates on video are
-    tracked by the video pipeline, not recorded in plans yet): refuse rather than leave them out."""
-    if settings.extra_kinds:
-        from ..errors import ConfigError
-
-        raise ConfigError(
-            f"--cover {settings.cover}: a video's plan holds faces and manual regions only (people, text and "
-            "plates are planned for photos); run the video without a plan to cover them"
-        )
+    # The other kinds' final boxes per frame, after tracking (detected, interpolated, held; track
+    # ids), as the one-shot run covers them. A silhouette's mask is not kept: its box is covered.
+    times = {index: t for index, t, _ in record.frames}
+    others = [
+        (index, times.get(index), Regions(kind, boxes))
+        for index, by_kind in sorted(record.kinds.items())
+        for kind, boxes in by_kind.items()
+    ]
+    return build_plan(pinfo, settings, det.name, record.frames, regions=regions, evidence=evidence, others=others)
 
 
 def write_plan(
@@ -171,12 +179,21 @@ def write_plan(
     progress: Progress | None = None,
     overwrite: bool = False,
     thorough: bool = True,
+    region_detectors: Sequence[RegionDetector] | None = None,
 ) -> tuple[Plan, Path]:
     """:func:`make_plan`, then save it atomically to ``plan_file`` (default ``NAME.plan.json``
     beside the input). Returns the plan and where it was written."""
     settings = settings or Settings()
     target = Path(plan_file) if plan_file is not None else plan_path_for(path)
-    plan = make_plan(path, settings, regions=regions, detector=detector, progress=progress, thorough=thorough)
+    plan = make_plan(
+        path,
+        settings,
+        regions=regions,
+        detector=detector,
+        progress=progress,
+        thorough=thorough,
+        region_detectors=region_detectors,
+    )
     save_plan(plan, target, overwrite=overwrite or settings.overwrite)
     return plan, target
 
@@ -194,10 +211,14 @@ def render_plan(
     settings: Settings | None = None,
     *,
     progress: Progress | None = None,
+    region_detectors: Sequence[RegionDetector] | None = None,
 ) -> FileReport:
     """Cover ``input`` from ``plan`` (a Plan or a plan file) without detecting: every box not
-    rejected, plus the manual regions at each frame, in the settings' look. The plan is checked
-    against the input's size and SHA-256 first. Same commit as a full run; raises UnseenError."""
+    rejected (faces, and the other kinds' boxes), plus the manual regions at each frame, in the
+    settings' look. The plan is checked against the input's size and SHA-256 first. Same commit as
+    a full run; raises UnseenError. ``region_detectors`` (default: from the settings): for a photo,
+    the kinds asked for that the plan does not answer for are detected with them; a video's plan
+    must answer for every kind asked for (ConfigError otherwise): its render detects nothing."""
     from ..plan import check_media
     from ..plan.encode import plan_to_json
     from ..plan.validate import PlanFieldError, plan_from_json
@@ -219,11 +240,10 @@ def render_plan(
     if plan.input.is_video:
         from .video import process_video
 
-        _refuse_video_kinds(settings)
-        return process_video(src, dst, settings, progress=progress, plan=plan)
+        return process_video(src, dst, settings, progress=progress, plan=plan, region_detectors=region_detectors)
     from .image import process_image
 
-    return process_image(src, dst, settings, plan=plan)
+    return process_image(src, dst, settings, plan=plan, region_detectors=region_detectors)
 
 
 __all__ = ["PLAN_SUFFIX", "make_plan", "plan_path_for", "render_plan", "with_regions", "write_plan"]

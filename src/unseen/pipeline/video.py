@@ -27,6 +27,7 @@ import av
 import av.error
 import numpy as np
 
+from ..cover.kinds import boxes_holding_mask
 from ..detect.base import FaceDetector, RegionDetector
 from ..detect.cache import detector_for
 from ..detect.kinds import region_detectors_for
@@ -307,13 +308,18 @@ class _Run:
             if self.record is not None:
                 self.record.frames.append((df.index, df.time, faces))
                 if any(len(r) for r in extra):
-                    self.record.kinds[df.index] = {r.kind: r.boxes for r in extra}
-            if self.cover is None:
-                continue
-            frame = self.cover.cover(df.frame, faces)
-            if any(len(r) or r.mask is not None for r in extra):
-                frame = self.cover.cover_regions(frame, extra)
-            self.shared.put(self.q_out, (frame, df.pts, where(df.index, df.time)))
+                    # A plan keeps boxes, not masks: a silhouette's boxes grown to hold its mask.
+                    self.record.kinds[df.index] = {r.kind: boxes_holding_mask(r) for r in extra}
+            self._put_covered(df, faces, extra)
+
+    def _put_covered(self, df: DecodedFrame, faces: Faces, extra: Sequence[Regions]) -> None:
+        """The frame with its faces covered, then the other kinds over them, to the writer."""
+        if self.cover is None:
+            return
+        frame = self.cover.cover(df.frame, faces)
+        if any(len(r) or r.mask is not None for r in extra):
+            frame = self.cover.cover_regions(frame, list(extra))
+        self.shared.put(self.q_out, (frame, df.pts, where(df.index, df.time)))
 
     def _kinds_at(self, df: DecodedFrame) -> list[Regions]:
         """The frame's final regions of the kinds beyond faces, in the detectors' order."""
@@ -329,10 +335,12 @@ class _Run:
         return self.detection.detector.name if self.detection is not None else "none"
 
     def _from_plan(self, df: DecodedFrame) -> None:
-        """Render from a plan: the plan's boxes for this frame index, no detection, no tracking."""
+        """Render from a plan: the plan's boxes for this frame index (faces and manual regions, then
+        the other kinds' boxes not rejected, as boxes), no detection, no tracking."""
         assert self.source is not None
         self.position = where(df.index, df.time)
-        self._emit([(df, self.source.faces_for(df.index, df.time))])
+        faces = self.source.faces_for(df.index, df.time)
+        self._put_covered(df, faces, self.source.regions_for(df.index))
         self.frames_done += 1
         if self.progress is not None:
             self.progress(self.frames_done, self.info.stated_frames)
@@ -433,6 +441,21 @@ def process_video(
     final = _output_path(src, None if dst is None else Path(dst), report)
     check_output_target(src, final, settings.overwrite)
     info = probe_video(src, max_pixels=settings.max_pixels)
+    planned: tuple[str, ...] = ()
+    if plan is not None:
+        # A plan answers for its kinds (their final boxes per frame, after tracking): covered from it,
+        # never detected again. A kind asked for now that it does not answer for would need detecting
+        # and tracking beside the plan's faces: refused rather than left out.
+        planned = plan.planned_kinds
+        asked = [d.kind for d in region_detectors] if region_detectors is not None else list(settings.extra_kinds)
+        missing = [k for k in asked if k not in planned]
+        if missing:
+            raise ConfigError(
+                f"--cover {','.join(missing)}: the video's plan does not hold {', '.join(missing)}; "
+                f"make the plan with --cover {','.join(['faces', *planned, *missing])} (a video render "
+                "from a plan detects nothing)"
+            )
+        region_detectors = []
     if region_detectors is None:
         region_detectors = region_detectors_for(settings)
     if (
@@ -444,11 +467,6 @@ def process_video(
         # Segments carry boxes; a silhouette mask per frame is too big to send between processes.
         raise ConfigError(
             "--segment-seconds carries people as boxes, not silhouettes: use --people box, or no --segment-seconds"
-        )
-    if region_detectors and plan is not None:
-        # A plan holds face boxes and manual regions only; refuse rather than leave the other kinds uncovered.
-        raise ConfigError(
-            "a video rendered from a plan covers faces and regions only: it cannot take --cover " + settings.cover
         )
     keep = _plan_streams(info, settings, report)
     run: _Run | None = None
@@ -552,7 +570,7 @@ def process_video(
         kind_detections=dict(run.kind_detections) if segmented is None else dict(segmented.kind_detections),
         kind_detect_frames=run.kind_detect_frames if segmented is None else segmented.kind_detect_frames,
         kinds_stride=run.kinds_schedule.stride if run.kinds_schedule is not None else 0.0,
-        region_detectors=[d.name for d in run.region_detectors],
+        region_detectors=[f"plan ({k})" for k in planned] + [d.name for d in run.region_detectors],
         plan_rejected=plan.rejected_count if plan is not None else 0,
         manual_regions=len(plan.regions) if plan is not None else 0,
         segments=segmented.segments if segmented is not None else 0,
@@ -566,18 +584,22 @@ def scan_video(
     *,
     detector: FaceDetector | None = None,
     progress: Progress | None = None,
+    region_detectors: Sequence[RegionDetector] | None = None,
 ) -> tuple[VideoInfo, PlanRecord, FaceDetector]:
     """Detect and track through one video as the full run does, writing nothing: the final
-    per-frame boxes and the schedule's evidence, for a plan."""
+    per-frame boxes (faces, and the kinds of ``region_detectors``, default one per
+    ``settings.extra_kinds``, in ``record.kinds``) and the schedule's evidence, for a plan."""
     src = Path(src)
     info = probe_video(src, max_pixels=settings.max_pixels)
     if detector is None:
         detector = detector_for(settings)
+    if region_detectors is None:
+        region_detectors = region_detectors_for(settings)
     record = PlanRecord()
     run: _Run | None = None
     try:
         with VideoReader(info, passthrough=[], allow_damaged=settings.allow_damaged) as reader:
-            run = _Run(info, settings, detector, reader, None, progress, record=record)
+            run = _Run(info, settings, detector, reader, None, progress, None, region_detectors, record=record)
             run.go()
     except (KeyboardInterrupt, SystemExit):
         raise

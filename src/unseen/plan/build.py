@@ -7,6 +7,9 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
+
+from ..cover.kinds import boxes_holding_mask
 from ..errors import CorruptInput, LimitExceeded
 from ..settings import Settings
 from ..types import Faces, Origin, Regions
@@ -47,6 +50,31 @@ def _boxes(faces: Faces, where: str, kind: str = FACE_KIND) -> tuple[PlanBox, ..
     return tuple(out)
 
 
+def without_held_copies_inside(boxes: Faces) -> Faces:
+    """``boxes`` without the tracking's added boxes (interpolated, held) that lie inside another box of
+    the same track on the frame (of two equal boxes the first is kept; a detected box always is).
+    A held track puts grown copies of its nearby sightings on each frame; the ones inside another
+    add no cover (solid or mosaic paints that area anyway), only plan size and boxes to review."""
+    n = len(boxes)
+    if n < 2:
+        return boxes
+    b, t = boxes.boxes, boxes.track_ids
+    # inside[i, j]: box i lies in box j
+    inside = (
+        (b[None, :, 0] <= b[:, None, 0])
+        & (b[None, :, 1] <= b[:, None, 1])
+        & (b[None, :, 2] >= b[:, None, 2])
+        & (b[None, :, 3] >= b[:, None, 3])
+    )
+    equal = (b[None, :, :] == b[:, None, :]).all(axis=2)
+    idx = np.arange(n)
+    inside &= ~equal | (idx[None, :] < idx[:, None])
+    inside &= (t[:, None] == t[None, :]) & (t[:, None] >= 0)
+    np.fill_diagonal(inside, False)
+    drop = inside.any(axis=1) & (boxes.origin != Origin.DETECTED)
+    return boxes if not drop.any() else boxes[np.flatnonzero(~drop)]
+
+
 def build_plan(
     info: InputInfo,
     settings: Any,
@@ -66,8 +94,9 @@ def build_plan(
     beyond the limits, raise CorruptInput / LimitExceeded naming the input and the field.
 
     ``others``: boxes of the other kinds (people, text, plates) per frame ``(index, time, Regions)``,
-    kept after the frame's faces with their kind (plan version 2). The review flags are computed on
-    the faces alone (a text box is not a tiny face)."""
+    kept after the frame's faces with their kind (plan version 2), less the tracking's copies inside
+    another box of their track (:func:`without_held_copies_inside`), a silhouette as boxes holding
+    its mask. The review flags are computed on the faces alone (a text box is not a tiny face)."""
     if not unseen_version:
         from ..version import __version__
 
@@ -85,7 +114,9 @@ def build_plan(
             raise ValueError(f"frame {index}: {found.kind!r} is not a kind a plan holds besides faces")
         if len(found):
             t = None if time is None else round(float(time), 6)
-            extra.setdefault(int(index), (t, []))[1].extend(_boxes(found.boxes, f"frame {index}", found.kind))
+            # A plan keeps boxes, not masks: a silhouette's boxes grown to hold its mask (never less cover).
+            held = without_held_copies_inside(boxes_holding_mask(found))
+            extra.setdefault(int(index), (t, []))[1].extend(_boxes(held, f"frame {index}", found.kind))
     if extra:
         merged = {f.index: f for f in plan.frames}
         for index, (t, boxes) in extra.items():
