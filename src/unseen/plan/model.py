@@ -264,12 +264,12 @@ class Plan:
     @property
     def box_kinds(self) -> tuple[str, ...]:
         """The kinds other than faces the plan has boxes of, in OTHER_KINDS order (computed once)."""
-        cached = self.__dict__.get("_box_kinds")
+        cached: tuple[str, ...] | None = self.__dict__.get("_box_kinds")
         if cached is None:
             seen = {b.kind for f in self.frames for b in f.boxes if not b.is_face}
             cached = tuple(k for k in OTHER_KINDS if k in seen)
             object.__setattr__(self, "_box_kinds", cached)
-        return cached  # type: ignore[no-any-return]
+        return cached
 
     @property
     def asked_kinds(self) -> tuple[str, ...]:
