@@ -165,9 +165,10 @@ def test_the_region_holds_the_face_box_turned_with_the_face(roll):
     box = np.array([[100, 100, 180, 200]], np.float32)
     corners = np.array([[-40, -50], [40, -50], [40, 50], [-40, 50]], np.float64)
     pts = _turn(corners, roll) + np.array([140.0, 150.0])
-    (x1, y1, x2, y2) = head_regions(Faces(box, roll=[roll]), 400, 400, 1.3)[0]
+    # a 1000 px frame: the box is not a big face (BIG_FACE_SHARE), so only the roll widens it
+    (x1, y1, x2, y2) = head_regions(Faces(box, roll=[roll]), 1000, 1000, 1.3)[0]
     assert pts[:, 0].min() >= x1 and pts[:, 0].max() <= x2 and pts[:, 1].min() >= y1 and pts[:, 1].max() <= y2
-    (ux1, _, ux2, _) = head_regions(Faces(box), 400, 400, 1.3)[0]
+    (ux1, _, ux2, _) = head_regions(Faces(box), 1000, 1000, 1.3)[0]
     assert pts[:, 0].min() < ux1 or pts[:, 0].max() > ux2  # the upright region does not
 
 
@@ -272,3 +273,20 @@ def test_a_plan_keeps_the_roll_so_rendering_from_it_covers_the_turned_head():
     boxes[0]["roll"] = 181.0
     with pytest.raises(CorruptInput, match=r"roll"):
         plan_from_bytes(json.dumps(doc).encode(), "p.json")
+
+
+def test_a_big_face_region_is_widened_for_its_ears_and_a_crowd_face_is_not():
+    # Faces spanning a quarter of the frame's shorter side or more (portraits, ID photos, close-ups)
+    # had ear and hair strips left at the region's sides (portrait sweep: 91.8 % of the head at
+    # 2000 px, face 80 % of the photo); their region is widened BIG_FACE_WIDEN about its centre.
+    from unseen.cover.regions import BIG_FACE_SHARE, BIG_FACE_WIDEN, head_regions, turned
+
+    w = h = 1000
+    big = Faces(np.array([[300, 200, 700, 700]], np.float32))  # 400 px wide: 40 % of the side
+    small = Faces(np.array([[100, 100, 100 + BIG_FACE_SHARE * w - 20, 300]], np.float32))
+    grown = turned(big, 1.3)[0]
+    ((x1, y1, x2, y2),) = head_regions(big, w, h, 1.3)
+    assert x2 - x1 >= np.floor((grown[2] - grown[0]) * BIG_FACE_WIDEN) - 1
+    assert x1 <= grown[0] and x2 >= grown[2] and y1 <= grown[1] and y2 >= grown[3]  # only adds
+    g = turned(small, 1.3)[0]
+    assert tuple(head_regions(small, w, h, 1.3)[0]) == (np.floor(g[0]), np.floor(g[1]), np.ceil(g[2]), np.ceil(g[3]))
