@@ -309,3 +309,65 @@ def test_a_held_video_box_is_not_widened_even_when_it_is_long():
     assert tuple(head_regions(held, w, h, 1.3)[0]) == want
     ((fx1, _, fx2, _),) = head_regions(found, w, h, 1.3)
     assert fx2 - fx1 > want[2] - want[0]  # the same box, found, is widened
+
+
+def test_a_big_face_cut_by_the_border_is_grown_both_ways_and_one_inside_is_not():
+    # A face cut in half by the left edge: its box holds only the part inside, so it is narrow,
+    # short and centred too near the edge (900 px faces gave boxes 593-889 px tall); the widened
+    # region left 85-99 % of the head covered. Its region is grown away from the edge and along it.
+    from unseen.cover.regions import BORDER_GROW, BORDER_GROW_ACROSS, head_regions
+
+    w = h = 1000
+    cut = Faces(np.array([[0, 300, 200, 700]], np.float32))
+    inside = Faces(np.array([[400, 300, 600, 700]], np.float32))
+    ((cx1, cy1, cx2, cy2),) = head_regions(cut, w, h, 1.3)
+    ((ix1, iy1, ix2, iy2),) = head_regions(inside, w, h, 1.3)
+    assert cx1 == 0
+    assert cx2 >= np.floor((ix2 - ix1) / 2 * BORDER_GROW) - 1  # the inner edge: from the border
+    assert cy2 - cy1 >= np.floor((iy2 - iy1) * BORDER_GROW_ACROSS) - 2
+    # a face cut by the bottom edge (a box wider than tall there) grows upward and sideways
+    from unseen.cover.regions import BIG_FACE_WIDEN
+
+    bottom = Faces(np.array([[300, 700, 700, 1000]], np.float32))
+    ((bx1, by1, bx2, by2),) = head_regions(bottom, w, h, 1.3)
+    gb = turned(bottom, 1.3)[0]  # its plain growth
+    assert by2 == h and by1 <= h - (h - gb[1]) * BORDER_GROW + 1
+    assert bx2 - bx1 >= np.floor((gb[2] - gb[0]) * BIG_FACE_WIDEN * BORDER_GROW_ACROSS) - 2
+    # a whole face's box (0.75 as wide as tall) that merely touches the edge keeps its region
+    whole = Faces(np.array([[0, 300, 300, 700]], np.float32))
+    ((wx1, wy1, wx2, wy2),) = head_regions(whole, w, h, 1.3)
+    gw = turned(whole, 1.3)[0]
+    assert (wy1, wy2) == (np.floor(gw[1]), np.ceil(gw[3])) and wx2 <= np.ceil(
+        150 + (gw[2] - gw[0]) / 2 * BIG_FACE_WIDEN
+    )
+    # a box touching nothing keeps the plain widened region, centred on it
+    assert ix1 + ix2 in (999, 1000, 1001) and ix2 - ix1 < cx2 * 1.3
+    small = Faces(np.array([[0, 300, 100, 500]], np.float32))  # touches, but under BIG_FACE_SHARE
+    g = turned(small, 1.3)[0]
+    assert tuple(head_regions(small, w, h, 1.3)[0]) == (0, np.floor(g[1]), np.ceil(g[2]), np.ceil(g[3]))
+
+
+@pytest.mark.parametrize("cut", [0.25, 0.5])
+def test_a_real_face_cut_by_the_left_edge_is_covered_with_its_head(astronaut, cut):
+    # the portrait sweep's border cell that leaked: 2000 px, the face 90 % of the side, half cut off
+    side = 1000
+    p = make_portrait(astronaut, ASTRONAUT_FACE, side, 0.9, cut=cut)
+    s = Settings()
+    result = anonymize_array(p.image, s)
+    mask = region_mask(result.regions, side, side, s.shape)
+    assert covered_share(p.face, mask) == 1.0
+    assert covered_share(p.head, mask) >= 0.99
+
+
+def test_a_real_face_half_cut_by_the_left_edge_is_covered_whole():
+    # The border sweep's worst cell before border growth: identities img30, 1000 px, the face 90 %
+    # of the side, half of it cut off: 89.0 % of the face and 77.7 % of the head covered.
+    from .portrait_truth import identity
+
+    rgb, box = identity("img30.jpg")
+    side = 1000
+    p = make_portrait(rgb, box, side, 0.9, cut=0.5)
+    s = Settings()
+    mask = region_mask(anonymize_array(p.image, s).regions, side, side, s.shape)
+    assert covered_share(p.face, mask) == 1.0
+    assert covered_share(p.head, mask) >= 0.99
