@@ -111,10 +111,12 @@ class FixedRegions:
 class SinglePassNet(Protocol):
     """One network at one size: ``infer(rgb, threshold)`` on an ``(H, W, 3)`` uint8 RGB array, boxes
     in its pixels; ``infer_many`` answers one :class:`Faces` per image, in order (it may batch
-    images of one shape). ``multiple``: the input sides the network needs are multiples of it."""
+    images of one shape). ``multiple``: the input sides the network needs are multiples of it.
+    ``gives_roll``: its faces carry a roll read from landmarks (quarter turns need it)."""
 
     name: str
     multiple: int
+    gives_roll: bool
 
     def infer(self, rgb: np.ndarray, threshold: float) -> Faces: ...
 
@@ -126,6 +128,7 @@ class SinglePassNetBase:
 
     name: str = ""
     multiple: int = 32
+    gives_roll: bool = False
 
     def infer(self, rgb: np.ndarray, threshold: float) -> Faces:
         raise NotImplementedError

@@ -29,6 +29,7 @@ class CenterFaceNet(SinglePassNetBase):
 
     name = "centerface"
     multiple = MULTIPLE
+    gives_roll = True
 
     def __init__(self, *, device: str = "cpu", threads: int = 1, precision: str = "fp32"):
         if precision == "int8":

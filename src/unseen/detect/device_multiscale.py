@@ -52,7 +52,7 @@ class DeviceMultiScaleDetector(MultiScaleDetector):
                 chunk = idxs[lo : lo + per]
                 found = self._detect_same_size([images[i] for i in chunk], h, w, chosen)
                 for i, faces in zip(chunk, found, strict=True):
-                    out[i] = faces
+                    out[i] = self._refined(images[i], faces, chosen)
         return out
 
     # --- internals -------------------------------------------------------------------------

@@ -32,7 +32,9 @@ from ..errors import ModelError
 from ..geometry import contained, grow, iou_matrix
 from ..types import Faces
 from .base import Detector, SinglePassNet
+from .edges import edge_faces
 from .passes import Pass
+from .turns import turned_faces
 
 
 # --- tiling ---------------------------------------------------------------------------------
@@ -193,6 +195,8 @@ class MultiScaleDetector(Detector):
         context: bool = True,
         context_side: int = CONTEXT_SIDE,
         batch: int = 1,
+        turns: bool = True,
+        edges: bool = True,
     ):
         if not any(p.scale == 1 for p in passes):
             raise ValueError("a native (scale 1) pass is required: detection is never only downscaled")
@@ -206,6 +210,8 @@ class MultiScaleDetector(Detector):
         self.context = context
         self.context_side = context_side
         self.batch = max(1, int(batch))
+        self.turns = turns
+        self.edges = edges
 
     def detect(self, image: np.ndarray, passes: Sequence[Pass] | None = None) -> Faces:
         """Faces in ``image`` found by ``passes`` (default: all of this detector's passes).
@@ -259,8 +265,32 @@ class MultiScaleDetector(Detector):
             if h == 0 or w == 0:
                 out.append(Faces.empty())
                 continue
-            out.append(merge(Faces.merge(f for f in per_pass if f is not None), self.merge_iou).clipped(w, h))
+            merged = merge(Faces.merge(f for f in per_pass if f is not None), self.merge_iou).clipped(w, h)
+            out.append(self._refined(image, merged, chosen))
         return out
+
+    def _refined(self, image: np.ndarray, faces: Faces, chosen: tuple[Pass, ...]) -> Faces:
+        """``faces`` with the faces cut by the border found in the picture mirrored past its edges
+        (:mod:`.edges`) and those seen better in a quarter-turned crop (:mod:`.turns`), merged.
+
+        Only after a full detection (every pass of the detector): a video schedule's cheap tiers
+        between full detections stay cheap. Only ever adds boxes."""
+        if (not self.turns and not self.edges) or chosen != self.passes:
+            return faces
+        native = next((p for p in chosen if p.scale == 1 and not p.flip), None)
+        if native is None:
+            return faces
+        net = self.nets[native.net]
+        h, w = image.shape[:2]
+        if self.edges:
+            cut = edge_faces(net, native, image)
+            if len(cut):
+                faces = merge(Faces.merge([faces, cut]), self.merge_iou).clipped(w, h)
+        if self.turns and len(faces):
+            extra = turned_faces(net, native, image, faces)
+            if len(extra):
+                faces = merge(Faces.merge([faces, extra]), self.merge_iou).clipped(w, h)
+        return faces
 
     def _chosen(self, passes: Sequence[Pass] | None) -> tuple[Pass, ...]:
         """The passes to run (all of this detector's by default), refused when a network is missing."""

@@ -78,6 +78,7 @@ class _TorchNet:
 
     name = ""
     multiple = MULTIPLE
+    gives_roll = False
     runtime = "torch"
     _weights = ""
     _outputs: tuple[Any, ...] = ()
@@ -232,6 +233,7 @@ class TorchCenterFaceNet(_TorchNet):
     """CenterFace on torch: ``infer``/``infer_many`` as :class:`unseen.detect.centerface.CenterFaceNet`."""
 
     name = "centerface"
+    gives_roll = True
     _weights = "centerface.onnx"
     _outputs = (0, 1, 2, 3)  # heatmap, log sizes, offsets, landmarks (for the rolls)
     _bgr = False

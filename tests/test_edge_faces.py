@@ -1,0 +1,112 @@
+"""Faces cut by the border (detect/edges.py): found in the picture mirrored past its edges."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from unseen.cover.regions import region_mask
+from unseen.detect.base import SinglePassNetBase
+from unseen.detect.cache import detector_for
+from unseen.detect.multiscale import MultiScaleDetector
+from unseen.detect.passes import Pass
+from unseen.pipeline.api import anonymize_array
+from unseen.settings import Settings
+from unseen.types import Faces
+from unseen_eval.portraits import covered_share, make_portrait
+
+from .conftest import EXAMPLE_PHOTO
+from .portrait_truth import identity
+from .test_portraits import ASTRONAUT_FACE
+
+
+class WholeNet(SinglePassNetBase):
+    """'Finds' white blobs only when they are whole-face shaped (at least 0.6 as wide as tall): a
+    face cut to a sliver by the border is found by no network."""
+
+    name = "whole"
+    multiple = 1
+
+    def __init__(self):
+        self.shapes: list[tuple[int, int]] = []
+
+    def infer(self, rgb, threshold):
+        import cv2
+
+        self.shapes.append(rgb.shape[:2])
+        white = (rgb[..., 0] > 128).astype(np.uint8)
+        _, _, stats, _ = cv2.connectedComponentsWithStats(white)
+        boxes = [[x, y, x + w, y + h] for x, y, w, h, _ in stats[1:] if w >= 0.6 * h]
+        return Faces(np.asarray(boxes, np.float32).reshape(-1, 4), np.full(len(boxes), 0.9, np.float32))
+
+
+def _sliver(x1: int, x2: int) -> np.ndarray:
+    img = np.zeros((400, 400, 3), np.uint8)
+    img[150:250, x1:x2] = 255
+    return img
+
+
+def test_a_face_cut_to_a_sliver_by_the_left_edge_is_found_in_the_mirror():
+    net = WholeNet()
+    det = MultiScaleDetector({"whole": net}, [Pass("whole", 1, 0.5)], name="t", context=False, turns=False)
+    faces = det.detect(_sliver(0, 32))  # 32 x 100: too narrow alone, 64 x 100 with its mirror
+    assert len(faces) == 1
+    np.testing.assert_allclose(faces.boxes[0], [0, 150, 32, 250], atol=1.5)  # the part inside
+    plain = MultiScaleDetector(
+        {"whole": WholeNet()}, [Pass("whole", 1, 0.5)], name="t", context=False, turns=False, edges=False
+    )
+    assert len(plain.detect(_sliver(0, 32))) == 0  # the leak this is about
+
+
+@pytest.mark.parametrize("side", ["right", "bottom"])
+def test_every_edge_is_mirrored(side):
+    img = _sliver(368, 400) if side == "right" else np.ascontiguousarray(np.rot90(_sliver(0, 32), 1))
+    det = MultiScaleDetector({"whole": WholeNet()}, [Pass("whole", 1, 0.5)], name="t", context=False, turns=False)
+    faces = det.detect(img)
+    assert len(faces) == 1
+    b = faces.boxes[0]
+    assert (b[2] == 400) if side == "right" else (b[3] == 400)
+
+
+def test_a_narrow_shape_inside_the_picture_is_not_made_a_face_by_the_mirror():
+    det = MultiScaleDetector({"whole": WholeNet()}, [Pass("whole", 1, 0.5)], name="t", context=False, turns=False)
+    assert len(det.detect(_sliver(180, 212))) == 0
+
+
+def test_the_mirror_runs_only_after_a_full_detection():
+    net = WholeNet()
+    full = (Pass("whole", 1, 0.5), Pass("whole", 1, 0.5, flip=True))
+    det = MultiScaleDetector({"whole": net}, full, name="t", context=False, turns=False)
+    det.detect(_sliver(0, 32), passes=full[:1])  # a video schedule's cheap tier
+    assert net.shapes == [(400, 400)]
+    det.detect(_sliver(0, 32))
+    assert len(net.shapes) == 1 + 2 + 2  # two passes, then the mirror at 512 and 256 px
+
+
+def _cut_coverage(rgb, box, detector=None) -> tuple[float, float]:
+    p = make_portrait(rgb, box, 1000, 0.5, cut=0.75)
+    s = Settings()
+    mask = region_mask(anonymize_array(p.image, s, detector=detector).regions, 1000, 1000, s.shape)
+    return covered_share(p.face, mask), covered_share(p.head, mask)
+
+
+def test_a_real_face_three_quarters_cut_off_is_covered():
+    with Image.open(EXAMPLE_PHOTO) as im:
+        astronaut = np.asarray(im.convert("RGB"))
+    full = detector_for(Settings())
+    assert isinstance(full, MultiScaleDetector)
+    face, head = _cut_coverage(astronaut, ASTRONAUT_FACE)
+    assert face == 1.0 and head >= 0.9
+
+
+def test_a_real_face_three_quarters_cut_off_that_no_pass_found_is_covered():
+    # identities img20, 1000 px, the face 50 % of the side, 75 % of its width past the left edge:
+    # no box at all without the mirror (0 % covered), in every preset
+    rgb, box = identity("img20.jpg")
+    full = detector_for(Settings())
+    assert isinstance(full, MultiScaleDetector)
+    plain = MultiScaleDetector(full.nets, full.passes, name="no-edges", edges=False)
+    assert _cut_coverage(rgb, box, plain)[0] < 0.5  # the leak is there
+    face, head = _cut_coverage(rgb, box)
+    assert face == 1.0 and head >= 0.85
