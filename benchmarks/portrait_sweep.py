@@ -33,7 +33,7 @@ sys.path.insert(0, str(REPO / "src"))
 
 from unseen import Settings  # noqa: E402
 from unseen.cover.regions import region_mask  # noqa: E402
-from unseen.detect.cache import detector_for  # noqa: E402
+from unseen.detect.registry import build  # noqa: E402
 from unseen.pipeline.api import anonymize_array  # noqa: E402
 from unseen_eval.portraits import covered_share, make_portrait  # noqa: E402
 
@@ -44,8 +44,8 @@ SOURCE_NAMES = ("img1.jpg", "img17.jpg", "img30.jpg", "img49.jpg", "img20.jpg", 
 SIDES = (256, 512, 1000, 1600, 2000, 3000, 4000, 6000)
 SHARES = (0.1, 0.25, 0.5, 0.8, 1.0)
 SHARES_BIG = (0.1, 0.5, 1.0)  # photos over 2000 px: a few shares, one source each
-ANGLES = (0, 15, 30, 45, 90, 180)
-CUTS = (0.25, 0.5)
+ANGLES = (0, 15, 30, 45, 90, 120, 135, 150, 180)
+CUTS = (0.1, 0.25, 0.5, 0.75)
 
 
 def read_rgb(path: Path) -> np.ndarray:
@@ -55,9 +55,22 @@ def read_rgb(path: Path) -> np.ndarray:
     return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
 
 
+_TRUTH: list = []
+
+
+def _truth_detector():
+    """The thorough detector as the truth was taken before quarter turns (they only add boxes on
+    turned faces; the truth is taken upright, and stays what earlier sweeps measured against)."""
+    if not _TRUTH:
+        det = build(Settings(preset="thorough"))
+        det.turns = det.edges = False
+        _TRUTH.append(det)
+    return _TRUTH[0]
+
+
 def truth_box(rgb: np.ndarray, target: float = 200.0) -> np.ndarray | None:
     """The largest face box of the thorough detector, found where the face is ~``target`` px."""
-    det = detector_for(Settings(preset="thorough"))
+    det = _truth_detector()
     s0 = min(1.0, 640 / max(rgb.shape[:2]))  # a first look at a small copy: where is the face
     first = det.detect(cv2.resize(rgb, None, fx=s0, fy=s0, interpolation=cv2.INTER_AREA) if s0 < 1 else rgb)
     if not len(first):
