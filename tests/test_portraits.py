@@ -65,7 +65,7 @@ def test_check_flags_a_large_face_covered_only_in_parts(astronaut, tmp_path):
     p = make_portrait(astronaut, ASTRONAUT_FACE, 2000, 1.0)
     full = detector_for(Settings())
     assert isinstance(full, MultiScaleDetector)
-    native_only = MultiScaleDetector(full.nets, full.passes, name="native-only", context=False, turns=False)
+    native_only = MultiScaleDetector(full.nets, full.passes, name="native-only", context=False, turns=False, edges=False)
     partial = anonymize_array(p.image, Settings(), detector=native_only)
     mask = region_mask(partial.regions, 2000, 2000, "rect")
     assert covered_share(p.face, mask) < 0.95  # the leak this test is about really is there

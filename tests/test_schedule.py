@@ -121,7 +121,7 @@ def test_stride_zero_runs_every_pass_on_every_frame(tmp_path):
     det, cf, _ = _detector(settings)
     clip = make_clip(tmp_path / "a.mp4", width=128, height=96, n=20, draw=moving_square(size=16))
     report = process_video(clip.path, tmp_path / "b.mp4", settings, detector=det)
-    assert cf.calls == 2 * 20
+    assert cf.calls == (2 + 1) * 20  # plain and mirrored, and the mirrored edges (one size: under 256 px)
     assert report.details.detect_stride == 0.0
     assert report.details.hold_seconds == [settings.hold_before, settings.hold_after]
 

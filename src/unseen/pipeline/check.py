@@ -320,6 +320,15 @@ def region_checkers(settings: Settings | None) -> list[RegionDetector]:
     return region_detectors_for(base) if base.extra_kinds else []
 
 
+def check_detector(s: Settings) -> FaceDetector:
+    """The detector the check runs for check settings ``s``: the thorough one without its
+    mirrored-edge pass (see :meth:`MultiScaleDetector.without_edges`)."""
+    from ..detect.multiscale import MultiScaleDetector
+
+    det = detector_for(s)
+    return det.without_edges() if isinstance(det, MultiScaleDetector) else det
+
+
 def check_settings(settings: Settings | None) -> Settings:
     """The thorough preset, keeping only the caller's device, threads, limits and fill colour."""
     base = settings or Settings()
@@ -351,7 +360,7 @@ def check_image(
     fc = FileCheck(str(path), "image")
     try:
         loaded = read_image(path, max_pixels=s.max_pixels)
-        det = detector or detector_for(s)
+        det = detector or check_detector(s)
         _sort(detect_shown(det, loaded.pixels), loaded.pixels, str(path), fc, min_score, s.fill)
         others = region_checkers(settings) if region_detectors is None else region_detectors
         if others:
@@ -395,7 +404,7 @@ def check_video(
     s = check_settings(settings)
     fc = FileCheck(str(path), "video")
     try:
-        det = detector or detector_for(s)
+        det = detector or check_detector(s)
         others = region_checkers(settings) if region_detectors is None else region_detectors
         for index, t, rgb in _video_frames(path, s):
             if index % step:

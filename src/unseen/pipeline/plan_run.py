@@ -125,9 +125,9 @@ def cover_growth(settings: Settings) -> tuple[float, float, bool]:
 def _thorough(settings: Settings, pixels: np.ndarray) -> tuple[tuple[int, Faces], ...]:
     """The thorough check's faces on the photo (frame 0), for the thorough-miss flag."""
     from ..detect.alpha_views import detect_shown
-    from .check import check_settings
+    from .check import check_detector, check_settings
 
-    faces = detect_shown(detector_for(check_settings(settings)), pixels)
+    faces = detect_shown(check_detector(check_settings(settings)), pixels)
     return ((0, faces),) if len(faces) else ()
 
 
