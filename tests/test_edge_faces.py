@@ -112,15 +112,16 @@ def test_a_real_face_three_quarters_cut_off_that_no_pass_found_is_covered():
     assert face == 1.0 and head >= 0.85
 
 
-def test_the_check_runs_the_thorough_detector_without_the_mirror():
-    # `unseen check` fails an output for a face it sees at 0.5, and mirrored hair and fur at a
-    # portrait's edge scored 0.58: the check keeps its answer as it was; the cover keeps the mirror
+def test_the_check_runs_the_thorough_detector_without_the_refinements():
+    # `unseen check` fails an output for a face it sees at 0.5 (0.2 partly on a cover), and
+    # mirrored hair and fur at a portrait's edge scored 0.58, a turned crop beside a stencil's
+    # cover 0.26: the check keeps its answer as it was; the cover keeps both refinements
     from unseen.pipeline.check import check_detector, check_settings
 
     s = check_settings(None)
     thorough = detector_for(s)
     checker = check_detector(s)
     assert isinstance(thorough, MultiScaleDetector) and isinstance(checker, MultiScaleDetector)
-    assert thorough.edges and not checker.edges
-    assert checker.nets is thorough.nets and checker.passes == thorough.passes and checker.turns
+    assert thorough.edges and thorough.turns and not checker.edges and not checker.turns
+    assert checker.nets is thorough.nets and checker.passes == thorough.passes
     assert check_detector(s) is checker  # made once

@@ -321,12 +321,12 @@ def region_checkers(settings: Settings | None) -> list[RegionDetector]:
 
 
 def check_detector(s: Settings) -> FaceDetector:
-    """The detector the check runs for check settings ``s``: the thorough one without its
-    mirrored-edge pass (see :meth:`MultiScaleDetector.without_edges`)."""
+    """The detector the check runs for check settings ``s``: the thorough one without the
+    mirrored edges and quarter turns (see :meth:`MultiScaleDetector.unrefined`)."""
     from ..detect.multiscale import MultiScaleDetector
 
     det = detector_for(s)
-    return det.without_edges() if isinstance(det, MultiScaleDetector) else det
+    return det.unrefined() if isinstance(det, MultiScaleDetector) else det
 
 
 def check_settings(settings: Settings | None) -> Settings:
