@@ -6,7 +6,8 @@ box on part of it with landmarks that gave a wrong roll (-75 degrees for a face 
 its head region fell short: 96.3 % of the face covered at 512 px under the default preset
 (docs/BENCHMARKS.md, "Big faces"). Every roll is within 45 degrees of some quarter turn, and a
 face within 45 degrees of upright is found whole. So each face found at least ``TURN_MIN_SIDE``
-px on its longer side (the ``TURN_MAX_FACES`` largest) is cropped, ``TURN_CROP`` times that side
+px on its longer side (the ``TURN_MAX_FACES`` largest; not one found sure and upright, see
+``TURN_SURE_SCORE``) is cropped, ``TURN_CROP`` times that side
 and square (clipped to the image), brought down to at most ``TURN_SIDE`` px, and turned by one,
 two and three quarters; the full detection's native network runs on each, when it reads rolls
 from landmarks (CenterFace; YuNet's landmarks are not used). A box found there is the face seen
@@ -38,6 +39,12 @@ TURN_MIN_SIDE = 48.0
 # The largest this many faces of an image are looked at again (a crowd's faces are small and
 # upright; three small network runs per face bound the cost).
 TURN_MAX_FACES = 8
+# A face found at least this sure with a roll this near upright is not looked at again: on the
+# portraits every face turned 45 degrees or more came back with a roll over 15 degrees off upright
+# or a score under 0.85, and upright faces at 0.90-0.94 within 6 degrees. It saves most of the
+# crops on crowds of upright faces.
+TURN_SURE_SCORE = 0.85
+TURN_SURE_ROLL = 10.0
 # The crop around a face: its longer side times this (a turned face's box is short on one axis).
 TURN_CROP = 2.2
 # The crop is brought down to at most this many px a side (the face is then about 100 px).
@@ -58,7 +65,8 @@ def turned_faces(net: SinglePassNet, native: Pass, image: np.ndarray, faces: Fac
     if not len(faces) or not net.gives_roll:
         return Faces.empty()
     side = np.maximum(faces.widths, faces.heights)
-    idx = np.nonzero(side >= TURN_MIN_SIDE)[0]
+    sure = (faces.scores >= TURN_SURE_SCORE) & (np.abs(faces.roll) <= TURN_SURE_ROLL)  # NaN: not sure
+    idx = np.nonzero((side >= TURN_MIN_SIDE) & ~sure)[0]
     idx = idx[np.argsort(-side[idx], kind="stable")][:TURN_MAX_FACES]
     crops: list[np.ndarray] = []
     meta: list[tuple[int, int, int, int, int, int, float]] = []
@@ -112,6 +120,8 @@ __all__ = [
     "TURN_MIN_SIDE",
     "TURN_SCORE_MARGIN",
     "TURN_SIDE",
+    "TURN_SURE_ROLL",
+    "TURN_SURE_SCORE",
     "TURN_UPRIGHT",
     "turned_faces",
 ]
