@@ -113,12 +113,7 @@ def test_merge_never_uncovers_a_pixel():
     m = merge(f)
     assert len(m) <= len(f)
     for b in f.boxes:  # every input box lies inside some merged box
-        inside = (
-            (m.boxes[:, 0] <= b[0] + 1)
-            & (m.boxes[:, 1] <= b[1] + 1)
-            & (m.boxes[:, 2] >= b[2] - 1)
-            & (m.boxes[:, 3] >= b[3] - 1)
-        )
+        inside = (m.boxes[:, 0] <= b[0] + 1) & (m.boxes[:, 1] <= b[1] + 1) & (m.boxes[:, 2] >= b[2] - 1) & (m.boxes[:, 3] >= b[3] - 1)
         assert inside.any()
 
 

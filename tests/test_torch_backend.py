@@ -16,9 +16,7 @@ import pytest
 try:
     import torch
 except ImportError:  # pragma: no cover - CI installs torch
-    pytest.skip(
-        "PyTorch is not installed (pip install 'unseen[torch]'); the torch backend is optional", allow_module_level=True
-    )
+    pytest.skip("PyTorch is not installed (pip install 'unseen[torch]'); the torch backend is optional", allow_module_level=True)
 
 from onnx import TensorProto, helper, numpy_helper
 from PIL import Image
@@ -46,14 +44,7 @@ needs_gpu = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GP
 @pytest.fixture(scope="module")
 def nets():
     """(onnxruntime, torch, torch selecting on the device as on CUDA) nets, one thread each."""
-    return {
-        n: (
-            ORT[n](device="cpu", threads=1),
-            TORCH[n](device="cpu", threads=1),
-            TORCH[n](device="cpu", threads=1, select_on_device=True),
-        )
-        for n in ORT
-    }
+    return {n: (ORT[n](device="cpu", threads=1), TORCH[n](device="cpu", threads=1), TORCH[n](device="cpu", threads=1, select_on_device=True)) for n in ORT}
 
 
 def _photo(size: int | None = None) -> np.ndarray:
@@ -123,34 +114,17 @@ def test_converter_handles_asymmetric_pads_groups_dilations_and_output_padding()
     rng = np.random.default_rng(1)
     f = lambda *s: rng.standard_normal(s).astype(np.float32)  # noqa: E731
     inits = {
-        "w1": f(6, 2, 3, 3),
-        "b1": f(6),
-        "w2": f(6, 3, 2, 3),
-        "b2": f(6),
-        "g": f(6),
-        "be": f(6),
-        "m": f(6),
-        "v": np.abs(f(6)) + 0.5,
+        "w1": f(6, 2, 3, 3), "b1": f(6),
+        "w2": f(6, 3, 2, 3), "b2": f(6),
+        "g": f(6), "be": f(6), "m": f(6), "v": np.abs(f(6)) + 0.5,
         "w3": f(6, 6, 1, 1),
     }
     nodes = [
-        helper.make_node(
-            "Conv", ["x", "w1", "b1"], ["c1"], pads=[0, 1, 2, 0], strides=[2, 1], group=2, dilations=[2, 1]
-        ),
+        helper.make_node("Conv", ["x", "w1", "b1"], ["c1"], pads=[0, 1, 2, 0], strides=[2, 1], group=2, dilations=[2, 1]),
         helper.make_node("Relu", ["c1"], ["r1"]),
-        helper.make_node(
-            "ConvTranspose",
-            ["r1", "w2", "b2"],
-            ["t1"],
-            strides=[2, 2],
-            pads=[1, 0, 0, 1],
-            output_padding=[1, 1],
-            group=2,
-        ),
+        helper.make_node("ConvTranspose", ["r1", "w2", "b2"], ["t1"], strides=[2, 2], pads=[1, 0, 0, 1], output_padding=[1, 1], group=2),
         helper.make_node("BatchNormalization", ["t1", "g", "be", "m", "v"], ["n1"], epsilon=1e-3),
-        helper.make_node(
-            "MaxPool", ["n1"], ["p1"], kernel_shape=[3, 3], strides=[2, 2], pads=[1, 0, 0, 1], ceil_mode=1
-        ),
+        helper.make_node("MaxPool", ["n1"], ["p1"], kernel_shape=[3, 3], strides=[2, 2], pads=[1, 0, 0, 1], ceil_mode=1),
         helper.make_node("Conv", ["p1", "w3"], ["c3"]),
         helper.make_node("Add", ["c3", "p1"], ["a1"]),
         helper.make_node("Sigmoid", ["a1"], ["y"]),
@@ -212,14 +186,7 @@ def test_torch_nets_match_onnxruntime_on_a_real_photo(nets, name):
 def test_infer_many_batches_mixed_shapes_like_single_calls(nets, name):
     ort_net, torch_net, on_device = nets[name]
     photo = _photo()
-    images = [
-        photo[:160, :192],
-        photo[100:260, 50:242],
-        photo[:150, :180],
-        np.zeros((0, 5, 3), np.uint8),
-        photo[:37, :70],
-        photo[200:360, 300:492],
-    ]
+    images = [photo[:160, :192], photo[100:260, 50:242], photo[:150, :180], np.zeros((0, 5, 3), np.uint8), photo[:37, :70], photo[200:360, 300:492]]
     images = [np.ascontiguousarray(im) for im in images]
     want = [ort_net.infer(im, THRESHOLD[name]) for im in images]
     for net in (torch_net, on_device, ort_net):
@@ -360,9 +327,7 @@ def test_torch_backend_on_cuda_without_cuda_is_refused(monkeypatch):
 def test_cuda_prefers_onnxruntime_cuda_when_it_is_there(monkeypatch):
     import onnxruntime
 
-    monkeypatch.setattr(
-        onnxruntime, "get_available_providers", lambda: ["CUDAExecutionProvider", "CPUExecutionProvider"]
-    )
+    monkeypatch.setattr(onnxruntime, "get_available_providers", lambda: ["CUDAExecutionProvider", "CPUExecutionProvider"])
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     assert registry.runtime_for(Settings(device="cuda")) == "onnxruntime"
     assert registry.runtime_for(Settings(device="cuda", backend="torch")) == "torch"
@@ -376,13 +341,7 @@ def test_cuda_takes_torch_when_only_torch_has_cuda(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     assert registry.runtime_for(Settings(device="cuda", backend="yunet")) == "torch"
     built = []
-    monkeypatch.setattr(
-        registry,
-        "_net",
-        lambda name, runtime, device, threads, precision: (
-            built.append((name, runtime, device, precision)) or _CountingNet(name)
-        ),
-    )
+    monkeypatch.setattr(registry, "_net", lambda name, runtime, device, threads, precision: built.append((name, runtime, device, precision)) or _CountingNet(name))
     det = build_detector(Settings(device="cuda", threads=1))
     assert det.name == "centerface+yunet/default@torch-cuda"
     assert det.batch > 1

@@ -123,6 +123,14 @@ class SinglePassNet(Protocol):
     def infer_many(self, images: list[np.ndarray], threshold: float) -> list[Faces]: ...
 
 
+def infer_checked(net: SinglePassNet, images: list[np.ndarray], threshold: float) -> list[Faces]:
+    """``net.infer_many``, checked to answer one result per image."""
+    answers = net.infer_many(images, threshold)
+    if len(answers) != len(images):
+        raise RuntimeError(f"{net.name}: infer_many answered {len(answers)} results for {len(images)} images")
+    return answers
+
+
 class SinglePassNetBase:
     """``infer_many`` as ``infer`` on each image in turn (on the CPU a batch gains nothing)."""
 
@@ -157,4 +165,5 @@ __all__ = [
     "SinglePassNet",
     "SinglePassNetBase",
     "TensorNet",
+    "infer_checked",
 ]

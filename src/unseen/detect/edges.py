@@ -21,7 +21,7 @@ import numpy as np
 
 from ..geometry import grow
 from ..types import Faces
-from .base import SinglePassNet
+from .base import SinglePassNet, infer_checked
 from .passes import Pass
 
 # The mirrored picture's longer side (before the mirrored margins): one small network run.
@@ -40,8 +40,8 @@ EDGE_MIN_SCORE = 0.25
 
 def edge_faces(net: SinglePassNet, native: Pass, image: np.ndarray) -> Faces:
     """Faces cut by the border of ``image``, found in it mirrored past its edges (may be empty):
-    at ``EDGE_SIDE`` px and, for a picture larger than half that, at half that (a face filling it is then a few
-    hundred px, where the networks see it whole)."""
+    at ``EDGE_SIDE`` px and, for a picture larger than half that, at half that (a face filling it
+    is then a few hundred px, where the networks see it whole)."""
     h, w = image.shape[:2]
     if h < 2 or w < 2:
         return Faces.empty()
@@ -58,7 +58,7 @@ def _at(net: SinglePassNet, native: Pass, image: np.ndarray, side: int) -> Faces
     sh, sw = small.shape[:2]
     pad = max(1, min(sh - 1, sw - 1, round(EDGE_PAD * min(sh, sw))))
     mirrored = cv2.copyMakeBorder(small, pad, pad, pad, pad, cv2.BORDER_REFLECT)
-    (found,) = net.infer_many([np.ascontiguousarray(mirrored)], native.threshold)
+    (found,) = infer_checked(net, [np.ascontiguousarray(mirrored)], native.threshold)
     if not len(found):
         return Faces.empty()
     b = found.boxes.astype(np.float64) - pad

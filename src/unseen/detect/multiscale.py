@@ -32,7 +32,7 @@ import numpy as np
 from ..errors import ModelError
 from ..geometry import contained, grow, iou_matrix
 from ..types import Faces
-from .base import Detector, SinglePassNet
+from .base import Detector, SinglePassNet, infer_checked
 from .edges import edge_faces
 from .passes import Pass
 from .turns import turned_faces
@@ -252,7 +252,7 @@ class MultiScaleDetector(Detector):
                 offsets = tiles(sh, sw, self.tile, self.overlap)
                 jobs.append((sh, sw, offsets, len(flat)))
                 flat.extend(np.ascontiguousarray(scaled[y1:y2, x1:x2]) for x1, y1, x2, y2 in offsets)
-            answers = _infer_many(net, flat, threshold)
+            answers = infer_checked(net, flat, threshold)
             del flat
             for (i, j), (sh, sw, offsets, first) in zip(members, jobs, strict=True):
                 parts = []
@@ -362,14 +362,6 @@ class MultiScaleDetector(Detector):
         if p.grow != 1.0 and len(faces):
             faces = faces.with_boxes(grow(faces.boxes, p.grow).astype(np.float32))
         return nms(faces, self.nms_iou)
-
-
-def _infer_many(net: SinglePassNet, images: list[np.ndarray], threshold: float) -> list[Faces]:
-    """``net.infer_many``, checked to answer one result per image."""
-    answers = net.infer_many(images, threshold)
-    if len(answers) != len(images):
-        raise RuntimeError(f"{net.name}: infer_many answered {len(answers)} results for {len(images)} images")
-    return answers
 
 
 __all__ = [

@@ -7,8 +7,8 @@ its head region fell short: 96.3 % of the face covered at 512 px under the defau
 (docs/BENCHMARKS.md, "Big faces"). Every roll is within 45 degrees of some quarter turn, and a
 face within 45 degrees of upright is found whole. So each face found at least ``TURN_MIN_SIDE``
 px on its longer side (the ``TURN_MAX_FACES`` largest; not one found sure and upright, see
-``TURN_SURE_SCORE``) is cropped, ``TURN_CROP`` times that side
-and square (clipped to the image), brought down to at most ``TURN_SIDE`` px, and turned by one,
+``TURN_SURE_SCORE``) is cropped, ``TURN_CROP`` times that side and square (clipped to the
+image), brought down to at most ``TURN_SIDE`` px, and turned by one,
 two and three quarters; the full detection's native network runs on each, when it reads rolls
 from landmarks (CenterFace; YuNet's landmarks are not used). A box found there is the face seen
 near upright, and is mapped back and added with its roll (the network's plus the quarter turns),
@@ -30,7 +30,7 @@ import numpy as np
 from ..geometry import grow, iou_matrix
 from ..geometry.rotation import boxes_to_stored
 from ..types import Faces
-from .base import SinglePassNet
+from .base import SinglePassNet, infer_checked
 from .passes import Pass
 
 # Faces smaller than this (longer side, px) keep their box: below it a turned face is a few dozen
@@ -88,9 +88,7 @@ def turned_faces(net: SinglePassNet, native: Pass, image: np.ndarray, faces: Fac
             meta.append((i, k, ox, oy, cw, ch, s))
     if not crops:
         return Faces.empty()
-    answers = net.infer_many(crops, native.threshold)
-    if len(answers) != len(crops):
-        raise RuntimeError(f"{net.name}: infer_many answered {len(answers)} results for {len(crops)} images")
+    answers = infer_checked(net, crops, native.threshold)
     parts = []
     for (i, k, ox, oy, cw, ch, s), found in zip(meta, answers, strict=True):
         if not len(found):
