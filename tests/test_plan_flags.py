@@ -159,14 +159,14 @@ def test_within_a_kind_the_flag_that_says_most_comes_first():
 
 @pytest.mark.parametrize("shape", ["rect", "ellipse"])
 def test_what_the_flags_count_as_covered_the_cover_paints(shape):
-    from unseen.cover import regions_for
+    from unseen.cover import box_scale, regions_for
     from unseen.cover.regions import region_mask
     from unseen.pipeline.plan_run import cover_growth
     from unseen.plan.flags import _cover_regions
 
     settings = Settings(shape=shape)
     scale, up, ellipse = cover_growth(settings)
-    assert (scale, ellipse) == (1.3, shape == "ellipse")
+    assert (scale, ellipse) == (box_scale(settings), shape == "ellipse")
     rng = np.random.default_rng(3)
     corner = rng.uniform(20, 500, (40, 2))
     faces = _faces(np.concatenate([corner, corner + rng.uniform(4, 80, (40, 2))], axis=1))

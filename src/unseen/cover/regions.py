@@ -3,11 +3,14 @@
 A face with a known roll (:class:`unseen.types.Faces`) is also taken in its own frame: the box's
 sides are the face's width and height (swapped when the roll is nearer a quarter turn than
 upright), and the region is the bounding box of the upright growth, of the face box turned by the
-roll, and of the head turned by the roll, where the head is the ellipse inscribed in the face-frame
-growth (grown by the scale, raised by ``UP_SHIFT`` along the face's up axis). A head is round: the
-bounding box of the turned growth *rectangle* would hold its empty corners too, and on WIDER FACE
-dev (40 images) raised collateral from 5.79 % to 7.95 %, where this costs 5.96 % (BENCHMARKS.md,
-"Rolled heads"). A roll only ever adds to a region (a wrong roll costs area, never coverage).
+roll, and of the head turned by the roll, where the head is the growth of the face-frame box
+(grown by the scale, raised by ``UP_SHIFT`` along the face's up axis). A face of at least
+``RECT_ROLL_SIDE`` px turns that whole rectangle: with only its inscribed ellipse (a head is
+round), the portrait sweep's rolled heads (15-150 degrees) kept 90.9-99.6 % of the head box
+covered, the rest being the hair and jaw corners (docs/BENCHMARKS.md, "Whole heads"). A smaller
+face turns the ellipse: its roll is noisier, and on WIDER FACE dev (40 images) the rectangle on
+every rolled face raised collateral from 5.79 % to 7.95 % where the ellipse cost 5.96 % ("Rolled
+heads"). A roll only ever adds to a region (a wrong roll costs area, never coverage).
 """
 
 from __future__ import annotations
@@ -23,8 +26,14 @@ UP_SHIFT = 0.10
 # landmarks lie within a few pixels of each other and their roll is noise (a 1-pixel error is 5-10
 # degrees), while the upright growth's slack already holds such a head.
 MIN_ROLL_SIDE = 24.0
+# Faces at least this many px on their shorter side turn their whole head rectangle, smaller ones
+# its inscribed ellipse (see the module and turned): at 48 px a 1-pixel landmark error is about 3
+# degrees. WIDER FACE dev collateral with the rectangle from 24 / 48 / 96 px: 9.47 / 9.33 / 9.05 %.
+RECT_ROLL_SIDE = 48.0
 # A face whose box spans at least this share of the frame's shorter side (a portrait, a headshot,
-# an ID photo, a video close-up) has its region widened a further BIG_FACE_WIDEN: on such faces the
+# an ID photo, a video close-up) has its region widened a further BIG_FACE_WIDEN across the frame,
+# and with a known roll its turned head across the face as well (a sideways face's width lies along
+# the frame's y axis): on such faces the
 # box found is 3-10 % narrower than the face's true extent, and the grown region left ear and hair
 # strips at its sides (portrait sweep: 91.8 % of the head covered at worst, 100 % widened). Crowds
 # hold few such boxes: WIDER FACE dev collateral went 5.35 -> 6.44 %, recall unchanged (BENCHMARKS.md,
@@ -61,18 +70,15 @@ def head_regions(faces: Faces, width: int, height: int, scale: float) -> np.ndar
     """
     if len(faces) == 0:
         return np.zeros((0, 4), np.int64)
-    g = turned(faces, scale)
     # Held boxes (``Origin.DILATED``: a track's cover before and after its sightings, its strips toward
     # the edges) are already grown for the uncertainty and are not face boxes: a strip toward an edge
     # is long, and widening it by its length painted whole frames of video.
     big = (np.maximum(faces.widths, faces.heights) >= BIG_FACE_SHARE * min(width, height)) & (
         faces.origin != Origin.DILATED
     )
+    g = turned(faces, scale, np.where(big, BIG_FACE_WIDEN, 1.0))
     if big.any():
-        g = np.array(g, np.float64)
-        cx, half = (g[big, 0] + g[big, 2]) / 2, (g[big, 2] - g[big, 0]) / 2 * BIG_FACE_WIDEN
-        g[big, 0], g[big, 2] = cx - half, cx + half
-        g = border_grown(g, faces.boxes, big, width, height)
+        g = border_grown(np.asarray(g, np.float64), faces.boxes, big, width, height)
     x1, y1 = np.floor(g[:, 0]), np.floor(g[:, 1])
     x2, y2 = np.ceil(g[:, 2]), np.ceil(g[:, 3])
     # A degenerate box still covers the pixel it sits in.
@@ -115,11 +121,16 @@ def border_grown(g: np.ndarray, boxes: np.ndarray, big: np.ndarray, width: int, 
     return out
 
 
-def turned(faces: Faces, scale: float) -> np.ndarray:
+def turned(faces: Faces, scale: float, widen: np.ndarray | None = None) -> np.ndarray:
     """Float regions ``(N, 4)``: each box grown ``scale`` times and raised ``UP_SHIFT`` (upright),
     enlarged, for a face with a known roll, to hold the face turned by its roll (see the module).
-    Always contains the upright growth."""
-    g = grow(faces.boxes, scale, up=UP_SHIFT)
+    ``widen`` (per face, 1 by default) widens the turned head across the face (big faces: the
+    frame's x axis is not the face's across a sideways face). Always contains the upright growth."""
+    g = np.array(grow(faces.boxes, scale, up=UP_SHIFT), np.float64)
+    if widen is not None:  # upright: across the frame
+        wide = np.asarray(widen, np.float64)
+        cx, half = (g[:, 0] + g[:, 2]) / 2, (g[:, 2] - g[:, 0]) / 2 * wide
+        g[:, 0], g[:, 2] = cx - half, cx + half
     known = ~np.isnan(faces.roll) & (np.minimum(faces.widths, faces.heights) >= MIN_ROLL_SIDE)
     if not known.any():
         return g
@@ -136,12 +147,18 @@ def turned(faces: Faces, scale: float) -> np.ndarray:
     # head's scale first, by |sin 2 roll|.
     k = 1 + (scale - 1) / 2 * np.abs(np.sin(2 * r))
     bx, by = k * (fw * c + fh * s) / 2, k * (fw * s + fh * c) / 2
-    # the head: the ellipse inscribed in the upright growth of the face-frame box, turned about the
-    # face's centre (its centre moves along the face's up axis)
-    ea, eb = fw * scale / 2, fh * scale / 2 + UP_SHIFT * fh / 2
-    up = UP_SHIFT * fh / 2  # the ellipse's centre above the face's centre
+    # the head, in the face's frame: the upright growth of the face-frame box (widened across the
+    # face for big faces), its centre UP_SHIFT / 2 of the height above the face's centre, turned
+    # about the face's centre (its centre moves along the face's up axis). A face of at least
+    # RECT_ROLL_SIDE px turns the whole rectangle; a smaller one its inscribed ellipse (see the
+    # module: small faces' rolls are noisy, and a rectangle's corners cost area on every one).
+    across = 1.0 if widen is None else np.asarray(widen, np.float64)[known]
+    ea, eb = fw * scale / 2 * across, fh * scale / 2 + UP_SHIFT * fh / 2
+    up = UP_SHIFT * fh / 2  # the head's centre above the face's centre
     ux, uy = up * np.sin(r), -up * np.cos(r)
-    ex, ey = np.sqrt((ea * c) ** 2 + (eb * s) ** 2), np.sqrt((ea * s) ** 2 + (eb * c) ** 2)
+    rect = np.minimum(fw, fh) >= RECT_ROLL_SIDE
+    ex = np.where(rect, ea * c + eb * s, np.hypot(ea * c, eb * s))
+    ey = np.where(rect, ea * s + eb * c, np.hypot(ea * s, eb * c))
     x1 = np.minimum(cx - bx, cx + ux - ex)
     x2 = np.maximum(cx + bx, cx + ux + ex)
     y1 = np.minimum(cy - by, cy + uy - ey)
@@ -183,6 +200,7 @@ __all__ = [
     "BORDER_GROW_ACROSS",
     "BORDER_SIDE_CUT",
     "BORDER_TOUCH",
+    "RECT_ROLL_SIDE",
     "UP_SHIFT",
     "border_grown",
     "ellipse_mask",
