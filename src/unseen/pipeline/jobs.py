@@ -14,6 +14,11 @@ A task's result goes back to its job (:meth:`Job.step`), which answers the next 
 file's report. Any task failing fails the file (no output; one line naming the segment). A job is
 restarted whole (:meth:`Job.start` again) when its worker died; results of a job's earlier start
 carry an older ``generation`` and are dropped by the engines.
+
+A worker can die after its file was committed (renamed into place, verified) and before its
+report reached the driver. The restarted job may then replace that output, and only that: its
+writing tasks carry ``replace`` when the output path was free when the job first started (an
+output that was there before the batch is still refused without ``--overwrite``).
 """
 
 from __future__ import annotations
@@ -57,6 +62,7 @@ class Task:
     segment: Segment | None = None
     marks: list[FrameMark] | None = None
     covers: Any = None  # SegmentCovers for ``encode``
+    replace: bool = False  # may replace the output an earlier, dead try of this job committed
 
 
 def run_task(task: Task, settings: Settings, detector: FaceDetector, frames: FrameProgress | None) -> Any:
@@ -64,6 +70,8 @@ def run_task(task: Task, settings: Settings, detector: FaceDetector, frames: Fra
     from .one_file import run_one
 
     s = task.settings or settings
+    if task.replace and task.stage in ("file", "encode"):
+        s = dataclasses.replace(s, overwrite=True)
     src = task.unit.src
     if task.stage == "file":
         return run_one(src, task.unit.dst, s, detector, frames)
@@ -92,10 +100,20 @@ class Job:
     unit: WorkUnit
     generation: int = 0
     done: bool = False
+    output_was_free: bool = False  # no file at the output path when the job first started
+
+    def begin_try(self) -> bool:
+        """A new generation; whether its writing task may replace the output (see the module)."""
+        self.generation += 1
+        dst = self.unit.dst
+        if self.generation == 1:
+            self.output_was_free = dst is not None and not dst.exists() and not dst.is_symlink()
+            return False
+        return self.output_was_free
 
     def start(self) -> list[Task] | FileReport:
-        self.generation += 1
-        return [Task(self.unit, "file", self.generation)]
+        replace = self.begin_try()
+        return [Task(self.unit, "file", self.generation, replace=replace)]
 
     def step(self, task: Task, result: Any) -> list[Task] | FileReport:
         assert isinstance(result, FileReport)
@@ -121,16 +139,18 @@ class SegmentedJob(Job):
     sigs: dict[int, Any] = field(default_factory=dict)
     results: dict[int, SegmentResult] = field(default_factory=dict)
     marks: list[FrameMark] | None = None
+    replace: bool = False  # this try's encode may replace what a dead earlier try committed
 
     def start(self) -> list[Task] | FileReport:
         from ..media.video_reader import probe_video
         from .segments import overlap_seconds, plan_segments, scan_keyframes
 
-        self.generation += 1
+        self.replace = self.begin_try()
         self.sigs, self.results, self.marks = {}, {}, None
         s = self.settings
         assert s is not None
-        whole = [Task(self.unit, "file", self.generation, settings=dataclasses.replace(s, segment_seconds=0.0))]
+        one = dataclasses.replace(s, segment_seconds=0.0)
+        whole = [Task(self.unit, "file", self.generation, settings=one, replace=self.replace)]
         try:
             self.info = probe_video(self.unit.src, max_pixels=s.max_pixels)
             if self.info.stated_duration is not None and self.info.stated_duration < s.segment_seconds:
@@ -164,7 +184,7 @@ class SegmentedJob(Job):
             return []
         assert self.settings is not None and self.marks is not None
         covers = join_covers(self.settings, self.info, self.segments, self.marks, list(self.results.values()))
-        return [Task(self.unit, "encode", self.generation, self.settings, covers=covers)]
+        return [Task(self.unit, "encode", self.generation, self.settings, covers=covers, replace=self.replace)]
 
 
 def jobs_for(units: list[WorkUnit], settings: Settings, *, workers: int, auto: bool) -> list[Job]:
