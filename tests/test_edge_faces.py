@@ -84,10 +84,10 @@ def test_the_mirror_runs_only_after_a_full_detection():
     assert len(net.shapes) == 1 + 2 + 2  # two passes, then the mirror at 512 and 256 px
 
 
-def _cut_coverage(rgb, box, detector=None) -> tuple[float, float]:
-    p = make_portrait(rgb, box, 1000, 0.5, cut=0.75)
+def _cut_coverage(rgb, box, detector=None, side: int = 1000) -> tuple[float, float]:
+    p = make_portrait(rgb, box, side, 0.5, cut=0.75)
     s = Settings()
-    mask = region_mask(anonymize_array(p.image, s, detector=detector).regions, 1000, 1000, s.shape)
+    mask = region_mask(anonymize_array(p.image, s, detector=detector).regions, side, side, s.shape)
     return covered_share(p.face, mask), covered_share(p.head, mask)
 
 
@@ -110,6 +110,32 @@ def test_a_real_face_three_quarters_cut_off_that_no_pass_found_is_covered():
     assert _cut_coverage(rgb, box, plain)[0] < 0.5  # the leak is there
     face, head = _cut_coverage(rgb, box)
     assert face == 1.0 and head >= 0.85
+
+
+def test_a_deep_cut_face_whose_box_came_out_short_is_covered_to_the_chin():
+    # identities img49, 512 px, the face 50 % of the side, 75 % past the left edge: the box is
+    # 145 px tall for a face 256 px tall (an eye and a mouth corner), and at 1.4x along the border
+    # the chin was left out (87.9 % of the face, 81.4 % of the head covered)
+    rgb, box = identity("img49.jpg")
+    face, head = _cut_coverage(rgb, box, side=512)
+    assert face == 1.0 and head >= 0.95
+
+
+def test_a_side_cut_box_grows_along_the_border_the_more_the_narrower_it_is():
+    from unseen.cover.regions import BORDER_DEEP_MAX, BORDER_GROW_ACROSS, head_regions, turned
+
+    w, h = 1000, 2000  # tall enough that no region is clipped
+
+    def along(width: float) -> float:
+        faces = Faces(np.array([[0, 800, width, 1100]], np.float32))
+        g = turned(faces, 1.35)[0]
+        ((_, y1, _, y2),) = head_regions(faces, w, h, 1.35)
+        return (y2 - y1) / (g[3] - g[1])
+
+    assert along(150) == pytest.approx(BORDER_GROW_ACROSS, abs=0.01)  # half cut off: 0.5 as wide as tall
+    assert along(93) == pytest.approx(2.0, abs=0.01)  # 0.31: a deep cut, its box likely short
+    assert along(45) == pytest.approx(BORDER_DEEP_MAX, abs=0.01)  # never more
+    assert along(105) > along(120) > along(135)
 
 
 def test_the_check_runs_the_thorough_detector_without_the_refinements():

@@ -89,6 +89,16 @@ def test_default_covers_sweep_every_mode_and_strength():
     assert {c.settings.shape for c in covers if c.settings} == {"rect", "ellipse"}
 
 
+def test_the_sweep_holds_each_presets_own_head_growth():
+    """The default and thorough presets' solid covers, at the growth they ship with, are rows."""
+    from unseen.cover import box_scale
+    from unseen.settings import Settings
+
+    shipped = {(c.settings.preset, c.settings.box_scale) for c in reid.default_covers() if c.settings}
+    for preset in ("default", "thorough", "fast"):
+        assert (preset, box_scale(Settings(preset=preset))) in shipped, preset
+
+
 def test_restore_changes_only_the_region():
     from unseen.settings import Settings
 

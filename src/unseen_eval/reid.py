@@ -145,6 +145,11 @@ def default_covers() -> list[Cover]:
     # the fast preset (YuNet) draws its own boxes: the head region follows them
     covers.append(Cover("solid/rect/x1.3/fast", base.replace(preset="fast", box_scale=1.3), "solid/rect/x1.3"))
     covers.append(Cover("solid/rect/x1.6/fast", base.replace(preset="fast", box_scale=1.6), "solid/rect/x1.3/fast"))
+    # the presets' own growth since the whole-heads change: default 1.35x, thorough 1.4x
+    covers.append(Cover("solid/rect/x1.35", base.replace(mode="solid", box_scale=1.35), "solid/rect/x1.6"))
+    covers.append(
+        Cover("solid/rect/x1.4/thorough", base.replace(preset="thorough", box_scale=1.4), "solid/rect/x1.35")
+    )
     return covers
 
 

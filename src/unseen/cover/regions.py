@@ -4,13 +4,13 @@ A face with a known roll (:class:`unseen.types.Faces`) is also taken in its own 
 sides are the face's width and height (swapped when the roll is nearer a quarter turn than
 upright), and the region is the bounding box of the upright growth, of the face box turned by the
 roll, and of the head turned by the roll, where the head is the growth of the face-frame box
-(grown by the scale, raised by ``UP_SHIFT`` along the face's up axis). A face of at least
-``RECT_ROLL_SIDE`` px turns that whole rectangle: with only its inscribed ellipse (a head is
-round), the portrait sweep's rolled heads (15-150 degrees) kept 90.9-99.6 % of the head box
-covered, the rest being the hair and jaw corners (docs/BENCHMARKS.md, "Whole heads"). A smaller
-face turns the ellipse: its roll is noisier, and on WIDER FACE dev (40 images) the rectangle on
-every rolled face raised collateral from 5.79 % to 7.95 % where the ellipse cost 5.96 % ("Rolled
-heads"). A roll only ever adds to a region (a wrong roll costs area, never coverage).
+(grown by the scale, raised by ``UP_SHIFT`` along the face's up axis), of which the ellipse
+inscribed in it is turned (a head is round). Turning the whole rectangle instead held every rolled
+head of the portrait sweep whole (the ellipse leaves 90.7-99.8 % of the head box, hair at its
+corners, covered), but it made the cover's shape follow the roll so closely that a classifier
+trained on covered photos of the same 13 people (docs/PRIVACY.md, attacker c) picked out 16 % of
+them at 1.35x (25 % at 1.3x) against 8 % with the ellipse, chance being 7.7 % (docs/BENCHMARKS.md,
+"Whole heads"). A roll only ever adds to a region (a wrong roll costs area, never coverage).
 """
 
 from __future__ import annotations
@@ -26,10 +26,6 @@ UP_SHIFT = 0.10
 # landmarks lie within a few pixels of each other and their roll is noise (a 1-pixel error is 5-10
 # degrees), while the upright growth's slack already holds such a head.
 MIN_ROLL_SIDE = 24.0
-# Faces at least this many px on their shorter side turn their whole head rectangle, smaller ones
-# its inscribed ellipse (see the module and turned): at 48 px a 1-pixel landmark error is about 3
-# degrees. WIDER FACE dev collateral with the rectangle from 24 / 48 / 96 px: 9.47 / 9.33 / 9.05 %.
-RECT_ROLL_SIDE = 48.0
 # A face whose box spans at least this share of the frame's shorter side (a portrait, a headshot,
 # an ID photo, a video close-up) has its region widened a further BIG_FACE_WIDEN across the frame,
 # and with a known roll its turned head across the face as well (a sideways face's width lies along
@@ -57,6 +53,14 @@ BORDER_SIDE_CUT = 0.65
 BORDER_END_CUT = 1.15
 BORDER_GROW = 1.25
 BORDER_GROW_ACROSS = 1.4
+# A box cut at a side is narrower the deeper the cut (a whole face's is 0.71-0.78 as wide as tall,
+# half cut off 0.33-0.45, three quarters 0.21-0.37), and a deep cut's box can be short as well: the
+# network sees an eye and a mouth corner and answers a smaller face (img49 of identities_dev three
+# quarters past the left edge of a 512 px photo: a box 145 px tall for a face 256 px tall, the chin
+# left out at 1.4x). Along the border such a box grows BORDER_DEEP_ALONG / (its width / height),
+# never less than BORDER_GROW_ACROSS nor more than BORDER_DEEP_MAX (BENCHMARKS.md, "Deep cuts").
+BORDER_DEEP_ALONG = 0.62
+BORDER_DEEP_MAX = 2.0
 
 
 def head_regions(faces: Faces, width: int, height: int, scale: float) -> np.ndarray:
@@ -110,10 +114,13 @@ def border_grown(g: np.ndarray, boxes: np.ndarray, big: np.ndarray, width: int, 
     out[only_right, 0] = width - (width - g[only_right, 0]) * BORDER_GROW
     out[only_top, 3] = g[only_top, 3] * BORDER_GROW
     out[only_bottom, 1] = height - (height - g[only_bottom, 1]) * BORDER_GROW
-    # along the border: about the region's centre
+    # along the border: about the region's centre; a side cut the more the narrower its box
+    aspect = bw / np.maximum(bh, 1e-6)
+    side_along = np.clip(BORDER_DEEP_ALONG / np.maximum(aspect, 1e-6), BORDER_GROW_ACROSS, BORDER_DEEP_MAX)
+    along = np.where(left | right, side_along, BORDER_GROW_ACROSS)
     for cut, lo, hi in ((left | right, 1, 3), (top | bottom, 0, 2)):
         if cut.any():
-            c, half = (g[cut, lo] + g[cut, hi]) / 2, (g[cut, hi] - g[cut, lo]) / 2 * BORDER_GROW_ACROSS
+            c, half = (g[cut, lo] + g[cut, hi]) / 2, (g[cut, hi] - g[cut, lo]) / 2 * along[cut]
             out[cut, lo] = np.minimum(out[cut, lo], c - half)
             out[cut, hi] = np.maximum(out[cut, hi], c + half)
     out[:, :2] = np.minimum(out[:, :2], g[:, :2])
@@ -149,16 +156,14 @@ def turned(faces: Faces, scale: float, widen: np.ndarray | None = None) -> np.nd
     bx, by = k * (fw * c + fh * s) / 2, k * (fw * s + fh * c) / 2
     # the head, in the face's frame: the upright growth of the face-frame box (widened across the
     # face for big faces), its centre UP_SHIFT / 2 of the height above the face's centre, turned
-    # about the face's centre (its centre moves along the face's up axis). A face of at least
-    # RECT_ROLL_SIDE px turns the whole rectangle; a smaller one its inscribed ellipse (see the
-    # module: small faces' rolls are noisy, and a rectangle's corners cost area on every one).
+    # about the face's centre (its centre moves along the face's up axis); of that rectangle its
+    # inscribed ellipse is turned (see the module: the whole rectangle made the cover's shape a
+    # measure of the roll that re-identified people).
     across = 1.0 if widen is None else np.asarray(widen, np.float64)[known]
     ea, eb = fw * scale / 2 * across, fh * scale / 2 + UP_SHIFT * fh / 2
     up = UP_SHIFT * fh / 2  # the head's centre above the face's centre
     ux, uy = up * np.sin(r), -up * np.cos(r)
-    rect = np.minimum(fw, fh) >= RECT_ROLL_SIDE
-    ex = np.where(rect, ea * c + eb * s, np.hypot(ea * c, eb * s))
-    ey = np.where(rect, ea * s + eb * c, np.hypot(ea * s, eb * c))
+    ex, ey = np.hypot(ea * c, eb * s), np.hypot(ea * s, eb * c)
     x1 = np.minimum(cx - bx, cx + ux - ex)
     x2 = np.maximum(cx + bx, cx + ux + ex)
     y1 = np.minimum(cy - by, cy + uy - ey)
@@ -196,11 +201,12 @@ __all__ = [
     "BIG_FACE_SHARE",
     "BIG_FACE_WIDEN",
     "BORDER_GROW",
+    "BORDER_DEEP_ALONG",
+    "BORDER_DEEP_MAX",
     "BORDER_END_CUT",
     "BORDER_GROW_ACROSS",
     "BORDER_SIDE_CUT",
     "BORDER_TOUCH",
-    "RECT_ROLL_SIDE",
     "UP_SHIFT",
     "border_grown",
     "ellipse_mask",
