@@ -16,7 +16,7 @@ from unseen.cover.regions import region_mask
 from unseen.detect.cache import detector_for
 from unseen.detect.multiscale import MultiScaleDetector
 from unseen.pipeline.api import anonymize_array
-from unseen.pipeline.check import check_image
+from unseen.pipeline.check import PARTIAL_MIN_SCORE, check_detector, check_image, check_settings, grey_partials
 from unseen.settings import Settings
 from unseen_eval.portraits import covered_share, make_portrait
 
@@ -74,8 +74,22 @@ def test_check_flags_a_large_face_covered_only_in_parts(astronaut, tmp_path):
     fc = check_image(path)
     assert fc.error is None
     assert any(f.partial for f in fc.findings), "a partly covered face passed the check"
+    # the first look alone put this one (default 1.35x) just under the partial floor: the grey look finds it
+    grey = grey_partials(check_detector(check_settings(None)), np.asarray(Image.open(path).convert("RGB")))
+    assert grey and all(score >= PARTIAL_MIN_SCORE for _, score in grey)
     # and the same face covered whole passes
     whole = anonymize_array(p.image, Settings())
     path2 = tmp_path / "whole.png"
     Image.fromarray(whole.image).save(path2)
     assert check_image(path2).findings == []
+
+
+def test_the_grey_look_needs_a_cover():
+    """No solid cover: no second look (and no detector call)."""
+
+    class Refuses:
+        def detect(self, rgb):
+            raise AssertionError("the grey look ran on a picture without a cover")
+
+    rgb = np.full((64, 64, 3), 200, np.uint8)
+    assert grey_partials(Refuses(), rgb) == []  # type: ignore[arg-type]
