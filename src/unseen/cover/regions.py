@@ -58,7 +58,7 @@ BORDER_GROW_ACROSS = 1.4
 # network sees an eye and a mouth corner and answers a smaller face (img49 of identities_dev three
 # quarters past the left edge of a 512 px photo: a box 145 px tall for a face 256 px tall, the chin
 # left out at 1.4x). Along the border such a box grows BORDER_DEEP_ALONG / (its width / height),
-# never less than BORDER_GROW_ACROSS nor more than BORDER_DEEP_MAX (BENCHMARKS.md, "Deep cuts").
+# never less than BORDER_GROW_ACROSS nor more than BORDER_DEEP_MAX (BENCHMARKS.md, "Whole heads").
 BORDER_DEEP_ALONG = 0.62
 BORDER_DEEP_MAX = 2.0
 

@@ -63,7 +63,7 @@ class Preset:
 # ears, jaw) beside the face: CenterFace's box on one face varies about 7 % in width from one scale
 # to another, and at 1.3x the head was 92.6-99.4 % covered in the cells where it came out narrow
 # (default: 97.1 % at worst); default grows 1.35x and thorough 1.4x, which cover every head of the
-# size and rotation sweeps for default, and raised WIDER dev recall (10-16 px 96.2 -> 96.6 %, hard
+# size sweep (256-6000 px, 10-100 %), and raised WIDER dev recall (10-16 px 96.2 -> 96.6 %, hard
 # 97.7 -> 97.9 % at 1.35x) for collateral (docs/BENCHMARKS.md, "Whole heads").
 _BOX_SCALE = {"default": 1.35, "fast": 1.6, "thorough": 1.4}
 STRIDE = 1.0  # seconds between full detections in a video (every device; leak-checked at 1 s)
