@@ -34,8 +34,7 @@ import numpy as np
 from unseen.detect.cache import detector_for
 from unseen.media.image_io import read_image
 from unseen.pipeline.api import anonymize_image
-from unseen.pipeline.check import _iou as check_iou
-from unseen.pipeline.check import check_settings, grey_partials, on_solid_cover, partly_on_cover
+from unseen.pipeline.check import check_settings, cover_mask, grey_partials, on_solid_cover, partly_on_cover
 from unseen.settings import Settings
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -104,8 +103,8 @@ def run_set(name: str, files: list[Path], truth: dict[Path, np.ndarray] | None, 
                     kind = "alarm"
                 dets.append({"box": [round(float(v), 1) for v in box], "score": round(float(score), 3), "kind": kind})
             first = [d["box"] for d in dets if d["kind"] != "cover"]
-            for box, score in grey_partials(det, rgb, settings.fill):
-                if any(check_iou(box, b) >= 0.5 for b in first):
+            for box, score in grey_partials(det, rgb, cover_mask(rgb, settings.fill), settings.fill):
+                if any(_iou(np.asarray(box), np.asarray(b)) >= 0.5 for b in first):
                     continue
                 real = any(_iou(np.asarray(box), g) >= 0.3 or _center_in(g, [box]) for g in uncovered)
                 dets.append({"box": [round(v, 1) for v in box], "score": round(score, 3), "kind": "leak" if real else "grey"})

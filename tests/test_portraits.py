@@ -16,7 +16,14 @@ from unseen.cover.regions import region_mask
 from unseen.detect.cache import detector_for
 from unseen.detect.multiscale import MultiScaleDetector
 from unseen.pipeline.api import anonymize_array
-from unseen.pipeline.check import PARTIAL_MIN_SCORE, check_detector, check_image, check_settings, grey_partials
+from unseen.pipeline.check import (
+    PARTIAL_MIN_SCORE,
+    check_detector,
+    check_image,
+    check_settings,
+    cover_mask,
+    grey_partials,
+)
 from unseen.settings import Settings
 from unseen_eval.portraits import covered_share, make_portrait
 
@@ -65,7 +72,9 @@ def test_check_flags_a_large_face_covered_only_in_parts(astronaut, tmp_path):
     p = make_portrait(astronaut, ASTRONAUT_FACE, 2000, 1.0)
     full = detector_for(Settings())
     assert isinstance(full, MultiScaleDetector)
-    native_only = MultiScaleDetector(full.nets, full.passes, name="native-only", context=False, turns=False, edges=False)
+    native_only = MultiScaleDetector(
+        full.nets, full.passes, name="native-only", context=False, turns=False, edges=False
+    )
     partial = anonymize_array(p.image, Settings(), detector=native_only)
     mask = region_mask(partial.regions, 2000, 2000, "rect")
     assert covered_share(p.face, mask) < 0.95  # the leak this test is about really is there
@@ -75,7 +84,8 @@ def test_check_flags_a_large_face_covered_only_in_parts(astronaut, tmp_path):
     assert fc.error is None
     assert any(f.partial for f in fc.findings), "a partly covered face passed the check"
     # the first look alone put this one (default 1.35x) just under the partial floor: the grey look finds it
-    grey = grey_partials(check_detector(check_settings(None)), np.asarray(Image.open(path).convert("RGB")))
+    shown = np.asarray(Image.open(path).convert("RGB"))
+    grey = grey_partials(check_detector(check_settings(None)), shown, cover_mask(shown))
     assert grey and all(score >= PARTIAL_MIN_SCORE for _, score in grey)
     # and the same face covered whole passes
     whole = anonymize_array(p.image, Settings())
@@ -92,4 +102,4 @@ def test_the_grey_look_needs_a_cover():
             raise AssertionError("the grey look ran on a picture without a cover")
 
     rgb = np.full((64, 64, 3), 200, np.uint8)
-    assert grey_partials(Refuses(), rgb) == []  # type: ignore[arg-type]
+    assert grey_partials(Refuses(), rgb, cover_mask(rgb)) == []  # type: ignore[arg-type]

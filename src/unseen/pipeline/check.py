@@ -54,6 +54,7 @@ import numpy as np
 from ..detect.base import FaceDetector, RegionDetector
 from ..detect.cache import detector_for
 from ..errors import ExitStatus, InputNotFound, UnseenError, UnsupportedFormat, VerificationError
+from ..geometry import iou_matrix
 from ..media.kinds import media_kind
 from ..settings import Settings
 from ..types import Faces, Regions
@@ -283,21 +284,12 @@ def _sort(
             fc.findings.append(f)
 
 
-def _iou(a: Iterable[float], b: Iterable[float]) -> float:
-    ax1, ay1, ax2, ay2 = (float(v) for v in a)
-    bx1, by1, bx2, by2 = (float(v) for v in b)
-    iw, ih = max(0.0, min(ax2, bx2) - max(ax1, bx1)), max(0.0, min(ay2, by2) - max(ay1, by1))
-    union = (ax2 - ax1) * (ay2 - ay1) + (bx2 - bx1) * (by2 - by1) - iw * ih
-    return iw * ih / union if union > 0 else 0.0
-
-
 def grey_partials(
-    detector: FaceDetector, pixels: np.ndarray, fill: Iterable[int] = (0, 0, 0)
+    detector: FaceDetector, pixels: np.ndarray, covers: np.ndarray, fill: Iterable[int] = (0, 0, 0)
 ) -> list[tuple[tuple[float, float, float, float], float]]:
-    """``(box, score)`` of the faces seen with the picture's solid covers painted ``GREY_LEVEL``
-    that reach :data:`PARTIAL_MIN_SCORE` and lie partly on a cover of the real ``pixels`` (see the
-    module). Empty when the picture has no solid cover."""
-    covers = cover_mask(pixels, fill)
+    """``(box, score)`` of the faces seen with the picture's solid covers (``covers``, its
+    :func:`cover_mask`) painted ``GREY_LEVEL`` that reach :data:`PARTIAL_MIN_SCORE` and lie partly
+    on a cover of the real ``pixels`` (see the module). Empty when the picture has no solid cover."""
     if not covers.any():
         return []
     grey = np.array(pixels[..., :3], dtype=np.uint8)
@@ -313,7 +305,8 @@ def grey_partials(
 def _sort_grey(partials: list[tuple[tuple[float, float, float, float], float]], file: str, fc: FileCheck) -> None:
     """The second look's boxes as partial findings, but for those the first look already reported."""
     for box, score in partials:
-        if not any(_iou(box, f.box) >= 0.5 for f in fc.findings):
+        known = np.asarray([f.box for f in fc.findings], np.float64).reshape(-1, 4)
+        if not (iou_matrix(np.asarray([box], np.float64), known) >= 0.5).any():
             fc.findings.append(Finding(file, box, score, partial=True))
 
 
@@ -404,10 +397,11 @@ def check_image(
         loaded = read_image(path, max_pixels=s.max_pixels)
         det = detector or check_detector(s)
         _sort(detect_shown(det, loaded.pixels), loaded.pixels, str(path), fc, min_score, s.fill)
-        _sort_grey(grey_partials(det, loaded.pixels, s.fill), str(path), fc)
+        covers = cover_mask(loaded.pixels, s.fill)
+        _sort_grey(grey_partials(det, loaded.pixels, covers, s.fill), str(path), fc)
         others = region_checkers(settings) if region_detectors is None else region_detectors
         if others:
-            shown, covers = views(loaded.pixels), cover_mask(loaded.pixels, s.fill)
+            shown = views(loaded.pixels)
             for rd in others:
                 _sort_regions(regions_in_views(rd, shown), loaded.pixels, covers, str(path), fc)
         fc.frames = 1

@@ -102,18 +102,21 @@ class Job:
     done: bool = False
     output_was_free: bool = False  # no file at the output path when the job first started
 
-    def begin_try(self) -> bool:
-        """A new generation; whether its writing task may replace the output (see the module)."""
+    def begin_try(self) -> None:
+        """A new generation; the first records whether the output path is free (see the module)."""
         self.generation += 1
-        dst = self.unit.dst
         if self.generation == 1:
+            dst = self.unit.dst
             self.output_was_free = dst is not None and not dst.exists() and not dst.is_symlink()
-            return False
-        return self.output_was_free
+
+    @property
+    def replace(self) -> bool:
+        """Whether this try's writing task may replace the output an earlier, dead try committed."""
+        return self.generation > 1 and self.output_was_free
 
     def start(self) -> list[Task] | FileReport:
-        replace = self.begin_try()
-        return [Task(self.unit, "file", self.generation, replace=replace)]
+        self.begin_try()
+        return [Task(self.unit, "file", self.generation, replace=self.replace)]
 
     def step(self, task: Task, result: Any) -> list[Task] | FileReport:
         assert isinstance(result, FileReport)
@@ -139,13 +142,12 @@ class SegmentedJob(Job):
     sigs: dict[int, Any] = field(default_factory=dict)
     results: dict[int, SegmentResult] = field(default_factory=dict)
     marks: list[FrameMark] | None = None
-    replace: bool = False  # this try's encode may replace what a dead earlier try committed
 
     def start(self) -> list[Task] | FileReport:
         from ..media.video_reader import probe_video
         from .segments import overlap_seconds, plan_segments, scan_keyframes
 
-        self.replace = self.begin_try()
+        self.begin_try()
         self.sigs, self.results, self.marks = {}, {}, None
         s = self.settings
         assert s is not None
